@@ -1,0 +1,477 @@
+/* vi: set sw=4 ts=4: */
+/*
+ * kvm_stat: show KVM statistics, from debugfs counters and perf tracepoints.
+ * A rewrite of the Linux kernel's tools/kvm/kvm_stat for minimal hosts.
+ *
+ * Licensed under GPLv2, see file LICENSE in this source tree.
+ */
+//config:config KVM_STAT
+//config:	bool "kvm_stat (20 kb)"
+//config:	default y
+//config:	help
+//config:	Show statistics of the KVM hypervisor: the counters KVM keeps
+//config:	in debugfs and the KVM perf tracepoints. Batch (-1), log (-l,
+//config:	-L, CSV) and interactive top-like output, as the kernel's
+//config:	tools/kvm/kvm_stat.
+//config:
+//config:config FEATURE_KVM_STAT_TUI
+//config:	bool "Interactive screen"
+//config:	default y
+//config:	depends on KVM_STAT
+//config:	help
+//config:	The default mode: a top-like screen drawn with plain
+//config:	ANSI/VT100 sequences (no curses), usable on serial consoles.
+//config:
+//config:config FEATURE_KVM_STAT_TRACEPOINTS
+//config:	bool "Read KVM perf tracepoints"
+//config:	default y
+//config:	depends on KVM_STAT
+//config:	help
+//config:	Count KVM tracepoints (and exit reasons) with perf_event_open.
+//config:	The default source; works under kernel lockdown.
+//config:
+//config:config FEATURE_KVM_STAT_DEBUGFS
+//config:	bool "Read KVM debugfs counters"
+//config:	default y
+//config:	depends on KVM_STAT
+//config:	help
+//config:	Read the counters KVM keeps in /sys/kernel/debug/kvm (-d).
+//config:	At least one of the two sources must be enabled.
+//config:
+//config:config FEATURE_KVM_STAT_LOG
+//config:	bool "Log mode (-l, -L, -c, -z)"
+//config:	default y
+//config:	depends on KVM_STAT
+//config:	help
+//config:	Print a record of deltas every interval, like vmstat, to
+//config:	stdout or appended to a file, plain or CSV.
+//config:
+//config:config FEATURE_KVM_STAT_LONG_OPTIONS
+//config:	bool "Long options (--once, --fields, ...)"
+//config:	default y
+//config:	depends on KVM_STAT && LONG_OPTS
+//config:	help
+//config:	Accept the long option names of the kernel's kvm_stat.
+
+//applet:IF_KVM_STAT(APPLET(kvm_stat, BB_DIR_USR_BIN, BB_SUID_DROP))
+
+//kbuild:lib-$(CONFIG_KVM_STAT) += kvm_stat.o kvm_stat_host.o kvm_stat_stats.o kvm_stat_batch.o
+
+//usage:#define kvm_stat_trivial_usage
+//usage:       "[-1"IF_FEATURE_KVM_STAT_LOG("lcz")IF_FEATURE_KVM_STAT_DEBUGFS("di")IF_FEATURE_KVM_STAT_TRACEPOINTS("t")"] [-f REGEX] [-g NAME] [-p PID] [-s SEC]"
+//usage:	IF_FEATURE_KVM_STAT_LOG(" [-L FILE]")
+//usage:#define kvm_stat_full_usage "\n\n"
+//usage:       "Show KVM statistics"
+//usage:	IF_FEATURE_KVM_STAT_TUI(" (interactive screen unless -1 or -l/-L)")
+//usage:     "\n"
+//usage:     "\n	-1	Print totals and deltas over one second, then exit"
+//usage:	IF_FEATURE_KVM_STAT_LOG(
+//usage:     "\n	-l	Log a record of deltas every SEC seconds (like vmstat)"
+//usage:     "\n	-L FILE	Like -l, appended to FILE (SIGHUP reopens it)"
+//usage:     "\n	-c	Log in CSV format"
+//usage:     "\n	-z	Skip log records with all zeros"
+//usage:	)
+//usage:	IF_FEATURE_KVM_STAT_DEBUGFS(
+//usage:     "\n	-d	Read debugfs counters"
+//usage:     "\n	-i	With -d: include events from before the start"
+//usage:	)
+//usage:	IF_FEATURE_KVM_STAT_TRACEPOINTS(
+//usage:     "\n	-t	Read perf tracepoints (default without -d)"
+//usage:	)
+//usage:     "\n	-f REGEX	Show fields matching REGEX (POSIX ERE, anchored at"
+//usage:     "\n		the start); -f help lists the fields"
+//usage:     "\n	-g NAME	Restrict to the guest named NAME (QEMU -name)"
+//usage:     "\n	-p PID	Restrict to the guest with process id PID"
+//usage:     "\n	-s SEC	Delay between refreshes, 0.1-25.5 (default 3.0)"
+//usage:	IF_FEATURE_KVM_STAT_TUI(
+//usage:     "\n"
+//usage:     "\nInteractive keys:"
+//usage:     "\n	b	Toggle events by guests (debugfs only)"
+//usage:     "\n	c	Clear filter"
+//usage:     "\n	f	Filter by regular expression"
+//usage:     "\n	g	Filter by guest name"
+//usage:     "\n	h	Help on interactive keys"
+//usage:     "\n	o	Toggle sorting order (Total vs CurAvg/s)"
+//usage:     "\n	p	Filter by PID"
+//usage:     "\n	q	Quit"
+//usage:     "\n	r	Reset stats"
+//usage:     "\n	s	Set update interval"
+//usage:     "\n	x	Toggle child trace events"
+//usage:	)
+
+#include "libbb.h"
+#include "kvm_stat.h"
+
+#if ENABLE_FEATURE_KVM_STAT_LONG_OPTIONS
+static const char kvm_stat_longopts[] ALIGN1 =
+	"once\0"		No_argument	"1"
+	"batch\0"		No_argument	"1"
+	"csv\0"			No_argument	"c"
+	"debugfs\0"		No_argument	"d"
+	"fields\0"		Required_argument "f"
+	"guest\0"		Required_argument "g"
+	"help\0"		No_argument	"h"
+	"debugfs-include-past\0" No_argument "i"
+	"log\0"			No_argument	"l"
+	"log-to-file\0"		Required_argument "L"
+	"pid\0"			Required_argument "p"
+	"set-delay\0"		Required_argument "s"
+	"tracepoints\0"		No_argument	"t"
+	"skip-zero-records\0"	No_argument	"z"
+	;
+#else
+#define kvm_stat_longopts NULL
+#endif
+
+/*
+ * -f REGEX: the reference uses Python's re.match(), i.e. a match that
+ * starts at the beginning of the name. POSIX regexec finds the leftmost
+ * match, so "starts at 0" is exactly the same test.
+ */
+int field_wanted(const char *name)
+{
+	regmatch_t m;
+
+	if (!G.have_filter)
+		return 1;
+	return regexec(&G.filter_re, name, 1, &m, 0) == 0 && m.rm_so == 0;
+}
+
+/* Returns 0 if RE compiles; the TUI uses it to reject a bad filter */
+int try_field_filter(const char *re)
+{
+	regex_t new_re;
+
+	if (!re || !re[0]) {
+		if (G.have_filter)
+			regfree(&G.filter_re);
+		G.have_filter = 0;
+		G.filter_str = NULL;
+		return 0;
+	}
+	if (regcomp(&new_re, re, REG_EXTENDED) != 0)
+		return -1;
+	if (G.have_filter)
+		regfree(&G.filter_re);
+	G.filter_re = new_re;
+	G.have_filter = 1;
+	G.filter_str = re;
+	return 0;
+}
+
+void set_field_filter(const char *re)
+{
+	if (try_field_filter(re) != 0)
+		bb_error_msg_and_die("\"%s\" is not a valid regular expression", re);
+}
+
+/*
+ * Python's str(float), for the reference's delay messages: the shortest
+ * digits that read back the same, fixed notation for exponents -4..15.
+ */
+static void format_py_float(char *buf, size_t size, double d)
+{
+	char digits[32];
+	int prec, exp;
+
+	for (prec = 1; prec < 17; prec++) {
+		snprintf(digits, sizeof(digits), "%.*e", prec - 1, d);
+		if (strtod(digits, NULL) == d)
+			break;
+	}
+	snprintf(digits, sizeof(digits), "%.*e", prec - 1, d);
+	exp = atoi(strchr(digits, 'e') + 1);
+	if (exp < -4 || exp >= 16)
+		snprintf(buf, size, "%s", digits);
+	else if (prec - 1 - exp > 0)
+		snprintf(buf, size, "%.*f", prec - 1 - exp, d);
+	else
+		snprintf(buf, size, "%.0f.0", d);
+}
+
+/* Returns NULL if STR is a valid delay (stored in *ms), else the reason */
+const char *check_delay(const char *str, unsigned *ms, char *msg, size_t size)
+{
+	char num[40];
+	char *end;
+	double d;
+
+	errno = 0;
+	d = strtod(str, &end);
+	while (isspace(*end))
+		end++;
+	/* what Python's float() rejects: hex, nan, trailing garbage */
+	if (end == str || *end || errno || d != d || strpbrk(str, "xX")) {
+		snprintf(msg, size, "invalid delay '%s': not a number", str);
+		return msg;
+	}
+	format_py_float(num, sizeof(num), d);
+	if (d < DELAY_MIN_DS / 10.0) {
+		snprintf(msg, size, "\"%s\": Delay must be >=0.1", num);
+		return msg;
+	}
+	if (d > DELAY_MAX_DS / 10.0) {
+		snprintf(msg, size, "\"%s\": Delay must be <=25.5", num);
+		return msg;
+	}
+	*ms = (unsigned)(d * 1000 + 0.5);
+	return NULL;
+}
+
+void die_if_bad_delay(const char *str, unsigned *ms)
+{
+	char msg[80];
+
+	if (check_delay(str, ms, msg, sizeof(msg)))
+		bb_simple_error_msg_and_die(msg);
+}
+
+static int parse_pid(const char *str)
+{
+	unsigned pid = bb_strtou(skip_whitespace(str), NULL, 10);
+
+	if (errno || pid > INT_MAX || str[0] == '+')
+		bb_error_msg_and_die("invalid pid '%s'", str);
+	return pid;
+}
+
+/* -g NAME: the reference's messages, but several matches are no crash */
+static int pid_of_guest(const char *name)
+{
+	int *pids;
+	int i, n = host_find_guests(name, &pids);
+	char *list;
+
+	if (n == 1)
+		return pids[0];
+	if (n == 0)
+		bb_error_msg_and_die("no guest by the name \"%s\" found", name);
+	list = xasprintf("%d", pids[0]);
+	for (i = 1; i < n; i++)
+		list = xasprintf("%s %d", list, pids[i]);
+	bb_error_msg_and_die("multiple processes found (pids: %s). "
+		"Use \"-p\" to specify the desired pid", list);
+}
+
+/* Sources: -d, -t, or both; tracepoints by default (reference rule) */
+static void choose_sources(void)
+{
+	if (G.opts & OPT_d) {
+		if (!ENABLE_FEATURE_KVM_STAT_DEBUGFS)
+			bb_simple_error_msg_and_die("-d: debugfs support is not built in");
+		G.use_debugfs = 1;
+	}
+	if ((G.opts & OPT_t) || !G.use_debugfs) {
+		if (!ENABLE_FEATURE_KVM_STAT_TRACEPOINTS) {
+			if (G.opts & OPT_t)
+				bb_simple_error_msg_and_die("-t: tracepoint support is not built in");
+			/* this build's only source is debugfs */
+			G.use_debugfs = 1;
+			return;
+		}
+		if (!G.tracefs) {
+			if (G.opts & OPT_t)
+				bb_simple_error_msg_and_die("tracefs not found: "
+					"enable CONFIG_TRACING, mount tracefs and make it "
+					"readable, or use -d");
+			if (!ENABLE_FEATURE_KVM_STAT_DEBUGFS)
+				bb_simple_error_msg_and_die("tracefs not found: "
+					"enable CONFIG_TRACING and mount tracefs");
+			bb_simple_error_msg("tracefs not found, "
+				"falling back to debugfs statistics");
+			G.use_debugfs = 1;
+			return;
+		}
+		G.use_tracepoints = 1;
+	}
+}
+
+static void reject_missing_features(void)
+{
+	if (!ENABLE_FEATURE_KVM_STAT_LOG
+	 && (G.opts & (OPT_l | OPT_L | OPT_c | OPT_z)))
+		bb_simple_error_msg_and_die("log mode (-l, -L, -c, -z) is not built in");
+	if (!ENABLE_FEATURE_KVM_STAT_DEBUGFS && (G.opts & OPT_i))
+		bb_simple_error_msg_and_die("-i: debugfs support is not built in");
+}
+
+/* The reference's checks, in an order that reports misuse first */
+static void check_options(const char *pid_str, const char *guest,
+		const char *delay_str)
+{
+	reject_missing_features();
+	if ((G.opts & OPT_c) && !(G.opts & (OPT_l | OPT_L)))
+		bb_simple_error_msg_and_die("option -c/--csv requires -l/--log");
+	if ((G.opts & OPT_z) && !(G.opts & (OPT_l | OPT_L)))
+		bb_simple_error_msg_and_die("option -z/--skip-zero-records requires -l/-L");
+	if (G.filter_str && strcmp(G.filter_str, "help") != 0)
+		set_field_filter(G.filter_str);
+	G.delay_ms = DELAY_DEFAULT_MS;
+	if (delay_str)
+		die_if_bad_delay(delay_str, &G.delay_ms);
+	if (pid_str)
+		G.pid = parse_pid(pid_str);
+	if (guest)
+		G.pid = pid_of_guest(guest);
+	if (G.pid && !host_pid_exists(G.pid))
+		bb_error_msg_and_die("pid %d does not exist "
+			"(a thread id instead of a process id?)", G.pid);
+}
+
+static void record_signal(int sig)
+{
+	if (sig == SIGWINCH)
+		G.winch_received = 1;
+	else if (sig == SIGHUP && G.log_file)
+		G.hup_received = 1;
+	else
+		G.quit_signal = sig;
+}
+
+/*
+ * SIGHUP reopens the -L file, else it quits like SIGTERM.
+ * The signals stay blocked except inside wait_event()'s ppoll, so a
+ * signal never interrupts a half-written record and is never missed
+ * between the flag test and the sleep.
+ */
+void catch_signals(void)
+{
+	static const uint8_t sigs[] ALIGN1 = { SIGINT, SIGTERM, SIGHUP, SIGWINCH };
+	struct sigaction sa;
+	unsigned i;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = record_signal;
+	sigemptyset(&G.caught_signals);
+	for (i = 0; i < sizeof(sigs); i++) {
+		sigaction(sigs[i], &sa, NULL);
+		sigaddset(&G.caught_signals, sigs[i]);
+	}
+	sigprocmask(SIG_BLOCK, &G.caught_signals, NULL);
+}
+
+int wait_event(unsigned long long deadline_us, int fd)
+{
+	sigset_t open_mask;
+
+	sigprocmask(SIG_BLOCK, NULL, &open_mask);
+	sigdelset(&open_mask, SIGINT);
+	sigdelset(&open_mask, SIGTERM);
+	sigdelset(&open_mask, SIGHUP);
+	sigdelset(&open_mask, SIGWINCH);
+	for (;;) {
+		struct pollfd pfd = { fd, POLLIN, 0 };
+		unsigned long long now = monotonic_us();
+		struct timespec ts;
+		int n;
+
+		if (G.quit_signal || G.hup_received || G.winch_received)
+			return -1;
+		if (now >= deadline_us)
+			return 0;
+		ts.tv_sec = (deadline_us - now) / 1000000;
+		ts.tv_nsec = (deadline_us - now) % 1000000 * 1000;
+		n = ppoll(&pfd, fd >= 0, &ts, &open_mask);
+		if (n > 0)
+			return 1;
+	}
+}
+
+/* SIGINT ends with status 0 like the reference's KeyboardInterrupt;
+ * other signals end us by the signal, after the fast cleanup */
+void quit_on_signal(void)
+{
+	int sig = G.quit_signal;
+
+	if (sig == SIGINT)
+		quit_fast(EXIT_SUCCESS);
+	if (ENABLE_FEATURE_KVM_STAT_TRACEPOINTS && G.use_tracepoints)
+		tracepoint_close_fast();
+	signal(sig, SIG_DFL);
+	sigprocmask(SIG_UNBLOCK, &G.caught_signals, NULL);
+	raise(sig);
+	_exit(128 + sig);
+}
+
+void quit_fast(int status)
+{
+	if (ENABLE_FEATURE_KVM_STAT_TRACEPOINTS && G.use_tracepoints)
+		tracepoint_close_fast();
+	exit(status);
+}
+
+void outbuf_printf(struct outbuf *o, const char *fmt, ...)
+{
+	va_list p;
+	int n;
+
+	for (;;) {
+		va_start(p, fmt);
+		n = vsnprintf(o->buf + o->len, o->cap - o->len, fmt, p);
+		va_end(p);
+		if (o->len + n < o->cap)
+			break;
+		o->cap = (o->len + n) * 2 + 256;
+		o->buf = xrealloc(o->buf, o->cap);
+	}
+	o->len += n;
+}
+
+/* A closed pipe ends us the way it ends other tools: quietly, by SIGPIPE */
+void out_write(int fd, const char *buf, size_t len)
+{
+	if (full_write(fd, buf, len) == (ssize_t)len)
+		return;
+	if (errno == EPIPE) {
+		if (ENABLE_FEATURE_KVM_STAT_TRACEPOINTS && G.use_tracepoints)
+			tracepoint_close_fast();
+		signal(SIGPIPE, SIG_DFL);
+		raise(SIGPIPE);
+	}
+	bb_simple_perror_msg("write error");
+	quit_fast(EXIT_FAILURE);
+}
+
+int kvm_stat_main(int argc, char **argv) MAIN_EXTERNALLY_VISIBLE;
+int kvm_stat_main(int argc UNUSED_PARAM, char **argv)
+{
+	const char *pid_str = NULL, *guest = NULL, *delay_str = NULL;
+	const char *root;
+
+	INIT_G();
+	G.opts = getopt32long(argv, "1cdf:g:hilL:p:s:tz", kvm_stat_longopts,
+			&G.filter_str, &guest, &G.log_file, &pid_str, &delay_str);
+	if (G.opts & OPT_h) {
+		xfunc_error_retval = 0;
+		bb_show_usage();
+	}
+	if (argv[optind])
+		bb_show_usage();
+	root = getenv("KVM_STAT_ROOT");
+	G.root = root ? root : "";
+	G.include_past = !!(G.opts & OPT_i);
+	signal(SIGPIPE, SIG_IGN);
+
+	check_options(pid_str, guest, delay_str);
+	host_find_mounts();
+	host_detect_arch();
+	choose_sources();
+
+	if (G.filter_str && strcmp(G.filter_str, "help") == 0)
+		stats_list_fields();	/* exits */
+	if (ENABLE_FEATURE_KVM_STAT_DEBUGFS && G.use_debugfs)
+		debugfs_setup();
+	if (ENABLE_FEATURE_KVM_STAT_TRACEPOINTS && G.use_tracepoints)
+		tracepoint_setup();
+
+	if (ENABLE_FEATURE_KVM_STAT_LOG && (G.opts & (OPT_l | OPT_L)))
+		log_run();
+	if (!(G.opts & OPT_1)) {
+		if (!ENABLE_FEATURE_KVM_STAT_TUI)
+			bb_simple_error_msg_and_die("the interactive screen is not "
+				"built in: use -1 (batch)"
+				IF_FEATURE_KVM_STAT_LOG(" or -l (log)"));
+		tui_run();
+	}
+	batch_run();
+}

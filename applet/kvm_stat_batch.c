@@ -1,0 +1,32 @@
+/* vi: set sw=4 ts=4: */
+/*
+ * kvm_stat: -1, batch mode. Two samples one second apart, then one line
+ * per field: name, total, delta, sorted by key; byte for byte the
+ * reference's '%-42s%10d%10d'.
+ *
+ * Licensed under GPLv2, see file LICENSE in this source tree.
+ */
+#include "libbb.h"
+#include "kvm_stat.h"
+
+void batch_run(void)
+{
+	struct outbuf out = { NULL, 0, 0 };
+	unsigned *order;
+	unsigned i;
+
+	catch_signals();
+	stats_update(0);
+	if (wait_event(monotonic_us() + 1000000, -1) < 0)
+		quit_on_signal();	/* Ctrl-C: nothing printed, as the reference */
+	stats_update(0);
+	order = stats_order_by_key();
+	for (i = 0; i < G.nstats; i++) {
+		const struct stat_entry *e = &G.stats[order[i]];
+
+		outbuf_printf(&out, "%-42.*s%10lld%10lld\n",
+			(int)strcspn(e->key, " "), e->key, e->value, e->delta);
+	}
+	out_write(STDOUT_FILENO, out.buf, out.len);
+	quit_fast(EXIT_SUCCESS);
+}

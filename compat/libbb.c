@@ -1,0 +1,347 @@
+/* vi: set sw=4 ts=4: */
+/*
+ * Standalone stand-ins for the libbb functions kvm_stat uses.
+ * Behaviour follows BusyBox: messages are "applet: text", fatal errors
+ * call die_func (if set) and exit with xfunc_error_retval.
+ *
+ * Licensed under GPLv2, see file LICENSE in this source tree.
+ */
+#include "libbb.h"
+#include "usage.h"	/* generated from the applet's //usage: block */
+
+const char *applet_name = "kvm_stat";
+uint8_t xfunc_error_retval = EXIT_FAILURE;
+void (*die_func)(void);
+uint32_t option_mask32;
+
+void FAST_FUNC xfunc_die(void)
+{
+	if (die_func)
+		die_func();
+	exit(xfunc_error_retval);
+}
+
+static void verror_msg(const char *s, va_list p, const char *strerr)
+{
+	char buf[512];
+	int used;
+
+	used = snprintf(buf, sizeof(buf), "%s: ", applet_name);
+	used += vsnprintf(buf + used, sizeof(buf) - used, s, p);
+	if ((unsigned)used >= sizeof(buf) - 1)
+		used = sizeof(buf) - 2;
+	if (strerr)
+		used += snprintf(buf + used, sizeof(buf) - used, ": %s", strerr);
+	if ((unsigned)used >= sizeof(buf) - 1)
+		used = sizeof(buf) - 2;
+	buf[used++] = '\n';
+	fflush(stdout);
+	full_write(STDERR_FILENO, buf, used);
+}
+
+void FAST_FUNC bb_error_msg(const char *s, ...)
+{
+	va_list p;
+
+	va_start(p, s);
+	verror_msg(s, p, NULL);
+	va_end(p);
+}
+
+void FAST_FUNC bb_error_msg_and_die(const char *s, ...)
+{
+	va_list p;
+
+	va_start(p, s);
+	verror_msg(s, p, NULL);
+	va_end(p);
+	xfunc_die();
+}
+
+void FAST_FUNC bb_perror_msg(const char *s, ...)
+{
+	va_list p;
+	const char *err = strerror(errno);
+
+	va_start(p, s);
+	verror_msg(s, p, err);
+	va_end(p);
+}
+
+void FAST_FUNC bb_perror_msg_and_die(const char *s, ...)
+{
+	va_list p;
+	const char *err = strerror(errno);
+
+	va_start(p, s);
+	verror_msg(s, p, err);
+	va_end(p);
+	xfunc_die();
+}
+
+void FAST_FUNC bb_simple_error_msg(const char *s)
+{
+	bb_error_msg("%s", s);
+}
+
+void FAST_FUNC bb_simple_error_msg_and_die(const char *s)
+{
+	bb_error_msg_and_die("%s", s);
+}
+
+void FAST_FUNC bb_simple_perror_msg(const char *s)
+{
+	bb_perror_msg("%s", s);
+}
+
+void FAST_FUNC bb_simple_perror_msg_and_die(const char *s)
+{
+	bb_perror_msg_and_die("%s", s);
+}
+
+/* Like BusyBox: "--help" prints to stdout and exits 0, misuse to stderr, 1 */
+void FAST_FUNC bb_show_usage(void)
+{
+	static const char usage[] ALIGN1 =
+		"Usage: kvm_stat " kvm_stat_trivial_usage kvm_stat_full_usage "\n";
+	int fd = xfunc_error_retval ? STDERR_FILENO : STDOUT_FILENO;
+
+	full_write(fd, usage, sizeof(usage) - 1);
+	xfunc_die();
+}
+
+void *FAST_FUNC xmalloc(size_t size)
+{
+	void *ptr = malloc(size);
+
+	if (!ptr && size)
+		bb_simple_error_msg_and_die("out of memory");
+	return ptr;
+}
+
+void *FAST_FUNC xzalloc(size_t size)
+{
+	return memset(xmalloc(size), 0, size);
+}
+
+void *FAST_FUNC xrealloc(void *old, size_t size)
+{
+	void *ptr = realloc(old, size);
+
+	if (!ptr && size)
+		bb_simple_error_msg_and_die("out of memory");
+	return ptr;
+}
+
+char *FAST_FUNC xstrdup(const char *s)
+{
+	return strcpy(xmalloc(strlen(s) + 1), s);
+}
+
+char *FAST_FUNC xasprintf(const char *format, ...)
+{
+	va_list p;
+	char *string;
+	int r;
+
+	va_start(p, format);
+	r = vasprintf(&string, format, p);
+	va_end(p);
+	if (r < 0)
+		bb_simple_error_msg_and_die("out of memory");
+	return string;
+}
+
+int FAST_FUNC xopen(const char *pathname, int flags)
+{
+	int fd = open(pathname, flags, 0666);
+
+	if (fd < 0)
+		bb_perror_msg_and_die("can't open '%s'", pathname);
+	return fd;
+}
+
+ssize_t FAST_FUNC safe_read(int fd, void *buf, size_t count)
+{
+	ssize_t n;
+
+	do
+		n = read(fd, buf, count);
+	while (n < 0 && errno == EINTR);
+	return n;
+}
+
+ssize_t FAST_FUNC full_write(int fd, const void *buf, size_t len)
+{
+	ssize_t cc, total = 0;
+
+	while (len) {
+		cc = write(fd, buf, len);
+		if (cc < 0) {
+			if (errno == EINTR)
+				continue;
+			return total ? total : cc;
+		}
+		total += cc;
+		buf = (const char *)buf + cc;
+		len -= cc;
+	}
+	return total;
+}
+
+ssize_t FAST_FUNC open_read_close(const char *filename, void *buf, size_t size)
+{
+	int fd = open(filename, O_RDONLY);
+	ssize_t n;
+
+	if (fd < 0)
+		return fd;
+	n = safe_read(fd, buf, size);
+	close(fd);
+	return n;
+}
+
+/* Reads up to *maxsz_p bytes (or 64k if NULL/0), NUL-terminated */
+void *FAST_FUNC xmalloc_open_read_close(const char *filename, size_t *maxsz_p)
+{
+	size_t max = (maxsz_p && *maxsz_p) ? *maxsz_p : 64 * 1024;
+	size_t len = 0, cap = 256;
+	char *buf;
+	int fd = open(filename, O_RDONLY);
+
+	if (fd < 0)
+		return NULL;
+	buf = xmalloc(cap + 1);
+	for (;;) {
+		ssize_t n;
+
+		if (len == cap) {
+			if (cap >= max)
+				break;
+			cap = cap * 2 < max ? cap * 2 : max;
+			buf = xrealloc(buf, cap + 1);
+		}
+		n = safe_read(fd, buf + len, cap - len);
+		if (n < 0) {
+			free(buf);
+			close(fd);
+			return NULL;
+		}
+		if (n == 0)
+			break;
+		len += n;
+	}
+	close(fd);
+	buf[len] = '\0';
+	if (maxsz_p)
+		*maxsz_p = len;
+	return buf;
+}
+
+char *FAST_FUNC skip_whitespace(const char *s)
+{
+	while (*s == ' ' || (unsigned char)(*s - 9) <= (13 - 9))
+		s++;
+	return (char *)s;
+}
+
+char *FAST_FUNC is_prefixed_with(const char *string, const char *key)
+{
+	while (*key != '\0') {
+		if (*key != *string)
+			return NULL;
+		key++;
+		string++;
+	}
+	return (char *)string;
+}
+
+unsigned long long FAST_FUNC monotonic_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000ULL + ts.tv_nsec / 1000;
+}
+
+/* libbb's bb_strtou: errno = EINVAL unless the whole string is a number */
+unsigned FAST_FUNC bb_strtou(const char *arg, char **endp, int base)
+{
+	unsigned long v;
+	char *end;
+
+	if (!isalnum((unsigned char)arg[0])) {
+		errno = EINVAL;
+		return UINT_MAX;
+	}
+	errno = 0;
+	v = strtoul(arg, &end, base);
+	if (endp)
+		*endp = end;
+	if (errno == 0 && (end == arg || (!endp && *end)))
+		errno = EINVAL;
+	if (errno == 0 && v > UINT_MAX)
+		errno = ERANGE;
+	return errno == ERANGE ? UINT_MAX : (unsigned)v;
+}
+
+/*
+ * getopt32long: BusyBox's option parser, reduced to what kvm_stat needs.
+ * Bit N of the result is set when the Nth option letter of optstring was
+ * seen; options followed by ':' store their argument through the next
+ * char** vararg, in optstring order. longopts is libbb's packed format:
+ * "name\0" has_arg short_char, ... with has_arg "\0" or "\001".
+ */
+uint32_t FAST_FUNC getopt32long(char **argv, const char *optstring,
+		const char *longopts, ...)
+{
+	struct option lo[32];
+	char **argp[32];
+	char shortopts[64];
+	const char *s;
+	unsigned nlo = 0, n = 0, nshort = 0;
+	int argc = 0, c;
+	va_list p;
+
+	va_start(p, longopts);
+	for (s = optstring; *s; s++) {
+		shortopts[nshort++] = *s;
+		if (*s == ':')
+			continue;
+		argp[n++] = s[1] == ':' ? va_arg(p, char **) : NULL;
+	}
+	va_end(p);
+	shortopts[nshort] = '\0';
+	while (longopts && *longopts && nlo < ARRAY_SIZE(lo) - 1) {
+		lo[nlo].name = longopts;
+		longopts += strlen(longopts) + 1;
+		lo[nlo].has_arg = *longopts++;
+		lo[nlo].flag = NULL;
+		lo[nlo].val = *longopts++;
+		nlo++;
+	}
+	memset(&lo[nlo], 0, sizeof(lo[0]));
+	while (argv[argc])
+		argc++;
+	opterr = 1;
+	while ((c = getopt_long(argc, argv, shortopts, lo, NULL)) != -1) {
+		const char *hit = strchr(optstring, c);
+		unsigned bit = 0;
+
+		if (c == '?' || c == ':' || !hit)
+			bb_show_usage();
+		for (s = optstring; s != hit; s++)
+			if (*s != ':')
+				bit++;
+		option_mask32 |= 1U << bit;
+		if (argp[bit])
+			*argp[bit] = optarg;
+	}
+	return option_mask32;
+}
+
+int main(int argc, char **argv)
+{
+	argv[0] = (char *)applet_name;	/* getopt's messages name the applet */
+	return kvm_stat_main(argc, argv);
+}
