@@ -119,7 +119,7 @@ void host_find_mounts(void);
 void host_detect_arch(void);
 const char *debugfs_parent(const char *name);	/* NULL if not a child */
 int host_pid_exists(int pid);
-char *host_guest_name(int pid);	/* "" if none; xmalloc'ed, sanitized */
+char *host_guest_name(int pid);	/* "" if none; xmalloc'ed, raw bytes */
 int host_find_guests(const char *name, int **pids);	/* count */
 int host_list_guests(int **pids);	/* processes with a -name argument */
 int host_read_cpu_list(const char *text, int **cpus);	/* "0-3,6" */

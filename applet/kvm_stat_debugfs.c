@@ -334,28 +334,38 @@ static void plan_descriptors(void)
 	D.fd_budget = rl.rlim_cur > 512 ? rl.rlim_cur - 256 : rl.rlim_cur / 2;
 }
 
-/* Lockdown makes every counter file answer EPERM: say so up front */
+/*
+ * Lockdown (Secure Boot) makes the writable (0644) counter files answer
+ * EPERM while the 0444 ones still read: say so up front, using the
+ * global files, which exist even while no VM runs.
+ */
 static void check_readable(void)
 {
 	unsigned f, denied = 0, tried = 0;
 
 	for (f = 0; f < D.nfields; f++) {
-		char *path = xasprintf("%s/%s", G.debugfs_kvm, D.fields[f]);
-		int fd = open(path, O_RDONLY);
+		char *path;
+		int fd;
 
+		if (!D.wanted[f])
+			continue;
+		path = xasprintf("%s/%s", G.debugfs_kvm, D.fields[f]);
+		fd = open(path, O_RDONLY);
 		free(path);
 		tried++;
 		if (fd < 0 && (errno == EPERM || errno == EACCES))
 			denied++;
 		if (fd >= 0)
 			close(fd);
-		if (fd >= 0 || tried >= 8)
-			break;	/* one readable file is enough to know */
 	}
 	if (tried && denied == tried)
 		bb_error_msg_and_die("debugfs counters in %s are not readable "
 			"(kernel lockdown or Secure Boot?): use tracepoints (-t)",
 			G.debugfs_kvm);
+	if (denied) {
+		D.unreadable = denied;
+		warn_unreadable();
+	}
 }
 
 static void check_debugfs(void)
@@ -384,8 +394,8 @@ static void init_state(void)
 void debugfs_setup(void)
 {
 	init_state();
-	check_readable();
 	apply_filter();
+	check_readable();
 	scan_vms(1);
 	plan_descriptors();
 	debugfs_read(0);	/* sets the baselines */

@@ -1,0 +1,19 @@
+#!/bin/sh
+# Installs what the build and the tests need, when missing: with apt-get
+# when run as root (saying so), else printing the command to run.
+need=""
+command -v musl-gcc >/dev/null 2>&1 || need="$need musl-tools"
+command -v bats >/dev/null 2>&1 || need="$need bats"
+command -v tmux >/dev/null 2>&1 || need="$need tmux"
+command -v gcc >/dev/null 2>&1 || need="$need gcc"
+command -v make >/dev/null 2>&1 || need="$need make"
+[ -z "$need" ] && exit 0
+if [ "$(id -u)" != 0 ]; then
+	echo "missing packages:$need; install them with: sudo apt-get install$need" >&2
+	exit 1
+fi
+echo "installing missing packages with apt-get:$need"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq >/dev/null || exit 1
+# shellcheck disable=SC2086
+apt-get install -y -qq $need >/dev/null || exit 1
