@@ -1,0 +1,274 @@
+#!/usr/bin/env bats
+# Tests of the test VMM itself (testsuite/vmm/tiny_vmm.c): exact exit counts,
+# options, signals, errors. kvm_stat's own tests rely on these properties.
+
+bats_require_minimum_version 1.5.0
+
+setup() {
+	VMM=${BUILD:-build}/tiny_vmm
+	case $VMM in
+	/*) ;;
+	*) VMM=$BATS_TEST_DIRNAME/../$VMM ;;
+	esac
+	[ -x "$VMM" ] || {
+		echo "$VMM not built: run 'make vmm'" >&2
+		return 1
+	}
+	OUT=$BATS_TEST_TMPDIR/vmm.out
+}
+
+need_kvm() {
+	[ -c /dev/kvm ] || skip "/dev/kvm absent: no KVM on this host"
+	[ -r /dev/kvm ] && [ -w /dev/kvm ] ||
+		skip "/dev/kvm not readable and writable by $(id -un)"
+}
+
+# Exact stdout of a run of LOOPS loops on VCPUS vCPUs: 2 outs + 1 hlt each
+expected_totals() {
+	local loops=$(($1 * $2))
+	printf 'io_exits %d\nhlt_exits %d\nexits %d' \
+		$((2 * loops)) $loops $((3 * loops))
+}
+
+# The value of "KEY N" in the output file
+field() {
+	sed -n "s/^$1 //p" "$OUT"
+}
+
+# A started VMM prints "pid N" once the VM runs; wait for it (5 s at most)
+wait_for_pid_line() {
+	local i
+	for i in $(seq 50); do
+		grep -q '^pid ' "$OUT" && return 0
+		sleep 0.1
+	done
+	echo "no pid line from $VMM" >&2
+	return 1
+}
+
+# Totals of a stopped run must be internally consistent: whole loops only
+assert_whole_loops() {
+	local io hlt exits
+	io=$(field io_exits) hlt=$(field hlt_exits) exits=$(field exits)
+	[ -n "$hlt" ] && [ "$hlt" -gt 0 ]
+	[ "$io" -eq $((2 * hlt)) ]
+	[ "$exits" -eq $((io + hlt)) ]
+}
+
+@test "vmm: -l 1000 gives exactly 2000 io, 1000 hlt, 3000 exits" {
+	need_kvm
+	"$VMM" -l 1000 >"$OUT" &
+	local pid=$!
+	wait $pid
+	[ "$(cat "$OUT")" = "pid $pid
+$(expected_totals 1000 1)" ]
+}
+
+@test "vmm: default is 1000 loops" {
+	need_kvm
+	run --separate-stderr "$VMM"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]%% *}" = pid ]
+	[ "${output#*$'\n'}" = "$(expected_totals 1000 1)" ]
+	[ -z "$stderr" ]
+}
+
+@test "vmm: exact counts for an odd loop count" {
+	need_kvm
+	local loops=$((RANDOM % 500 + 1))
+	run --separate-stderr "$VMM" -l $loops
+	[ "$status" -eq 0 ]
+	[ "${output#*$'\n'}" = "$(expected_totals $loops 1)" ]
+}
+
+@test "vmm: -c 2 doubles the counts, -c 3 triples them" {
+	need_kvm
+	run --separate-stderr "$VMM" -l 500 -c 2
+	[ "$status" -eq 0 ]
+	[ "${output#*$'\n'}" = "$(expected_totals 500 2)" ]
+	run --separate-stderr "$VMM" -l 333 -c 3
+	[ "$status" -eq 0 ]
+	[ "${output#*$'\n'}" = "$(expected_totals 333 3)" ]
+}
+
+@test "vmm: -q prints nothing" {
+	need_kvm
+	run --separate-stderr "$VMM" -q -l 10
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
+	[ -z "$stderr" ]
+}
+
+@test "vmm: kernel tracepoints count what the VMM reports" {
+	need_kvm
+	command -v perf >/dev/null || skip "perf not installed"
+	[ -d /sys/kernel/tracing/events/kvm ] ||
+		[ -d /sys/kernel/debug/tracing/events/kvm ] ||
+		skip "no kvm tracepoints in tracefs"
+	run --separate-stderr perf stat -x, -e kvm:kvm_userspace_exit \
+		-e kvm:kvm_pio -- "$VMM" -l 777 -c 2
+	[ "$status" -eq 0 ]
+	[ "${output#*$'\n'}" = "$(expected_totals 777 2)" ]
+	grep -qx "$((3 * 777 * 2)),,kvm:kvm_userspace_exit,.*" <<<"$stderr"
+	grep -qx "$((2 * 777 * 2)),,kvm:kvm_pio,.*" <<<"$stderr"
+}
+
+@test "vmm: -name in QEMU form is accepted and kept in the cmdline" {
+	need_kvm
+	"$VMM" -name guest=vmmtest$$,debug-threads=on -t 5 >"$OUT" &
+	local pid=$!
+	wait_for_pid_line
+	local cmdline
+	cmdline=$(tr '\0' ' ' </proc/$pid/cmdline)
+	kill $pid
+	wait $pid
+	[ "$cmdline" = "$VMM -name guest=vmmtest$$,debug-threads=on -t 5 " ]
+	assert_whole_loops
+}
+
+@test "vmm: plain -name NAME with -l" {
+	need_kvm
+	run --separate-stderr "$VMM" -name plain -l 5
+	[ "$status" -eq 0 ]
+	[ "${output#*$'\n'}" = "$(expected_totals 5 1)" ]
+}
+
+@test "vmm: pid line names the process; one thread per vCPU" {
+	need_kvm
+	"$VMM" -c 2 -t 5 -r 100 >"$OUT" &
+	local pid=$!
+	wait_for_pid_line
+	local vcpu_threads
+	vcpu_threads=$(grep -c '^CPU [01]/KVM$' /proc/$pid/task/*/comm | \
+		awk -F: '{ n += $2 } END { print n }')
+	kill $pid
+	wait $pid
+	[ "$(head -n1 "$OUT")" = "pid $pid" ]
+	[ "$vcpu_threads" -eq 2 ]
+}
+
+@test "vmm: -t ends the run after that many seconds" {
+	need_kvm
+	local start end
+	start=$(date +%s%N)
+	run --separate-stderr "$VMM" -t 0.5
+	end=$(date +%s%N)
+	[ "$status" -eq 0 ]
+	printf '%s\n' "$output" >"$OUT"
+	assert_whole_loops
+	# at least the duration, and not much more (start-up is milliseconds)
+	[ $(((end - start) / 1000000)) -ge 500 ]
+	[ $(((end - start) / 1000000)) -lt 1500 ]
+}
+
+@test "vmm: -l ends the run before -t does" {
+	need_kvm
+	local start end
+	start=$(date +%s%N)
+	run --separate-stderr "$VMM" -l 20 -t 30
+	end=$(date +%s%N)
+	[ "$status" -eq 0 ]
+	[ "${output#*$'\n'}" = "$(expected_totals 20 1)" ]
+	[ $(((end - start) / 1000000)) -lt 5000 ]
+}
+
+# Pacing follows an absolute schedule, loop k at k/RATE seconds, so a run of
+# T seconds does RATE*T loops, +1 for the loop at time 0; allow 10% for a
+# busy machine.
+@test "vmm: -r paces the loops per vCPU" {
+	need_kvm
+	run --separate-stderr "$VMM" -r 200 -t 1 -c 2
+	[ "$status" -eq 0 ]
+	printf '%s\n' "$output" >"$OUT"
+	assert_whole_loops
+	local hlt
+	hlt=$(field hlt_exits)
+	[ "$hlt" -ge 360 ]
+	[ "$hlt" -le 402 ]
+}
+
+@test "vmm: -r with -l runs exactly LOOPS loops, taking LOOPS/RATE seconds" {
+	need_kvm
+	local start end
+	start=$(date +%s%N)
+	run --separate-stderr "$VMM" -r 50 -l 25
+	end=$(date +%s%N)
+	[ "$status" -eq 0 ]
+	[ "${output#*$'\n'}" = "$(expected_totals 25 1)" ]
+	# loop 25 ends right after loop 24, which is due at 24/50 s
+	[ $(((end - start) / 1000000)) -ge 480 ]
+	[ $(((end - start) / 1000000)) -lt 1500 ]
+}
+
+@test "vmm: SIGTERM ends the run early, totals still printed, exit 0" {
+	need_kvm
+	"$VMM" -t 30 >"$OUT" &
+	local pid=$!
+	wait_for_pid_line
+	sleep 0.2
+	local start end rc=0
+	start=$(date +%s%N)
+	kill -TERM $pid
+	wait $pid || rc=$?
+	end=$(date +%s%N)
+	[ "$rc" -eq 0 ]
+	assert_whole_loops
+	[ $(((end - start) / 1000000)) -lt 500 ]
+}
+
+@test "vmm: SIGINT wakes a paced run at once" {
+	need_kvm
+	# one loop per second per vCPU: the VMM is asleep when the signal comes
+	"$VMM" -r 1 -t 30 -c 2 >"$OUT" &
+	local pid=$!
+	wait_for_pid_line
+	sleep 1.5
+	local start end rc=0
+	start=$(date +%s%N)
+	kill -INT $pid
+	wait $pid || rc=$?
+	end=$(date +%s%N)
+	[ "$rc" -eq 0 ]
+	assert_whole_loops
+	[ "$(field hlt_exits)" -eq 4 ]
+	[ $(((end - start) / 1000000)) -lt 500 ]
+}
+
+@test "vmm: missing device gives one clear error line, no output, exit 1" {
+	TINY_VMM_DEV=/nonexistent/kvm run --separate-stderr "$VMM" -l 1
+	[ "$status" -eq 1 ]
+	[ -z "$output" ]
+	[ "$stderr" = "tiny_vmm: /nonexistent/kvm: No such file or directory" ]
+}
+
+@test "vmm: a device that is not KVM is refused" {
+	TINY_VMM_DEV=/dev/null run --separate-stderr "$VMM" -l 1
+	[ "$status" -eq 1 ]
+	[ -z "$output" ]
+	[ "$stderr" = "tiny_vmm: /dev/null: not a KVM device with API version 12" ]
+}
+
+@test "vmm: bad options are usage errors (exit 2, one line)" {
+	local args
+	for args in "-x" "-l" "-l 0" "-l 12abc" "-l -3" "-r 0" "-t 0" \
+		"-t -1" "-t x" "-c 0" "-c 65" "-name"; do
+		run --separate-stderr "$VMM" $args
+		echo "args: $args -> $status: $stderr"
+		[ "$status" -eq 2 ]
+		[ -z "$output" ]
+		[ "${#stderr_lines[@]}" -eq 1 ]
+		[[ $stderr == "tiny_vmm: "*"; usage: tiny_vmm "* ]]
+	done
+}
+
+@test "vmm: -h prints the usage on stdout" {
+	run --separate-stderr "$VMM" -h
+	[ "$status" -eq 0 ]
+	[ "$output" = "usage: tiny_vmm [-l LOOPS] [-r LOOPS_PER_SEC] [-t SECONDS] [-c VCPUS] [-name NAME] [-q]" ]
+}
+
+@test "vmm: the binary is static (it goes into the QEMU initramfs)" {
+	command -v file >/dev/null || skip "file(1) not installed"
+	run file -L "$VMM"
+	[[ $output == *"statically linked"* ]]
+}

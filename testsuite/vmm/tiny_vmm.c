@@ -1,0 +1,556 @@
+/* vi: set sw=4 ts=4: */
+/*
+ * tiny_vmm: the smallest useful KVM VMM, a load generator with a known
+ * exit pattern for testing and demonstrating kvm_stat.
+ *
+ * Licensed under GPLv2, see file LICENSE in this source tree.
+ *
+ * Every vCPU runs the same real-mode guest at 0x1000:
+ *	loop:	out 0x10, al	; KVM_EXIT_IO
+ *		out 0x11, al	; KVM_EXIT_IO
+ *		hlt		; KVM_EXIT_HLT (no in-kernel irqchip)
+ *		jmp loop
+ * The VMM ends a vCPU only right after a hlt exit, so one run of N loops
+ * causes exactly 2N io exits, N hlt exits and 3N returns from KVM_RUN (the
+ * kernel's kvm_userspace_exit tracepoint fires once per return).
+ *
+ * The few KVM ABI items used are defined below (x86_64 values of
+ * linux/kvm.h): musl-gcc has no kernel headers, and this way one source
+ * builds with glibc and musl alike.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <time.h>
+#include <unistd.h>
+
+/* ---- KVM ABI (linux/kvm.h, x86_64) ---- */
+
+struct kvm_userspace_memory_region {
+	uint32_t slot;
+	uint32_t flags;
+	uint64_t guest_phys_addr;
+	uint64_t memory_size;
+	uint64_t userspace_addr;
+};
+
+struct kvm_regs {
+	uint64_t rax, rbx, rcx, rdx, rsi, rdi, rsp, rbp;
+	uint64_t r8, r9, r10, r11, r12, r13, r14, r15;
+	uint64_t rip, rflags;
+};
+
+struct kvm_segment {
+	uint64_t base;
+	uint32_t limit;
+	uint16_t selector;
+	uint8_t type, present, dpl, db, s, l, g, avl, unusable, padding;
+};
+
+struct kvm_dtable {
+	uint64_t base;
+	uint16_t limit;
+	uint16_t padding[3];
+};
+
+struct kvm_sregs {
+	struct kvm_segment cs, ds, es, fs, gs, ss, tr, ldt;
+	struct kvm_dtable gdt, idt;
+	uint64_t cr0, cr2, cr3, cr4, cr8, efer, apic_base;
+	uint64_t interrupt_bitmap[4];
+};
+
+/* The head of the shared kvm_run page, up to the io member of the exit union */
+struct kvm_run {
+	uint8_t request_interrupt_window;
+	uint8_t immediate_exit;
+	uint8_t padding1[6];
+	uint32_t exit_reason;
+	uint8_t ready_for_interrupt_injection;
+	uint8_t if_flag;
+	uint16_t flags;
+	uint64_t cr8;
+	uint64_t apic_base;
+	union {
+		struct {
+			uint8_t direction;
+			uint8_t size;
+			uint16_t port;
+			uint32_t count;
+			uint64_t data_offset;
+		} io;
+		uint32_t internal_suberror;
+		uint64_t hardware_exit_reason;
+	} u;
+};
+
+_Static_assert(sizeof(struct kvm_userspace_memory_region) == 32, "kvm ABI");
+_Static_assert(sizeof(struct kvm_regs) == 144, "kvm ABI");
+_Static_assert(sizeof(struct kvm_sregs) == 312, "kvm ABI");
+_Static_assert(__builtin_offsetof(struct kvm_run, u) == 32, "kvm ABI");
+
+#define KVMIO	0xAE
+#define KVM_API_VERSION	12
+#define KVM_GET_API_VERSION	_IO(KVMIO, 0x00)
+#define KVM_CREATE_VM	_IO(KVMIO, 0x01)
+#define KVM_GET_VCPU_MMAP_SIZE	_IO(KVMIO, 0x04)
+#define KVM_CREATE_VCPU	_IO(KVMIO, 0x41)
+#define KVM_SET_USER_MEMORY_REGION	_IOW(KVMIO, 0x46, struct kvm_userspace_memory_region)
+#define KVM_RUN	_IO(KVMIO, 0x80)
+#define KVM_SET_REGS	_IOW(KVMIO, 0x82, struct kvm_regs)
+#define KVM_GET_SREGS	_IOR(KVMIO, 0x83, struct kvm_sregs)
+#define KVM_SET_SREGS	_IOW(KVMIO, 0x84, struct kvm_sregs)
+
+#define KVM_EXIT_IO	2
+#define KVM_EXIT_HLT	5
+
+/* ---- the guest ---- */
+
+#define GUEST_MEM_SIZE	0x10000
+#define GUEST_CODE	0x1000
+#define PORT_A	0x10
+#define PORT_B	0x11
+
+static const uint8_t guest_code[] = {
+	0xe6, PORT_A,	/* out PORT_A, al */
+	0xe6, PORT_B,	/* out PORT_B, al */
+	0xf4,	/* hlt */
+	0xeb, 0xf9,	/* jmp back 7 bytes, to the first out */
+};
+
+/* ---- state ---- */
+
+#define MAX_VCPUS	64
+#define USAGE	"usage: tiny_vmm [-l LOOPS] [-r LOOPS_PER_SEC] [-t SECONDS] [-c VCPUS] [-name NAME] [-q]"
+
+struct vcpu {
+	pthread_t thread;
+	int fd;
+	int id;
+	struct kvm_run *run;
+	unsigned long long io_exits;
+	unsigned long long hlt_exits;
+	unsigned long long exits;	/* every return from KVM_RUN */
+	char error[96];	/* why this vCPU stopped early, "" if it did not */
+};
+
+struct globals {
+	const char *dev;	/* $TINY_VMM_DEV, else /dev/kvm */
+	unsigned long long loops;	/* per vCPU; 0: until -t or a signal */
+	unsigned rate;	/* loops per second per vCPU; 0: as fast as possible */
+	double seconds;	/* run time limit; 0: none */
+	int nr_vcpus;
+	int quiet;
+	int vm_fd;
+	int run_size;
+	int stop;	/* main asks the vCPU threads to finish */
+	int running;	/* vCPU threads not finished yet */
+	pthread_t main_thread;
+	struct vcpu vcpus[MAX_VCPUS];
+};
+static struct globals G;
+
+/* ---- helpers ---- */
+
+static void die(const char *what, const char *why)
+{
+	fprintf(stderr, "tiny_vmm: %s: %s\n", what, why);
+	exit(1);
+}
+
+static void die_errno(const char *what)
+{
+	die(what, strerror(errno));
+}
+
+static void die_usage(const char *fmt, const char *arg)
+{
+	fputs("tiny_vmm: ", stderr);
+	fprintf(stderr, fmt, arg);
+	fputs("; " USAGE "\n", stderr);
+	exit(2);
+}
+
+static int kvm_ioctl(int fd, unsigned long request, void *arg)
+{
+	int r;
+
+	do
+		r = ioctl(fd, request, arg);
+	while (r < 0 && errno == EINTR);
+	return r;
+}
+
+static double now_seconds(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static struct timespec to_timespec(double seconds)
+{
+	struct timespec ts;
+
+	ts.tv_sec = (time_t)seconds;
+	ts.tv_nsec = (long)((seconds - ts.tv_sec) * 1e9);
+	return ts;
+}
+
+/* ---- options ---- */
+
+static unsigned long long parse_count(const char *opt, const char *arg,
+		unsigned long long max)
+{
+	char *end;
+	unsigned long long n;
+
+	if (!arg)
+		die_usage("option %s needs a value", opt);
+	errno = 0;
+	n = strtoull(arg, &end, 10);
+	if (errno || end == arg || *end || arg[0] == '-' || n < 1 || n > max)
+		die_usage("bad number '%s'", arg);
+	return n;
+}
+
+static double parse_seconds(const char *arg)
+{
+	char *end;
+	double s;
+
+	if (!arg)
+		die_usage("option %s needs a value", "-t");
+	s = strtod(arg, &end);
+	if (end == arg || *end || !(s > 0 && s < 1e9))
+		die_usage("bad number of seconds '%s'", arg);
+	return s;
+}
+
+/* QEMU-style: "-name" as one word, so that kvm_stat -g finds us */
+static void parse_args(char **argv)
+{
+	const char *opt, *arg;
+
+	G.nr_vcpus = 1;
+	while ((opt = *++argv) != NULL) {
+		arg = argv[1];
+		if (strcmp(opt, "-q") == 0) {
+			G.quiet = 1;
+			continue;
+		}
+		if (strcmp(opt, "-h") == 0 || strcmp(opt, "--help") == 0) {
+			puts(USAGE);
+			exit(0);
+		}
+		if (strcmp(opt, "-l") == 0)
+			G.loops = parse_count(opt, arg, ~0ULL >> 2);
+		else if (strcmp(opt, "-r") == 0)
+			G.rate = parse_count(opt, arg, 10000000);
+		else if (strcmp(opt, "-t") == 0)
+			G.seconds = parse_seconds(arg);
+		else if (strcmp(opt, "-c") == 0)
+			G.nr_vcpus = parse_count(opt, arg, MAX_VCPUS);
+		else if (strcmp(opt, "-name") == 0) {
+			if (!arg)
+				die_usage("option %s needs a value", opt);
+		} else
+			die_usage("unknown option '%s'", opt);
+		argv++;
+	}
+	if (!G.loops && !G.seconds)
+		G.loops = 1000;
+}
+
+/* ---- signals ---- */
+
+static void note_signal(int sig)
+{
+	(void)sig;
+}
+
+/*
+ * INT and TERM end the run, USR2 says a vCPU thread finished, USR1 wakes a
+ * vCPU thread from its pacing sleep. All stay blocked (threads inherit the
+ * mask) and are taken synchronously: main by sigtimedwait, vCPUs by ppoll.
+ * Real handlers, not SIG_IGN, because a shell starts background jobs with
+ * SIGINT ignored.
+ */
+static void block_signals(sigset_t *set)
+{
+	static const int sigs[] = { SIGINT, SIGTERM, SIGUSR1, SIGUSR2 };
+	struct sigaction sa;
+	unsigned i;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = note_signal;
+	sigemptyset(set);
+	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
+		sigaction(sigs[i], &sa, NULL);
+		sigaddset(set, sigs[i]);
+	}
+	pthread_sigmask(SIG_BLOCK, set, NULL);
+}
+
+/* ---- VM setup ---- */
+
+static int open_kvm(void)
+{
+	int fd, version;
+
+	G.dev = getenv("TINY_VMM_DEV");
+	if (!G.dev || !G.dev[0])
+		G.dev = "/dev/kvm";
+	fd = open(G.dev, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		die_errno(G.dev);
+	version = kvm_ioctl(fd, KVM_GET_API_VERSION, NULL);
+	if (version != KVM_API_VERSION)
+		die(G.dev, "not a KVM device with API version 12");
+	return fd;
+}
+
+static void create_vm(void)
+{
+	struct kvm_userspace_memory_region region;
+	int kvm_fd;
+	uint8_t *mem;
+
+	kvm_fd = open_kvm();
+	G.vm_fd = kvm_ioctl(kvm_fd, KVM_CREATE_VM, NULL);
+	if (G.vm_fd < 0)
+		die_errno("KVM_CREATE_VM");
+	G.run_size = kvm_ioctl(kvm_fd, KVM_GET_VCPU_MMAP_SIZE, NULL);
+	if (G.run_size < (int)sizeof(struct kvm_run))
+		die_errno("KVM_GET_VCPU_MMAP_SIZE");
+	close(kvm_fd);
+
+	mem = mmap(NULL, GUEST_MEM_SIZE, PROT_READ | PROT_WRITE,
+			MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (mem == MAP_FAILED)
+		die_errno("mmap guest memory");
+	memcpy(mem + GUEST_CODE, guest_code, sizeof(guest_code));
+
+	memset(&region, 0, sizeof(region));
+	region.memory_size = GUEST_MEM_SIZE;
+	region.userspace_addr = (uintptr_t)mem;
+	if (kvm_ioctl(G.vm_fd, KVM_SET_USER_MEMORY_REGION, &region) < 0)
+		die_errno("KVM_SET_USER_MEMORY_REGION");
+}
+
+/* Real mode as after reset, but with CS:IP = 0000:1000 */
+static void create_vcpu(struct vcpu *v)
+{
+	struct kvm_sregs sregs;
+	struct kvm_regs regs;
+
+	v->fd = kvm_ioctl(G.vm_fd, KVM_CREATE_VCPU, (void *)(uintptr_t)v->id);
+	if (v->fd < 0)
+		die_errno("KVM_CREATE_VCPU");
+	v->run = mmap(NULL, G.run_size, PROT_READ | PROT_WRITE, MAP_SHARED,
+			v->fd, 0);
+	if (v->run == MAP_FAILED)
+		die_errno("mmap kvm_run");
+
+	if (kvm_ioctl(v->fd, KVM_GET_SREGS, &sregs) < 0)
+		die_errno("KVM_GET_SREGS");
+	sregs.cs.base = 0;
+	sregs.cs.selector = 0;
+	if (kvm_ioctl(v->fd, KVM_SET_SREGS, &sregs) < 0)
+		die_errno("KVM_SET_SREGS");
+
+	memset(&regs, 0, sizeof(regs));
+	regs.rip = GUEST_CODE;
+	regs.rflags = 2;	/* bit 1 is reserved and always set */
+	if (kvm_ioctl(v->fd, KVM_SET_REGS, &regs) < 0)
+		die_errno("KVM_SET_REGS");
+}
+
+/* ---- vCPU threads ---- */
+
+static int stop_requested(void)
+{
+	return __atomic_load_n(&G.stop, __ATOMIC_ACQUIRE);
+}
+
+/* Enter the guest until it halts: one loop of the pattern. 0 on failure. */
+static int run_loop(struct vcpu *v)
+{
+	for (;;) {
+		int r = ioctl(v->fd, KVM_RUN, NULL);
+
+		v->exits++;
+		if (r < 0) {
+			if (errno == EINTR || errno == EAGAIN)
+				continue;
+			snprintf(v->error, sizeof(v->error), "KVM_RUN: %s",
+					strerror(errno));
+			return 0;
+		}
+		if (v->run->exit_reason == KVM_EXIT_HLT) {
+			v->hlt_exits++;
+			return 1;
+		}
+		if (v->run->exit_reason == KVM_EXIT_IO
+		 && (v->run->u.io.port == PORT_A || v->run->u.io.port == PORT_B)) {
+			v->io_exits++;
+			continue;
+		}
+		snprintf(v->error, sizeof(v->error),
+				"vcpu %d: unexpected exit reason %u", v->id,
+				v->run->exit_reason);
+		return 0;
+	}
+}
+
+/*
+ * Sleep until loop number 'done' is due, by an absolute schedule so that
+ * the rate does not drift. SIGUSR1 is unblocked only inside ppoll, so a
+ * stop request cannot slip in between the check and the sleep.
+ */
+static void pace(double start, unsigned long long done)
+{
+	sigset_t wake;
+	struct timespec ts;
+	double wait = start + (double)done / G.rate - now_seconds();
+
+	if (wait <= 0 || stop_requested())
+		return;
+	pthread_sigmask(SIG_SETMASK, NULL, &wake);
+	sigdelset(&wake, SIGUSR1);
+	ts = to_timespec(wait);
+	ppoll(NULL, 0, &ts, &wake);
+}
+
+/* Names as QEMU's with debug-threads=on, so per-thread views read alike */
+static void name_thread(int id)
+{
+	char name[16];
+
+	snprintf(name, sizeof(name), "CPU %d/KVM", id);
+	prctl(PR_SET_NAME, name);
+}
+
+static void *vcpu_thread(void *arg)
+{
+	struct vcpu *v = arg;
+	unsigned long long done = 0;
+	double start = now_seconds();
+
+	name_thread(v->id);
+	while (!stop_requested() && (!G.loops || done < G.loops)) {
+		if (!run_loop(v))
+			break;
+		done++;
+		if (G.rate && done != G.loops)
+			pace(start, done);
+	}
+	if (__atomic_sub_fetch(&G.running, 1, __ATOMIC_ACQ_REL) == 0)
+		pthread_kill(G.main_thread, SIGUSR2);
+	return NULL;
+}
+
+static void start_vcpus(void)
+{
+	int i, err;
+
+	G.main_thread = pthread_self();
+	G.running = G.nr_vcpus;
+	for (i = 0; i < G.nr_vcpus; i++) {
+		err = pthread_create(&G.vcpus[i].thread, NULL, vcpu_thread,
+				&G.vcpus[i]);
+		if (err)
+			die("pthread_create", strerror(err));
+	}
+}
+
+/* Until every vCPU finished its loops, -t ran out, or SIGINT/SIGTERM */
+static void wait_for_end(const sigset_t *set)
+{
+	double deadline = now_seconds() + G.seconds;
+
+	while (__atomic_load_n(&G.running, __ATOMIC_ACQUIRE) > 0) {
+		int sig;
+
+		if (G.seconds) {
+			double left = deadline - now_seconds();
+			struct timespec ts;
+
+			if (left <= 0)
+				return;
+			ts = to_timespec(left);
+			sig = sigtimedwait(set, NULL, &ts);
+		} else
+			sig = sigwaitinfo(set, NULL);
+		if (sig == SIGINT || sig == SIGTERM)
+			return;
+	}
+}
+
+static void stop_vcpus(void)
+{
+	int i;
+
+	__atomic_store_n(&G.stop, 1, __ATOMIC_RELEASE);
+	for (i = 0; i < G.nr_vcpus; i++)
+		pthread_kill(G.vcpus[i].thread, SIGUSR1);
+	for (i = 0; i < G.nr_vcpus; i++)
+		pthread_join(G.vcpus[i].thread, NULL);
+}
+
+/* Totals on stdout; the first vCPU error, if any, on stderr. 1 on error. */
+static int report(void)
+{
+	unsigned long long io = 0, hlt = 0, exits = 0;
+	const char *error = NULL;
+	int i;
+
+	for (i = 0; i < G.nr_vcpus; i++) {
+		io += G.vcpus[i].io_exits;
+		hlt += G.vcpus[i].hlt_exits;
+		exits += G.vcpus[i].exits;
+		if (!error && G.vcpus[i].error[0])
+			error = G.vcpus[i].error;
+	}
+	if (!G.quiet)
+		printf("io_exits %llu\nhlt_exits %llu\nexits %llu\n",
+				io, hlt, exits);
+	fflush(stdout);
+	if (error)
+		fprintf(stderr, "tiny_vmm: %s\n", error);
+	return error != NULL;
+}
+
+int main(int argc, char **argv)
+{
+	sigset_t set;
+	int i;
+
+	(void)argc;
+	parse_args(argv);
+	block_signals(&set);
+	create_vm();
+	for (i = 0; i < G.nr_vcpus; i++) {
+		G.vcpus[i].id = i;
+		create_vcpu(&G.vcpus[i]);
+	}
+	start_vcpus();
+	if (!G.quiet) {
+		printf("pid %d\n", (int)getpid());
+		fflush(stdout);
+	}
+	wait_for_end(&set);
+	stop_vcpus();
+	return report();
+}
