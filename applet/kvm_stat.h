@@ -152,6 +152,18 @@ void tracepoint_refilter(void);
 void tracepoint_list_fields(void);
 void tracepoint_close_fast(void);	/* perf fds closed in the background */
 
+/* kvm_stat_exits.c: exit-reason tables (names without their prefix) */
+enum { EXITS_USER, EXITS_VMX, EXITS_SVM, EXITS_ARM64 };
+const char *exit_reason(int table, unsigned i, unsigned *code);	/* NULL past the end */
+int exit_reason_code(int table, const char *name);	/* -1 if unknown */
+
+/* kvm_stat_perf.c: the perf_event_open ABI, and the background closer */
+enum { PERF_ENABLE, PERF_DISABLE, PERF_RESET };
+int perf_open_tracepoint(unsigned id, int pid, int cpu, int group_fd);
+int perf_ioctl(int fd, int what, unsigned long arg);
+int perf_set_filter(int fd, const char *filter);
+void perf_hand_off(const int *fds, unsigned n);
+
 /* kvm_stat_batch.c, kvm_stat_log.c, kvm_stat_tui.c: the views */
 void batch_run(void) NORETURN;
 void log_run(void) NORETURN;

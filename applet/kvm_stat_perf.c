@@ -1,0 +1,206 @@
+/* vi: set sw=4 ts=4: */
+//kbuild:lib-$(CONFIG_FEATURE_KVM_STAT_TRACEPOINTS) += kvm_stat_perf.o
+/*
+ * kvm_stat: the perf_event_open ABI (no kernel headers needed) and the
+ * background closer that lets kvm_stat quit while the kernel takes its
+ * time releasing tracepoint counters.
+ *
+ * Licensed under GPLv2, see file LICENSE in this source tree.
+ *
+ * Why a closer: releasing the last perf event of a tracepoint waits for
+ * an RCU grace period in the kernel (~37 ms here), one tracepoint after
+ * the other under a global mutex, so closing all 93 kvm tracepoints takes
+ * seconds. A detached process inherits the descriptors and drops them
+ * after we are gone; our own copies close at once because the closer
+ * still holds a reference.
+ */
+#include "libbb.h"
+#include "kvm_stat.h"
+
+/* include/uapi/linux/perf_event.h, first published size (VER0, 64 bytes) */
+struct perf_attr {
+	uint32_t type;
+	uint32_t size;
+	uint64_t config;	/* tracepoint id from events/kvm/NAME/id */
+	uint64_t sample_period;	/* 0: count only, never sample */
+	uint64_t sample_type;
+	uint64_t read_format;
+	uint64_t flags;	/* bit 0: disabled */
+	uint32_t wakeup_events;
+	uint32_t bp_type;
+	uint64_t bp_addr;
+	uint64_t bp_len;
+};
+#define PERF_TYPE_TRACEPOINT	2
+#define PERF_FORMAT_GROUP	(1 << 3)
+#define PERF_ATTR_DISABLED	1
+#define PERF_IOC_FLAG_GROUP	1
+/* libc's _IO/_IOW carry each architecture's encoding (ppc differs) */
+#define PERF_IOC_ENABLE	_IO('$', 0)
+#define PERF_IOC_DISABLE	_IO('$', 1)
+#define PERF_IOC_RESET	_IO('$', 3)
+#define PERF_IOC_SET_FILTER	_IOW('$', 6, char *)
+
+/* fork without libc's atfork locks: the closer may start from a signal
+ * handler. Architectures without fork(2) have clone(2) with flags first. */
+#ifdef SYS_fork
+# define raw_fork() syscall(SYS_fork)
+#else
+# define raw_fork() syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0)
+#endif
+#ifndef SYS_close_range
+# define SYS_close_range 436	/* the same number on every architecture */
+#endif
+
+/*
+ * A counter on one tracepoint. The group leader starts disabled so that the
+ * whole group starts counting at once when it is enabled; members follow
+ * their leader. PERF_FORMAT_GROUP: one read returns every member's count.
+ */
+int perf_open_tracepoint(unsigned id, int pid, int cpu, int group_fd)
+{
+	struct perf_attr attr;
+
+	memset(&attr, 0, sizeof(attr));
+	attr.type = PERF_TYPE_TRACEPOINT;
+	attr.size = sizeof(attr);
+	attr.config = id;
+	attr.read_format = PERF_FORMAT_GROUP;
+	attr.flags = group_fd < 0 ? PERF_ATTR_DISABLED : 0;
+	return syscall(SYS_perf_event_open, &attr, pid, cpu, group_fd, 0UL);
+}
+
+/* enable, disable or reset a whole group through its leader */
+int perf_ioctl(int fd, int what, unsigned long arg)
+{
+	static const unsigned long req[] = {
+		PERF_IOC_ENABLE, PERF_IOC_DISABLE, PERF_IOC_RESET,
+	};
+	return ioctl(fd, req[what], arg ? arg : PERF_IOC_FLAG_GROUP);
+}
+
+/* e.g. "exit_reason==12": count only the events whose field matches */
+int perf_set_filter(int fd, const char *filter)
+{
+	return ioctl(fd, PERF_IOC_SET_FILTER, filter);
+}
+
+/* fds is mostly ascending (opened in order): try the next one first */
+static int is_kept(const int *fds, unsigned n, int fd)
+{
+	static unsigned next;
+	unsigned i;
+
+	if (next < n && fds[next] == fd) {
+		next++;
+		return 1;
+	}
+	for (i = 0; i < n; i++)
+		if (fds[i] == fd) {
+			next = i + 1;
+			return 1;
+		}
+	return 0;
+}
+
+static unsigned long long now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000ULL + ts.tv_nsec / 1000;
+}
+
+/*
+ * A close that released a tracepoint held the kernel's event_mutex for a
+ * grace period; every perf_event_open of a kvm_stat started meanwhile
+ * waits on it. Pausing after each such close lets a new run open all its
+ * counters between two of ours (15 ms for 93 events x 2 cpus here); once
+ * it holds a tracepoint, our close of it no longer waits at all.
+ */
+static void close_slowly(const int *fds, unsigned n)
+{
+	static const struct timespec pause = { 0, 50 * 1000 * 1000 };
+	unsigned long long t;
+	unsigned i;
+
+	for (i = 0; i < n; i++) {
+		t = now_us();
+		close(fds[i]);
+		if (now_us() - t > 2000)
+			nanosleep(&pause, NULL);
+	}
+}
+
+/*
+ * The closer: a grandchild in its own session (no controlling tty),
+ * stdio on /dev/null, cwd "/", every descriptor but the perf ones closed
+ * (a shell's $(...) must see EOF on our stdout now, not in 3 s). It waits
+ * for EOF on the pipe, that is, until the parent dropped its copies, then
+ * closes them one by one (/proc/PID/fd shows the progress).
+ * Only system calls here: this may run after a signal interrupted malloc.
+ */
+static void closer_run(const int *fds, unsigned n, int sync_fd) NORETURN;
+static void closer_run(const int *fds, unsigned n, int sync_fd)
+{
+	struct rlimit rl;
+	int fd, hi = sync_fd, null;
+	char c;
+
+	for (fd = n; fd--;)
+		if (fds[fd] > hi)
+			hi = fds[fd];
+	null = open("/dev/null", O_RDWR);
+	for (fd = 0; fd < 3; fd++)
+		if (null >= 0 && null != fd && !is_kept(fds, n, fd))
+			dup2(null, fd);
+	for (fd = 3; fd <= hi; fd++)
+		if (fd != sync_fd && !is_kept(fds, n, fd))
+			close(fd);
+	if (syscall(SYS_close_range, hi + 1, ~0U, 0) != 0
+	 && getrlimit(RLIMIT_NOFILE, &rl) == 0) {
+		while (++hi < (int)rl.rlim_cur && hi < (1 << 20))
+			close(hi);
+	}
+	if (chdir("/") != 0) {
+		/* nothing holds us anywhere else anyway */
+	}
+	while (read(sync_fd, &c, 1) < 0 && errno == EINTR)
+		continue;
+	close_slowly(fds, n);
+	_exit(0);
+}
+
+/*
+ * Give the descriptors to a detached closer, then close ours: cheap, as
+ * the closer still holds each file. Falls back to closing them here.
+ */
+void perf_hand_off(const int *fds, unsigned n)
+{
+	int sync[2];
+	pid_t pid;
+	unsigned i;
+
+	if (n == 0)
+		return;
+	pid = -1;
+	if (pipe(sync) == 0) {
+		pid = raw_fork();
+		if (pid == 0) {
+			setsid();
+			if (raw_fork() == 0) {
+				close(sync[1]);
+				closer_run(fds, n, sync[0]);
+			}
+			_exit(0);
+		}
+		close(sync[0]);
+	}
+	if (pid > 0)
+		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+			continue;
+	for (i = 0; i < n; i++)
+		close(fds[i]);
+	if (pid >= 0)
+		close(sync[1]);
+}

@@ -1,0 +1,28 @@
+# Tracepoint provider: the exit-reason table test helper, its table
+# generator and the tracepoint benchmarks.
+#
+#   make exit-tables    regenerate the tables of applet/kvm_stat_exits.c
+#                       from the installed uapi headers (prints C to paste)
+#   make bench-tracepoint   -1 wall time, quit latency, CPU, RSS
+
+BUILD ?= build
+KVM_STAT ?= ./kvm_stat
+EXITS_DUMP := $(BUILD)/exits_dump
+
+tp_saved_goal := $(.DEFAULT_GOAL)
+
+.PHONY: exit-tables bench-tracepoint
+$(EXITS_DUMP): testsuite/exits_dump.c applet/kvm_stat_exits.c $(BUILD)/autoconf.h
+	$(CC) -Os -Wall -I$(BUILD) -Icompat -Iapplet -static -o $@ \
+		testsuite/exits_dump.c applet/kvm_stat_exits.c
+
+test: $(EXITS_DUMP)
+
+exit-tables:
+	@testsuite/gen-exit-c.sh
+
+bench: bench-tracepoint
+bench-tracepoint: $(KVM_STAT)
+	@KVM_STAT=$(KVM_STAT) BUILD=$(BUILD) testsuite/bench-tracepoint.sh
+
+.DEFAULT_GOAL := $(tp_saved_goal)

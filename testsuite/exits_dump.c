@@ -1,0 +1,31 @@
+/* vi: set sw=4 ts=4: */
+/*
+ * Test helper for applet/kvm_stat_exits.c, linked with it alone:
+ *   exits_dump TABLE         every "NAME CODE" of user|vmx|svm|arm64
+ *   exits_dump TABLE NAME    the code of NAME, -1 if absent
+ */
+#include "libbb.h"
+#include "kvm_stat.h"
+
+int main(int argc, char **argv)
+{
+	static const char *const tables[] = { "user", "vmx", "svm", "arm64" };
+	const char *name;
+	unsigned i, code;
+	int t;
+
+	for (t = 0; t < 4; t++)
+		if (argc > 1 && strcmp(argv[1], tables[t]) == 0)
+			break;
+	if (t == 4) {
+		fputs("usage: exits_dump user|vmx|svm|arm64 [NAME]\n", stderr);
+		return 2;
+	}
+	if (argc > 2) {
+		printf("%d\n", exit_reason_code(t, argv[2]));
+		return 0;
+	}
+	for (i = 0; (name = exit_reason(t, i, &code)) != NULL; i++)
+		printf("%s %u\n", name, code);
+	return 0;
+}

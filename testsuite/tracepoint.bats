@@ -1,0 +1,340 @@
+#!/usr/bin/env bats
+# The tracepoint provider on real KVM: perf counters of <tracefs>/events/kvm
+# checked against the test VMM's own exit counts, exit-reason children,
+# -p/-g, -f opening only what it needs, the background closer, the
+# exit-reason tables and the cpu list through a fixture.
+
+bats_require_minimum_version 1.5.0
+load helpers
+
+setup() {
+	VMM=$BUILD/tiny_vmm
+	DUMP=$BUILD/exits_dump
+	T=$BATS_TEST_TMPDIR
+}
+
+teardown() {
+	local p
+	for p in ${VMS:-} ${BG:-}; do
+		kill "$p" 2>/dev/null
+	done
+	wait 2>/dev/null || true
+}
+
+tracefs() {
+	awk '$3 == "tracefs" { print $2; exit }' /proc/mounts
+}
+
+need_kvm() {
+	require_feature tracepoints TRACEPOINTS
+	[ -c /dev/kvm ] || skip "/dev/kvm absent: no KVM on this host"
+	TRACEFS=$(tracefs)
+	[ -n "$TRACEFS" ] || skip "tracefs not mounted (run as root: run-tests.sh mounts it)"
+	[ -d "$TRACEFS/events/kvm" ] || skip "no kvm tracepoints: kvm module not loaded"
+	[ -x "$VMM" ] || skip "$VMM not built (make vmm)"
+}
+
+# start_vm NAME VMM-ARGS...: a VM in the background; its pid in $VM
+start_vm() {
+	local out=$T/vm-$1.out i
+	"$VMM" -name "guest=$1" "${@:2}" > "$out" &
+	VM=$!
+	VMS="${VMS:-} $VM"
+	for i in $(seq 100); do
+		grep -q '^pid ' "$out" && return 0
+		sleep 0.05
+	done
+	echo "VMM $1 did not start" >&2
+	return 1
+}
+
+vm_count() {	# vm_count NAME KEY: after the VMM ended
+	sed -n "s/^$2 //p" "$T/vm-$1.out"
+}
+
+# Delta column of a -1 line for NAME (the reference's '%-42s%10d%10d')
+delta_of() {
+	awk -v n="$1" '$1 == n { print $3 }' "$2"
+}
+
+# Perf event descriptors a process holds
+perf_fds() {
+	local n=0 f
+	for f in /proc/$1/fd/*; do
+		[ "$(readlink "$f" 2>/dev/null)" = "anon_inode:[perf_event]" ] && n=$((n + 1))
+	done
+	echo $n
+}
+
+ncpus_online() {
+	"$TOP/testsuite/cpulist-count.sh" < /sys/devices/system/cpu/online
+}
+
+# --- exit-reason tables ---------------------------------------------------
+
+@test "tables: every exit reason of the installed uapi headers is present" {
+	[ -x "$DUMP" ] || skip "$DUMP not built (make $DUMP)"
+	local inc=/usr/include asm=/usr/include/x86_64-linux-gnu/asm t hdr
+	[ -d "$asm" ] || asm=/usr/include/asm
+	[ -f "$inc/linux/kvm.h" ] || skip "no kernel uapi headers installed"
+	for t in user vmx svm; do
+		case $t in
+		user) hdr=$inc/linux/kvm.h ;;
+		*) hdr=$asm/$t.h ;;
+		esac
+		"$TOP/testsuite/gen-exit-tables.sh" $t "$hdr" | sort > "$T/want"
+		[ -s "$T/want" ]
+		"$DUMP" $t | sort > "$T/have"
+		run comm -23 "$T/want" "$T/have"
+		[ "$output" = "" ] || { echo "missing in $t: $output"; false; }
+	done
+}
+
+@test "tables: lookups by name, prefix removed" {
+	[ -x "$DUMP" ] || skip "$DUMP not built"
+	[ "$("$DUMP" vmx HLT)" = 12 ]
+	[ "$("$DUMP" vmx EPT_VIOLATION)" = 48 ]
+	[ "$("$DUMP" svm IOIO)" = $((0x7b)) ]
+	[ "$("$DUMP" svm NPF)" = $((0x400)) ]
+	[ "$("$DUMP" svm VMGEXIT)" = $((0x403)) ]
+	[ "$("$DUMP" user MMIO)" = 6 ]
+	[ "$("$DUMP" arm64 DABT_LOW)" = $((0x24)) ]
+	[ "$("$DUMP" arm64 WFx)" = 1 ]
+	[ "$("$DUMP" vmx EXIT_REASON_HLT)" = -1 ]
+	[ "$("$DUMP" svm ERR)" = -1 ]
+	[ "$("$DUMP" user IO_IN)" = -1 ]
+	# sorted by code, no duplicate names
+	"$DUMP" svm | awk '{ print $2 }' | sort -n -c
+	[ -z "$("$DUMP" svm | awk '{ print $1 }' | sort | uniq -d)" ]
+}
+
+# --- real tracepoints -------------------------------------------------------
+
+@test "-1 -t: exits over the second agree with the VMM's rate" {
+	need_kvm
+	start_vm rate -r 4000 -t 5
+	kvm_stat -1 -t -f 'kvm_userspace_exit|kvm_pio' > "$T/out"
+	cat "$T/out"
+	local hlt io pio
+	hlt=$(delta_of 'kvm_userspace_exit(HLT)' "$T/out")
+	io=$(delta_of 'kvm_userspace_exit(IO)' "$T/out")
+	pio=$(delta_of kvm_pio "$T/out")
+	# 4000 loops/s paced by the VMM, a 1 s sample: +-10% covers the
+	# VMM's pacing granularity and the sample's timer slack
+	[ "$hlt" -ge 3600 ] && [ "$hlt" -le 4400 ]
+	# Each loop is 2 outs + 1 hlt: exact ratios up to the loop in flight
+	[ $((io - 2 * hlt)) -ge -2 ] && [ $((io - 2 * hlt)) -le 2 ]
+	[ "$pio" -ge $((io - 2)) ] && [ "$pio" -le $((io + 2)) ]
+}
+
+@test "-l -t: the counts are exact against the VMM's own" {
+	need_kvm
+	require_feature log
+	start_bg -l -s 0.5 -f 'kvm_userspace_exit\((IO|HLT)\)|kvm_pio'
+	wait_lines "$T/out" 1
+	"$VMM" -l 1500 -name guest=exact > "$T/vm-exact.out"
+	sleep 1.2
+	kill $BG; wait $BG || true
+	cat "$T/out"
+	# columns: date time, then the header's names in order
+	run awk 'NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i + 2; next }
+		/^[0-9]/ { for (k in col) sum[k] += $(col[k]) }
+		END { print sum["kvm_pio"], sum["kvm_userspace_exit(IO)"],
+			sum["kvm_userspace_exit(HLT)"] }' "$T/out"
+	local want
+	want="$(vm_count exact io_exits) $(vm_count exact io_exits) $(vm_count exact hlt_exits)"
+	# without -p every VM of the host counts: exact only when ours ran alone
+	if [ "$output" != "$want" ] && [ "$(other_vms)" -gt 0 ]; then
+		skip "another VM ran meanwhile ($(other_vms)): host-wide counts can't be exact"
+	fi
+	[ "$output" = "$want" ]
+}
+
+# Processes other than ours holding a KVM VM (tests running in parallel)
+other_vms() {
+	local f n=0
+	for f in /proc/[0-9]*/fd/*; do
+		[ "$(readlink "$f" 2>/dev/null)" = "anon_inode:kvm-vm" ] && n=$((n + 1))
+	done
+	echo $n
+}
+
+@test "children: kvm_userspace_exit(IO) and (HLT) with their names" {
+	need_kvm
+	start_vm kids -r 2000 -t 4
+	kvm_stat -1 -t -f kvm_userspace_exit > "$T/out"
+	grep -q '^kvm_userspace_exit  ' "$T/out"
+	[ "$(delta_of 'kvm_userspace_exit(IO)' "$T/out")" -gt 0 ]
+	[ "$(delta_of 'kvm_userspace_exit(HLT)' "$T/out")" -gt 0 ]
+	# zero children are listed too, under the kernel's KVM_EXIT_ names
+	grep -q '^kvm_userspace_exit(MMIO) ' "$T/out"
+}
+
+@test "-p and -g count one VM, not the other running beside it" {
+	need_kvm
+	start_vm fast -r 6000 -t 6
+	local fast=$VM
+	start_vm slow -r 1000 -t 6
+	kvm_stat -1 -t -p $fast -f 'kvm_userspace_exit\(HLT' > "$T/p"
+	kvm_stat -1 -t -g slow -f 'kvm_userspace_exit\(HLT' > "$T/g"
+	local p g
+	p=$(delta_of 'kvm_userspace_exit(HLT)' "$T/p")
+	g=$(delta_of 'kvm_userspace_exit(HLT)' "$T/g")
+	echo "fast $p slow $g"
+	# alone they do 6000 and 1000 a second; together 7000
+	[ "$p" -ge 5400 ] && [ "$p" -le 6600 ]
+	[ "$g" -ge 900 ] && [ "$g" -le 1100 ]
+}
+
+@test "-p: vCPU threads are groups of their own" {
+	need_kvm
+	start_vm smp -c 2 -r 1000 -t 5
+	kvm_stat -1 -t -p $VM -f 'kvm_userspace_exit\(HLT' > "$T/out"
+	local n
+	n=$(delta_of 'kvm_userspace_exit(HLT)' "$T/out")
+	# -r is per vCPU thread or for the VM: either way more than one
+	# vCPU's worth shows that all threads are counted
+	[ "$n" -ge 900 ]
+}
+
+@test "-f opens only the counters it needs" {
+	need_kvm
+	require_feature log
+	local cpus
+	cpus=$(ncpus_online)
+	start_bg -l -t -s 0.2 -f '^kvm_pio$'
+	wait_lines "$T/out" 2
+	[ "$(perf_fds $BG)" = "$cpus" ]
+	kill $BG; wait $BG || true
+	# a child and its parent: two counters per cpu
+	start_bg -l -t -s 0.2 -f 'kvm_userspace_exit\(HLT'
+	wait_lines "$T/out" 2
+	[ "$(perf_fds $BG)" = $((2 * cpus)) ]
+}
+
+@test "-f help lists the real events of events/kvm" {
+	need_kvm
+	kvm_stat -t -f help > "$T/out"
+	local e n=0
+	for e in "$TRACEFS"/events/kvm/*/; do
+		e=${e%/}
+		grep -qx "  ${e##*/}" "$T/out" || { echo "missing ${e##*/}"; false; }
+		n=$((n + 1))
+	done
+	[ $n -gt 10 ]
+}
+
+@test "-l -c: CSV on real events" {
+	need_kvm
+	require_feature log
+	start_vm csv -r 2000 -t 4
+	run timeout -s INT 2.5 $KVM_STAT -l -c -s 0.5 -f 'kvm_userspace_exit\(HLT'
+	echo "$output"
+	[ "${lines[0]}" = "timestamp,kvm_userspace_exit,kvm_userspace_exit(HLT)" ]
+	[[ ${lines[2]} =~ ^[0-9-]+\ [0-9:]+,[1-9][0-9]*,[1-9][0-9]*$ ]]
+}
+
+@test "a VM that exits mid-run: -p keeps going, counts stay right" {
+	need_kvm
+	require_feature log
+	start_vm brief -l 1500 -r 3000
+	start_bg -l -s 0.25 -p $VM -f 'kvm_userspace_exit\(HLT'
+	wait "$VM" || true
+	sleep 0.6
+	kill -0 $BG
+	kill $BG; wait $BG || true
+	cat "$T/out" "$T/err"
+	local sum
+	sum=$(awk '/^[0-9]/ { s += $NF } END { print s + 0 }' "$T/out")
+	# started after the VM: all but the loops done before setup
+	[ "$sum" -gt 0 ] && [ "$sum" -le "$(vm_count brief hlt_exits)" ]
+}
+
+# --- errors, fixtures -------------------------------------------------------
+
+# A fake host whose tracefs holds the real ids of two events
+tp_fixture() {	# tp_fixture CPU-ONLINE-TEXT
+	local root=$T/root e
+	rm -rf "$root"
+	mkdir -p "$root/proc" "$root/sys/devices/system/cpu" \
+		"$root/sys/kernel/tracing/events/kvm"
+	echo "tracefs /sys/kernel/tracing tracefs rw,nosuid,nodev,noexec 0 0" \
+		> "$root/proc/mounts"
+	printf '%s\n' "$1" > "$root/sys/devices/system/cpu/online"
+	for e in kvm_pio kvm_userspace_exit; do
+		mkdir -p "$root/sys/kernel/tracing/events/kvm/$e"
+		cp "$TRACEFS/events/kvm/$e/id" "$root/sys/kernel/tracing/events/kvm/$e/id"
+	done
+	export KVM_STAT_ROOT=$root
+}
+
+@test "cpu list: one group per listed online cpu (fixture)" {
+	need_kvm
+	require_feature log
+	local list want
+	[ "$(ncpus_online)" -ge 2 ] || skip "needs 2 online cpus"
+	for list in "0" "1" "0-1" "0,1"; do
+		tp_fixture "$list"
+		want=$("$TOP/testsuite/cpulist-count.sh" <<< "$list")
+		start_bg -l -t -s 0.2 -f '^kvm_pio$'
+		wait_lines "$T/out" 2
+		[ "$(perf_fds $BG)" = "$want" ] || { echo "list $list"; false; }
+		kill $BG; wait $BG || true
+	done
+}
+
+@test "no events/kvm: one line naming the kvm module" {
+	need_kvm
+	tp_fixture 0
+	rm -rf "$KVM_STAT_ROOT/sys/kernel/tracing/events/kvm"
+	run -1 $KVM_STAT -1 -t
+	[ "${#lines[@]}" = 1 ]
+	[[ $output == *"kvm module loaded"* ]]
+}
+
+# --- start and quit fast ----------------------------------------------------
+
+@test "-1 with all events returns within 1.10 s; a closer releases them" {
+	need_kvm
+	local t0 t1 closer i n
+	t0=$(date +%s%N)
+	kvm_stat -1 -t > "$T/out"
+	t1=$(date +%s%N)
+	echo "wall $(((t1 - t0) / 1000000)) ms"
+	[ $(((t1 - t0) / 1000000)) -le 1100 ]
+	# the closer: our binary, its own session, stdio on /dev/null
+	closer=$(ps -eo pid=,sid=,args= | awk -v s="$(ps -o sid= $$)" \
+		'$2 != s && $3 ~ /kvm_stat$/ { p = $1 } END { print p }')
+	if [ -n "$closer" ]; then
+		[ "$(readlink /proc/$closer/fd/1)" = /dev/null ] || [ ! -e /proc/$closer ]
+		[ "$(ps -o tty= $closer | tr -d ' ')" = "?" ] || [ ! -e /proc/$closer ]
+		for i in $(seq 300); do
+			[ -e /proc/$closer ] || break
+			n=$(perf_fds $closer)
+			sleep 0.1
+		done
+		echo "closer $closer, last seen with $n perf fds"
+		[ ! -e /proc/$closer ] || [ "$(awk '{ print $3 }' /proc/$closer/stat)" = Z ]
+	fi
+}
+
+@test "\$(kvm_stat -1) is not held by the closer" {
+	need_kvm
+	local t0 t1 out
+	t0=$(date +%s%N)
+	out=$(kvm_stat -1 -t)
+	t1=$(date +%s%N)
+	[ -n "$out" ]
+	[ $(((t1 - t0) / 1000000)) -le 1100 ]
+}
+
+@test "a run right after another starts as fast" {
+	need_kvm
+	kvm_stat -1 -t > /dev/null
+	local t0 t1
+	t0=$(date +%s%N)
+	kvm_stat -1 -t > /dev/null
+	t1=$(date +%s%N)
+	echo "second run $(((t1 - t0) / 1000000)) ms"
+	[ $(((t1 - t0) / 1000000)) -le 1150 ]
+}
