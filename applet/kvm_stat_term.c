@@ -1,0 +1,481 @@
+/* vi: set sw=4 ts=4: */
+/*
+ * kvm_stat: the terminal under the TUI, with plain VT100/ANSI sequences
+ * (no curses, no terminfo): raw mode restored on every way out, the size
+ * (asked from the terminal where the kernel says 0x0, as on serial
+ * consoles), keys, and a screen buffer of which only changed lines are
+ * sent.
+ *
+ * We draw on the normal screen, not the alternate one: VT100s and serial
+ * consoles have none, and the last frame stays readable after quitting
+ * (the shell prompt comes below it), as BusyBox top leaves its screen.
+ *
+ * Licensed under GPLv2, see file LICENSE in this source tree.
+ */
+//kbuild:lib-$(CONFIG_FEATURE_KVM_STAT_TUI) += kvm_stat_term.o
+
+#include "libbb.h"
+#include "kvm_stat.h"
+#include "kvm_stat_term.h"
+
+#define CPR_WAIT_MS	500	/* cursor position report: 9600 baud is ~10 ms */
+#define ESC_WAIT_MS	50	/* rest of an escape sequence after ESC */
+
+/*
+ * A cell is (attributes << 8 | byte), 0 for a blank: "want" is the frame
+ * being drawn, "have" what the terminal shows.
+ */
+struct term {
+	struct termios saved;
+	uint16_t *want, *have;
+	int rows, cols;
+	int cur_row, cur_col;	/* cur_row < 0: cursor hidden */
+	smallint cursor_shown;
+	smallint raw;	/* saved must be put back */
+	unsigned inpos, inlen;
+	unsigned char in[32];
+	char *out;
+	unsigned outlen, outcap;
+};
+static struct term *term_ptr;
+#define T (*term_ptr)
+
+/*
+ * SIGINT, SIGTERM, SIGHUP and SIGWINCH are the core's (catch_signals():
+ * flags seen in wait_event()); these end us at once, the terminal put
+ * back first.
+ */
+static const uint8_t fatal_sigs[] ALIGN1 = {
+	SIGQUIT, SIGILL, SIGTRAP, SIGABRT, SIGBUS, SIGFPE, SIGSEGV,
+	SIGUSR1, SIGUSR2, SIGALRM, SIGXCPU, SIGXFSZ, SIGVTALRM, SIGPROF, SIGSYS,
+};
+
+static void out_add(const char *s, unsigned n)
+{
+	if (T.outlen + n > T.outcap) {
+		T.outcap = (T.outlen + n) * 2 + 256;
+		T.out = xrealloc(T.out, T.outcap);
+	}
+	memcpy(T.out + T.outlen, s, n);
+	T.outlen += n;
+}
+
+static void out_str(const char *s)
+{
+	out_add(s, strlen(s));
+}
+
+static void out_fmt(const char *fmt, int a, int b)
+{
+	char buf[32];
+
+	out_add(buf, snprintf(buf, sizeof(buf), fmt, a, b));
+}
+
+/* The whole frame in one write; a dead terminal ends us by SIGHUP/EOF */
+static void out_send(void)
+{
+	if (T.outlen)
+		full_write(STDOUT_FILENO, T.out, T.outlen);
+	T.outlen = 0;
+}
+
+/* Decimal digits without stdio, for use in signal handlers */
+static char *put_uint(char *p, unsigned n)
+{
+	char tmp[12];
+	int i = 0;
+
+	do tmp[i++] = '0' + n % 10; while (n /= 10);
+	while (i)
+		*p++ = tmp[--i];
+	return p;
+}
+
+static int last_used_row(void)
+{
+	int i = T.rows * T.cols;
+
+	while (--i >= 0)
+		if (T.have[i])
+			break;
+	return i < 0 ? -1 : i / T.cols;
+}
+
+/*
+ * Attributes off, cursor on, the cursor on the line below the last
+ * frame (scrolling one line if the frame fills the screen), then the
+ * user's settings. Only write() and tcsetattr(): signal-safe.
+ */
+void term_restore(void)
+{
+	char seq[40], *p;
+	int row;
+
+	if (!term_ptr || !T.raw)
+		return;
+	T.raw = 0;
+	row = last_used_row() + 1;
+	p = stpcpy(seq, "\033[m\033[?25h\033[");
+	p = put_uint(p, (row < T.rows ? row : T.rows - 1) + 1);
+	p = stpcpy(p, row < T.rows ? "H" : "H\r\n");
+	full_write(STDOUT_FILENO, seq, p - seq);
+	tcsetattr(STDIN_FILENO, TCSADRAIN, &T.saved);
+}
+
+void term_quit(int status)
+{
+	term_restore();
+	quit_fast(status);
+}
+
+static void fatal_signal(int sig)
+{
+	term_restore();
+	raise(sig);	/* handler reset by SA_RESETHAND: dies on return */
+}
+
+static void catch_fatal_signals(void)
+{
+	struct sigaction sa;
+	unsigned i;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = fatal_signal;
+	sa.sa_flags = SA_RESETHAND;
+	for (i = 0; i < ARRAY_SIZE(fatal_sigs); i++)
+		sigaction(fatal_sigs[i], &sa, NULL);
+}
+
+/* 1: input ready, 0: timeout, -1: a signal came; < 0 ms: forever */
+static int wait_input(int timeout_ms)
+{
+	return wait_event(timeout_ms < 0 ? ~0ULL
+		: monotonic_us() + timeout_ms * 1000ULL, STDIN_FILENO);
+}
+
+/* The next input byte, waiting up to WAIT_MS; -1 if none came */
+static int input_byte(int wait_ms)
+{
+	if (T.inpos == T.inlen) {
+		ssize_t n;
+
+		if (wait_input(wait_ms) <= 0)
+			return -1;
+		n = read(STDIN_FILENO, T.in, sizeof(T.in));
+		if (n == 0 || (n < 0 && errno != EINTR && errno != EAGAIN))
+			term_quit(EXIT_FAILURE);	/* the terminal is gone */
+		if (n < 0)
+			return -1;
+		T.inpos = 0;
+		T.inlen = n;
+	}
+	return T.in[T.inpos++];
+}
+
+static int ms_left(unsigned long long end_us)
+{
+	unsigned long long now = monotonic_us();
+
+	return now >= end_us ? 0 : (end_us - now + 999) / 1000;
+}
+
+/*
+ * Where TIOCGWINSZ says 0x0 (serial consoles): park the cursor in the far
+ * corner and read the terminal's answer to "where is it": "ESC[24;80R".
+ */
+static void probe_size(int *rows, int *cols)
+{
+	unsigned long long end = monotonic_us() + CPR_WAIT_MS * 1000;
+	int v[2] = { 0, 0 }, n = 0, state = 0, c;
+
+	out_str("\0337\033[999;999H\033[6n\0338");
+	out_send();
+	while ((c = input_byte(ms_left(end))) >= 0) {
+		if (c == '\033') {
+			state = 1;
+			n = v[0] = v[1] = 0;
+		} else if (state == 1) {
+			state = (c == '[') ? 2 : 0;
+		} else if (state == 2 && c >= '0' && c <= '9') {
+			v[n] = v[n] * 10 + (c - '0');
+		} else if (state == 2 && c == ';' && n == 0) {
+			n = 1;
+		} else if (state == 2 && c == 'R' && n == 1) {
+			*rows = v[0];
+			*cols = v[1];
+			return;
+		} else {
+			state = 0;
+		}
+		if (!ms_left(end))
+			break;
+	}
+}
+
+static int env_number(const char *name, int dflt)
+{
+	const char *s = getenv(name);
+	int n = s ? atoi(s) : 0;
+
+	return n > 0 ? n : dflt;
+}
+
+static void kernel_size(int *rows, int *cols)
+{
+	struct winsize ws;
+
+	*rows = *cols = 0;
+	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row && ws.ws_col) {
+		*rows = ws.ws_row;
+		*cols = ws.ws_col;
+	}
+}
+
+/* New size: the frame keeps what fits, the screen is cleared and redrawn */
+static void set_size(int rows, int cols)
+{
+	uint16_t *want = xzalloc(rows * cols * sizeof(want[0]));
+	int r, w = cols < T.cols ? cols : T.cols;
+
+	for (r = 0; r < rows && r < T.rows; r++)
+		memcpy(want + r * cols, T.want + r * T.cols, w * sizeof(want[0]));
+	free(T.want);
+	free(T.have);
+	T.want = want;
+	T.have = xzalloc(rows * cols * sizeof(want[0]));
+	T.rows = rows;
+	T.cols = cols;
+	out_str("\033[m\033[H\033[2J");
+}
+
+static int check_resize(void)
+{
+	int rows, cols;
+
+	G.winch_received = 0;
+	kernel_size(&rows, &cols);
+	if (!rows || (rows == T.rows && cols == T.cols))
+		return 0;
+	set_size(rows, cols);
+	return 1;
+}
+
+void term_start(void)
+{
+	const char *term = getenv("TERM");
+	struct termios raw;
+	int rows, cols;
+
+	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)
+	 || (term && strcmp(term, "dumb") == 0)
+	)
+		bb_simple_error_msg_and_die("the interactive display needs a "
+			"terminal (not TERM=dumb): use -1 or -l for plain output");
+	term_ptr = xzalloc(sizeof(T));
+	if (tcgetattr(STDIN_FILENO, &T.saved) != 0)
+		bb_simple_perror_msg_and_die("tcgetattr");
+	catch_signals();
+	catch_fatal_signals();
+	die_func = term_restore;
+	T.raw = 1;
+	/* keys one by one, unechoed; Ctrl-C arrives as a byte (ISIG off) */
+	raw = T.saved;
+	raw.c_lflag &= ~(ICANON | ECHO | ECHONL | ISIG | IEXTEN);
+	raw.c_cc[VMIN] = 1;
+	raw.c_cc[VTIME] = 0;
+	tcsetattr(STDIN_FILENO, TCSANOW, &raw);
+	T.cur_row = -1;
+	T.cursor_shown = 1;
+
+	kernel_size(&rows, &cols);
+	if (!rows)
+		probe_size(&rows, &cols);
+	if (!rows || !cols) {
+		rows = env_number("LINES", 24);
+		cols = env_number("COLUMNS", 80);
+	}
+	set_size(rows, cols);
+}
+
+/* ESC alone, or a whole CSI/SS3 sequence ("ESC[A", "ESC[15~", "ESCOP") */
+static int decode_escape(void)
+{
+	int c = input_byte(ESC_WAIT_MS), n;
+
+	if (c != '[' && c != 'O') {
+		if (c >= 0)
+			T.inpos--;
+		return KEY_ESCAPE;
+	}
+	/* up to the final byte; the Linux console's F1 is "ESC[[A" */
+	for (n = 0; (c = input_byte(ESC_WAIT_MS)) >= 0; n++)
+		if (c >= 0x40 && c <= 0x7e && !(n == 0 && c == '['))
+			break;
+	return KEY_OTHER;
+}
+
+int term_getkey(int timeout_ms)
+{
+	unsigned long long end = monotonic_us() + (unsigned long long)timeout_ms * 1000;
+
+	for (;;) {
+		int c;
+
+		if (G.quit_signal) {
+			term_restore();
+			quit_on_signal();
+		}
+		if (G.winch_received && check_resize())
+			return KEY_RESIZE;
+		c = input_byte(timeout_ms < 0 ? -1 : ms_left(end));
+		if (c == 3)	/* Ctrl-C */
+			term_quit(EXIT_SUCCESS);
+		if (c == '\033')
+			return decode_escape();
+		if (c >= 0)
+			return c;
+		if (timeout_ms >= 0 && !ms_left(end))
+			return KEY_TIMEOUT;
+	}
+}
+
+int scr_rows(void)
+{
+	return T.rows;
+}
+
+int scr_cols(void)
+{
+	return T.cols;
+}
+
+void scr_erase(void)
+{
+	scr_clear_rows(0, T.rows);
+}
+
+void scr_clear_rows(int first, int end)
+{
+	if (end > T.rows)
+		end = T.rows;
+	if (first < end)
+		memset(T.want + first * T.cols, 0, (end - first) * T.cols * sizeof(T.want[0]));
+}
+
+/*
+ * Cut at the right edge, never wrapped; the bottom right cell is never
+ * written (terminals without deferred wrap would scroll). Bytes other
+ * than printable ASCII become '?': guest names come from /proc and must
+ * not drive the terminal.
+ */
+void scr_put(int row, int col, const char *s, int attr)
+{
+	int end = T.cols - (row == T.rows - 1);
+	uint16_t *line;
+
+	if (row < 0 || row >= T.rows)
+		return;
+	line = T.want + row * T.cols;
+	for (; *s && col < end; s++, col++) {
+		unsigned c = (unsigned char)*s;
+
+		if (c < ' ' || c > '~')
+			c = '?';
+		if (col >= 0)
+			line[col] = (c == ' ' && !attr) ? 0 : (attr << 8 | c);
+	}
+}
+
+void scr_printf(int row, int col, int attr, const char *fmt, ...)
+{
+	va_list p;
+	char *s;
+
+	va_start(p, fmt);
+	if (vasprintf(&s, fmt, p) < 0)
+		bb_simple_error_msg_and_die("out of memory");
+	va_end(p);
+	scr_put(row, col, s, attr);
+	free(s);
+}
+
+void scr_cursor(int row, int col)
+{
+	T.cur_row = row < T.rows ? row : T.rows - 1;
+	T.cur_col = col < T.cols ? col : T.cols - 1;
+}
+
+/* "ESC[0;1;7m": attributes are set whole, never added */
+static void out_attr(int attr)
+{
+	char buf[16], *p = stpcpy(buf, "\033[");
+
+	if (attr) {
+		*p++ = '0';
+		if (attr & ATTR_BOLD)
+			p = stpcpy(p, ";1");
+		if (attr & ATTR_UNDERLINE)
+			p = stpcpy(p, ";4");
+		if (attr & ATTR_BLINK)
+			p = stpcpy(p, ";5");
+		if (attr & ATTR_REVERSE)
+			p = stpcpy(p, ";7");
+	}
+	*p++ = 'm';
+	out_add(buf, p - buf);
+}
+
+/* Sends the span of the row that changed; a blank tail as "erase line" */
+static void flush_row(int r)
+{
+	uint16_t *want = T.want + r * T.cols, *have = T.have + r * T.cols;
+	int first = 0, last = T.cols - 1, stop, c, attr = 0;
+
+	while (first < T.cols && want[first] == have[first])
+		first++;
+	if (first == T.cols)
+		return;
+	while (want[last] == have[last])
+		last--;
+	stop = T.cols;
+	while (stop > first && !want[stop - 1])
+		stop--;
+	if (last - stop < 3)	/* "ESC[K" costs 3 bytes */
+		stop = last + 1;
+	if (first)
+		out_fmt("\033[%d;%dH", r + 1, first + 1);
+	else
+		out_fmt("\033[%dH", r + 1, 0);
+	for (c = first; c < stop; c++) {
+		char ch = want[c] ? want[c] & 0xff : ' ';
+
+		if (want[c] >> 8 != attr) {
+			attr = want[c] >> 8;
+			out_attr(attr);
+		}
+		out_add(&ch, 1);
+	}
+	if (attr)
+		out_attr(0);
+	if (stop <= last)
+		out_str("\033[K");
+	memcpy(have + first, want + first, (T.cols - first) * sizeof(want[0]));
+}
+
+void scr_flush(void)
+{
+	int r;
+
+	if (T.cursor_shown) {	/* hidden while drawing */
+		out_str("\033[?25l");
+		T.cursor_shown = 0;
+	}
+	for (r = 0; r < T.rows; r++)
+		flush_row(r);
+	if (T.cur_row >= 0) {
+		out_fmt("\033[%d;%dH\033[?25h", T.cur_row + 1, T.cur_col + 1);
+		T.cursor_shown = 1;
+	}
+	out_send();
+}
