@@ -30,12 +30,17 @@ APPLET_SRC := $(wildcard applet/*.c)
 APPLET_OBJ = $(addprefix $(BUILD)/,$(shell compat/objects.sh $(CONFIG) $(APPLET_SRC)))
 HEADERS := $(wildcard applet/*.h) compat/libbb.h $(BUILD)/autoconf.h
 
-.PHONY: all test deps bench size install clean allyesconfig minconfig
+.PHONY: all FORCE test deps bench size install clean allyesconfig minconfig
 
 all: kvm_stat
 
-$(BUILD)/autoconf.h: $(CONFIG) Config.in compat/mkconfig.sh | $(BUILD)
-	compat/mkconfig.sh $(CONFIG) Config.in > $@
+# Rewritten only when its content changes (switching between .config and
+# defconfig must rebuild, an unchanged config must not)
+$(BUILD)/autoconf.h: FORCE | $(BUILD)
+	@compat/mkconfig.sh $(CONFIG) Config.in > $@.tmp
+	@cmp -s $@.tmp $@ && rm $@.tmp || { mv $@.tmp $@; echo "  CONFIG  $(CONFIG)"; }
+
+FORCE:
 
 $(BUILD)/usage.h: $(APPLET_SRC) compat/mkusage.sh | $(BUILD)
 	compat/mkusage.sh $(APPLET_SRC) > $@
@@ -81,7 +86,7 @@ install: kvm_stat
 	install -D -m 0755 kvm_stat $(DESTDIR)$(PREFIX)/bin/kvm_stat
 	install -D -m 0644 docs/kvm_stat.1 $(DESTDIR)$(PREFIX)/share/man/man1/kvm_stat.1
 
-clean:
+clean: clean-vmm
 	rm -rf $(BUILD)/*.o $(BUILD)/*.h kvm_stat
 
 -include mk/*.mk

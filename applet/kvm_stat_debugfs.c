@@ -225,7 +225,10 @@ static long long read_counter(struct vm_dir *vm, unsigned f)
 	if (fd < 0) {
 		char *path = xasprintf("%s/%s/%s", G.debugfs_kvm, vm->name, D.fields[f]);
 
-		fd = open(path, O_RDONLY | O_CLOEXEC);
+		/* no atime update per read: ~15% of the kernel's work here */
+		fd = open(path, O_RDONLY | O_CLOEXEC | O_NOATIME);
+		if (fd < 0 && errno == EPERM)	/* not the owner */
+			fd = open(path, O_RDONLY | O_CLOEXEC);
 		free(path);
 		if (fd < 0) {
 			if (errno == EPERM || errno == EACCES)
