@@ -9,6 +9,12 @@
  * As the reference, we sum the per-VM files; totals start at zero when a
  * VM is first seen (or at the counter's start with -i).
  *
+ * The files cannot be read twice through one descriptor: KVM's stat files
+ * are not seekable (pread and lseek fail with ESPIPE on a real host) and
+ * a second read returns 0. So every refresh opens, reads and closes each
+ * counter, relative to a descriptor kept open per VM directory (openat:
+ * no path walk from the root each time).
+ *
  * Licensed under GPLv2, see file LICENSE in this source tree.
  */
 //kbuild:lib-$(CONFIG_FEATURE_KVM_STAT_DEBUGFS) += kvm_stat_debugfs.o
@@ -23,7 +29,7 @@ struct vm_dir {
 	int pid;
 	smallint seen;	/* found by the latest directory scan */
 	smallint from_zero;	/* -i: present at start, count from zero */
-	int *fds;	/* per field; -1: not open */
+	int dirfd;	/* the VM's directory; -1: use the full path */
 	long long *base;	/* per field; NO_BASE: not read yet */
 };
 
@@ -34,8 +40,8 @@ struct debugfs_state {
 	unsigned nfields;
 	struct vm_dir *vms;
 	unsigned nvms;
-	unsigned fd_budget;	/* descriptors we may keep open */
-	unsigned fds_open;
+	struct vm_dir all;	/* the global files: sums over the live VMs */
+	unsigned dirfds_left;	/* VM directories we may keep open */
 	unsigned unreadable;	/* EPERM/EACCES in the latest read */
 	smallint warned;
 };
@@ -125,15 +131,10 @@ static void apply_filter(void)
 
 static void close_vm(struct vm_dir *vm)
 {
-	unsigned f;
-
-	for (f = 0; f < D.nfields; f++) {
-		if (vm->fds[f] >= 0) {
-			close(vm->fds[f]);
-			D.fds_open--;
-		}
+	if (vm->dirfd >= 0) {
+		close(vm->dirfd);
+		D.dirfds_left++;
 	}
-	free(vm->fds);
 	free(vm->base);
 	free(vm->name);
 }
@@ -149,12 +150,18 @@ static void add_vm(const char *name, int pid, int from_zero)
 	vm->pid = pid;
 	vm->seen = 1;
 	vm->from_zero = from_zero;
-	vm->fds = xmalloc(D.nfields * sizeof(int));
-	vm->base = xmalloc(D.nfields * sizeof(long long));
-	for (f = 0; f < D.nfields; f++) {
-		vm->fds[f] = -1;
-		vm->base[f] = NO_BASE;
+	vm->dirfd = -1;
+	if (D.dirfds_left) {
+		char *path = xasprintf("%s/%s", G.debugfs_kvm, name);
+
+		vm->dirfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		free(path);
+		if (vm->dirfd >= 0)
+			D.dirfds_left--;
 	}
+	vm->base = xmalloc(D.nfields * sizeof(long long));
+	for (f = 0; f < D.nfields; f++)
+		vm->base[f] = NO_BASE;
 }
 
 /* VMs come and go: rescan every refresh, keep what is still there */
@@ -212,39 +219,38 @@ static long long parse_counter(const char *buf, ssize_t len)
 	return v;
 }
 
-/*
- * One descriptor per counter, read with pread: a refresh is one syscall
- * per counter. Without enough descriptors: open/read/close each time.
- */
+/* No atime update per read: ~15% of the kernel's work for a read */
+static int open_counter(struct vm_dir *vm, unsigned f)
+{
+	char *path = NULL;
+	int fd;
+
+	if (vm->dirfd < 0)
+		path = xasprintf("%s/%s/%s", G.debugfs_kvm, vm->name, D.fields[f]);
+	fd = openat(vm->dirfd, path ? path : D.fields[f],
+			O_RDONLY | O_CLOEXEC | O_NOATIME);
+	if (fd < 0 && errno == EPERM)	/* not the owner, or lockdown */
+		fd = openat(vm->dirfd, path ? path : D.fields[f],
+				O_RDONLY | O_CLOEXEC);
+	free(path);
+	return fd;
+}
+
 static long long read_counter(struct vm_dir *vm, unsigned f)
 {
 	char buf[32];
 	ssize_t n;
-	int fd = vm->fds[f];
+	int fd = open_counter(vm, f);
 
 	if (fd < 0) {
-		char *path = xasprintf("%s/%s/%s", G.debugfs_kvm, vm->name, D.fields[f]);
-
-		/* no atime update per read: ~15% of the kernel's work here */
-		fd = open(path, O_RDONLY | O_CLOEXEC | O_NOATIME);
-		if (fd < 0 && errno == EPERM)	/* not the owner */
-			fd = open(path, O_RDONLY | O_CLOEXEC);
-		free(path);
-		if (fd < 0) {
-			if (errno == EPERM || errno == EACCES)
-				D.unreadable++;
-			return 0;
-		}
-		if (D.fds_open < D.fd_budget) {
-			vm->fds[f] = fd;
-			D.fds_open++;
-		}
+		if (errno == EPERM || errno == EACCES)
+			D.unreadable++;
+		return 0;
 	}
-	n = pread(fd, buf, sizeof(buf), 0);
+	n = read(fd, buf, sizeof(buf));
 	if (n < 0 && (errno == EPERM || errno == EACCES))
 		D.unreadable++;
-	if (fd != vm->fds[f])
-		close(fd);
+	close(fd);
 	return parse_counter(buf, n);
 }
 
@@ -257,26 +263,40 @@ static void warn_unreadable(void)
 		"Secure Boot?) and count as 0: use tracepoints (-t)", D.unreadable);
 }
 
-void debugfs_read(int by_guest)
+/* Keys exist only once a VM is read, as in the reference */
+static int *resolve_keys(int by_guest)
+{
+	int *idx = xmalloc(D.nfields * sizeof(int));
+	unsigned f;
+
+	for (f = 0; f < D.nfields; f++)
+		idx[f] = D.wanted[f] && (!by_guest || debugfs_parent(D.fields[f]))
+			? stats_find(D.keys[f]) : -1;
+	return idx;
+}
+
+static long long base_of(struct vm_dir *vm, unsigned f, long long v)
+{
+	if (vm->base[f] == NO_BASE)
+		vm->base[f] = vm->from_zero ? 0 : v;
+	return vm->base[f];
+}
+
+/* -p, or the TUI's by-guest view: every counter of every selected VM */
+static void read_each_vm(int by_guest)
 {
 	char pidkey[sizeof(int) * 3 + 2];
-	unsigned i, f;
 	int *idx = NULL;
+	unsigned i, f;
 
-	scan_vms(0);
-	D.unreadable = 0;
 	for (i = 0; i < D.nvms; i++) {
 		struct vm_dir *vm = &D.vms[i];
 		int guest_idx = -1;
 
 		if (G.pid && vm->pid != G.pid)
 			continue;
-		if (!idx) {	/* no keys at all while no VM is read */
-			idx = xmalloc(D.nfields * sizeof(int));
-			for (f = 0; f < D.nfields; f++)
-				idx[f] = D.wanted[f] && (!by_guest || debugfs_parent(D.fields[f]))
-					? stats_find(D.keys[f]) : -1;
-		}
+		if (!idx)
+			idx = resolve_keys(by_guest);
 		if (by_guest) {
 			sprintf(pidkey, "%d", vm->pid);
 			guest_idx = stats_find(pidkey);
@@ -287,12 +307,58 @@ void debugfs_read(int by_guest)
 			if (!D.wanted[f])
 				continue;
 			v = read_counter(vm, f);
-			if (vm->base[f] == NO_BASE)
-				vm->base[f] = vm->from_zero ? 0 : v;
-			stats_add(idx[f] >= 0 ? idx[f] : guest_idx, v - vm->base[f]);
+			v -= base_of(vm, f, v);
+			stats_add(idx[f] >= 0 ? idx[f] : guest_idx, v);
 		}
 	}
 	free(idx);
+}
+
+/*
+ * All guests, by event. The global file is the sum over the live VMs,
+ * so sum(value - base) = global - sum(base): a VM's own files are read
+ * only when it first appears, 60 reads a refresh instead of 60 per VM.
+ * The globals are read before the directory scan, so a VM born in
+ * between has its base read after them and adds a few ticks too few for
+ * one refresh, not its whole count.
+ */
+static void read_all_vms(void)
+{
+	long long *sum = xmalloc(D.nfields * sizeof(long long));
+	int *idx;
+	unsigned i, f;
+
+	for (f = 0; f < D.nfields; f++)
+		sum[f] = D.wanted[f] ? read_counter(&D.all, f) : 0;
+	scan_vms(0);
+	if (D.nvms) {
+		idx = resolve_keys(0);
+		for (f = 0; f < D.nfields; f++) {
+			if (!D.wanted[f])
+				continue;
+			for (i = 0; i < D.nvms; i++) {
+				struct vm_dir *vm = &D.vms[i];
+
+				if (vm->base[f] == NO_BASE)
+					base_of(vm, f, read_counter(vm, f));
+				sum[f] -= vm->base[f];
+			}
+			stats_add(idx[f], sum[f]);
+		}
+		free(idx);
+	}
+	free(sum);
+}
+
+void debugfs_read(int by_guest)
+{
+	D.unreadable = 0;
+	if (!G.pid && !by_guest) {
+		read_all_vms();
+	} else {
+		scan_vms(0);
+		read_each_vm(by_guest);
+	}
 	stats_commit();
 	warn_unreadable();
 }
@@ -318,13 +384,13 @@ void debugfs_refilter(void)
 }
 
 /*
- * Keep up to the soft limit of descriptors open, raised to the hard
- * limit if needed; past that, fall back to open/read/close.
+ * One descriptor per VM directory, up to the soft limit of open files
+ * (raised to the hard limit if needed); past that, full paths.
  */
 static void plan_descriptors(void)
 {
 	struct rlimit rl;
-	unsigned want = D.nvms * D.nfields + 64;
+	unsigned want = D.nvms + 1024;
 
 	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
 		return;
@@ -334,7 +400,7 @@ static void plan_descriptors(void)
 		getrlimit(RLIMIT_NOFILE, &rl);
 	}
 	/* leave room for stdio, perf events and the TUI */
-	D.fd_budget = rl.rlim_cur > 512 ? rl.rlim_cur - 256 : rl.rlim_cur / 2;
+	D.dirfds_left = rl.rlim_cur > 512 ? rl.rlim_cur - 256 : rl.rlim_cur / 2;
 }
 
 /*
@@ -392,6 +458,8 @@ static void init_state(void)
 	check_debugfs();
 	G.dfs = xzalloc(sizeof(*G.dfs));
 	scan_fields();
+	D.all.name = (char *)"";
+	D.all.dirfd = open(G.debugfs_kvm, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 }
 
 void debugfs_setup(void)
@@ -399,8 +467,8 @@ void debugfs_setup(void)
 	init_state();
 	apply_filter();
 	check_readable();
-	scan_vms(1);
 	plan_descriptors();
+	scan_vms(1);
 	debugfs_read(0);	/* sets the baselines */
 }
 

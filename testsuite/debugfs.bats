@@ -147,20 +147,28 @@ run_as_nobody() {
 	cp -a "$FX/." "$FX2/"
 	chmod -R a+rX "$FX2"
 	chmod 755 "$FX2"
+	mkdir -p "$FX2/proc/100"	# for -p 100
 	"$@"
-	KVM_STAT_ROOT=$FX2 run --separate-stderr setpriv --reuid=nobody --regid=nogroup --clear-groups $KVM_STAT -d -1 -i -f 'exits|io'
+	KVM_STAT_ROOT=$FX2 run --separate-stderr setpriv --reuid=nobody --regid=nogroup --clear-groups $KVM_STAT -d -1 -i -f 'exits|io' $PID_ARGS
 	rm -rf "$FX2"
 }
 
-@test "unreadable per-VM counters: one warning naming lockdown, the rest counts" {
+@test "unreadable counters: one warning naming lockdown, the rest counts" {
 	fx vm 100 7 exits=8 io_exits=3
-	run_as_nobody chmod 000 /dev/null
+	run_as_nobody true
 	[ "$status" -eq 0 ]
 	# control: all readable, no warning
 	[ -z "$stderr" ]
-	fx vm 100 7 exits=8 io_exits=3
-	make_unreadable() { chmod 000 "$FX2/sys/kernel/debug/kvm/100-7/io_exits"; }
+	[ "$output" = "$(batch_line exits 8 0; batch_line io_exits 3 0)" ]
+	# all guests: the global files are read
+	make_unreadable() { chmod 000 "$FX2/sys/kernel/debug/kvm/io_exits"; }
 	run_as_nobody make_unreadable
+	[ "$status" -eq 0 ]
+	[ "$output" = "$(batch_line exits 8 0; batch_line io_exits 0 0)" ]
+	[ "$stderr" = "kvm_stat: 1 debugfs counters are not readable (kernel lockdown or Secure Boot?) and count as 0: use tracepoints (-t)" ]
+	# one guest (-p): its own files are read
+	make_unreadable() { chmod 000 "$FX2/sys/kernel/debug/kvm/100-7/io_exits"; }
+	PID_ARGS="-p 100" run_as_nobody make_unreadable
 	[ "$status" -eq 0 ]
 	[ "$output" = "$(batch_line exits 8 0; batch_line io_exits 0 0)" ]
 	[ "$stderr" = "kvm_stat: 1 debugfs counters are not readable (kernel lockdown or Secure Boot?) and count as 0: use tracepoints (-t)" ]
@@ -168,7 +176,7 @@ run_as_nobody() {
 
 @test "no counter readable at all: an error, non-zero exit" {
 	fx vm 100 7 exits=8
-	make_unreadable() { chmod 000 "$FX2"/sys/kernel/debug/kvm/*; }
+	make_unreadable() { chmod 000 "$FX2"/sys/kernel/debug/kvm/* "$FX2"/sys/kernel/debug/kvm/100-7/*; }
 	run_as_nobody make_unreadable
 	[ "$status" -eq 1 ]
 	[ "$stderr" = "kvm_stat: debugfs counters in $FX2/sys/kernel/debug/kvm are not readable (kernel lockdown or Secure Boot?): use tracepoints (-t)" ]

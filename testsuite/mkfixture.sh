@@ -37,6 +37,24 @@ set_fields() {
 	done
 }
 
+# As the kernel: each global kvm/<field> is the sum over the live VMs'
+# kvm/PID-FD/<field> (values that are not numbers count as 0)
+update_sums() {
+	[ -n "$SKIP_SUMS" ] && return
+	for g in "$kvm"/*; do
+		[ -f "$g" ] || continue
+		f=${g##*/}
+		sum=0
+		for v in "$kvm"/[0-9]*-[0-9]*/"$f"; do
+			[ -f "$v" ] || continue
+			n=$(cat "$v" 2>/dev/null)
+			case $n in ''|*[!0-9]*) n=0 ;; esac
+			sum=$((sum + n))
+		done
+		echo "$sum" > "$g"
+	done
+}
+
 case $cmd in
 init)
 	mkdir -p "$root/proc" "$root/sys/devices/system/cpu" "$kvm"
@@ -76,14 +94,17 @@ vm)
 	done
 	set_fields "$dir" "$@"
 	[ -d "$root/proc/$pid" ] || write_proc "$pid" qemu-system-x86_64 -m 64
+	update_sums
 	;;
 set)
 	dir=$kvm/$1
 	shift
 	set_fields "$dir" "$@"
+	update_sums
 	;;
 rmvm)
 	rm -rf "$kvm/$1"
+	update_sums
 	;;
 proc)
 	write_proc "$@"
@@ -96,7 +117,7 @@ bench)
 	i=0
 	while [ $i -lt "$nvms" ]; do
 		i=$((i + 1))
-		"$0" vm "$root" $((10000 + i)) 12
+		SKIP_SUMS=1 "$0" vm "$root" $((10000 + i)) 12	# all 0: sums stay 0
 	done
 	;;
 *)
