@@ -1,0 +1,278 @@
+#!/bin/sh
+# Boot a real, unlocked KVM host (Debian kernel, emulated AMD SVM under QEMU
+# TCG) from an initramfs holding only busybox, kvm_stat and the test VMM, run
+# the scenarios in testsuite/vm/scenarios/ on it and report one line each.
+#
+# Usage: testsuite/vm/run.sh
+# Environment:
+#   KVM_STAT        static kvm_stat to test (./kvm_stat)
+#   TINY_VMM        static test VMM (build/tiny_vmm)
+#   VM_BUILD        work and cache directory (build/vm)
+#   VM_ONLY         run only these scenarios: "1 4" (numbers or names)
+#   VM_TIMEOUT      seconds for the whole boot (600)
+#   VM_STEP_TIMEOUT seconds for one scenario inside the guest (120)
+#   VM_KERNEL_PKG   Debian kernel package (default: what linux-image-amd64
+#                   depends on)
+#   VM_VERBOSE=1    copy the serial console to stdout as it arrives
+#   VM_EXTRA_BIN    more static binaries for /bin (debugging a scenario)
+#
+# Exit status: 0 when every scenario passed or was skipped, 1 otherwise.
+set -eu
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+KVM_STAT=${KVM_STAT:-./kvm_stat}
+TINY_VMM=${TINY_VMM:-build/tiny_vmm}
+VM_BUILD=${VM_BUILD:-build/vm}
+VM_TIMEOUT=${VM_TIMEOUT:-600}
+VM_STEP_TIMEOUT=${VM_STEP_TIMEOUT:-120}
+VM_ONLY=${VM_ONLY:-}
+VM_VERBOSE=${VM_VERBOSE:-0}
+
+CACHE=$VM_BUILD/cache
+ROOT=$VM_BUILD/root
+INITRD=$VM_BUILD/initrd.gz
+SERIAL_LOG=$VM_BUILD/serial.log
+
+say() { printf '%s\n' "$*" >&2; }
+die() { say "check-vm: $*"; exit 1; }
+
+# --- host packages -----------------------------------------------------------
+
+# Debian packages by name; apt-get only when one is missing, and never a
+# change to the system's apt configuration.
+ensure_packages() {
+	missing=
+	for pkg in qemu-system-x86 busybox-static musl-tools; do
+		dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null |
+			grep -q 'install ok installed' || missing="$missing $pkg"
+	done
+	[ -z "$missing" ] && return 0
+	say "check-vm: installing$missing"
+	[ "$(id -u)" = 0 ] || die "need root to apt-get install$missing"
+	apt-get install -y --no-install-recommends $missing >&2 ||
+		{ apt-get update >&2 && apt-get install -y --no-install-recommends $missing >&2; } ||
+		die "apt-get install$missing failed"
+}
+
+# --- kernel --------------------------------------------------------------------
+
+kernel_package() {
+	if [ -n "${VM_KERNEL_PKG:-}" ]; then
+		echo "$VM_KERNEL_PKG"
+		return
+	fi
+	# "  Depends: linux-image-6.1.0-56-amd64"
+	apt-cache depends linux-image-amd64 2>/dev/null |
+		sed -n 's/^ *Depends: *\(linux-image-[0-9][^ ]*\).*/\1/p' | head -n 1
+}
+
+# Fetches the kernel .deb into $CACHE once and unpacks it with dpkg -x;
+# sets KDIR (unpacked tree), VMLINUZ and MODDIR.
+fetch_kernel() {
+	mkdir -p "$CACHE"
+	pkg=$(kernel_package)
+	if [ -z "$pkg" ]; then
+		# Offline: fall back to whatever was cached before
+		deb=$(ls "$CACHE"/linux-image-*.deb 2>/dev/null | tail -n 1)
+		[ -n "$deb" ] || die "no linux-image package known to apt-cache and none cached"
+		pkg=$(basename "$deb" | sed 's/_.*//')
+	fi
+	deb=$(ls "$CACHE/${pkg}"_*.deb 2>/dev/null | tail -n 1 || true)
+	if [ -z "$deb" ]; then
+		say "check-vm: apt-get download $pkg"
+		(cd "$CACHE" && apt-get download "$pkg" >&2) ||
+			die "apt-get download $pkg failed"
+		deb=$(ls "$CACHE/${pkg}"_*.deb | tail -n 1)
+	fi
+	KDIR=$CACHE/$pkg
+	if [ ! -f "$KDIR/.unpacked" ] || [ "$deb" -nt "$KDIR/.unpacked" ]; then
+		rm -rf "$KDIR"
+		dpkg -x "$deb" "$KDIR"
+		touch "$KDIR/.unpacked"
+	fi
+	VMLINUZ=$(ls "$KDIR"/boot/vmlinuz-* | head -n 1)
+	MODDIR=$(ls -d "$KDIR"/lib/modules/*/kernel | head -n 1)
+}
+
+# --- initramfs -----------------------------------------------------------------
+
+# Copies module NAME (kvm.ko, possibly shipped .ko.xz or .ko.zst) to DEST
+# uncompressed: busybox insmod in the guest need not know about compression.
+copy_module() {
+	name=$1 dest=$2
+	src=$(find "$MODDIR" -name "$name" -o -name "$name.xz" -o -name "$name.zst" |
+		head -n 1)
+	[ -n "$src" ] || die "module $name not found under $MODDIR"
+	case $src in
+	*.xz)	xz -dc "$src" >"$dest/$name" ;;
+	*.zst)	zstd -qdc "$src" >"$dest/$name" ;;
+	*)	cp "$src" "$dest/$name" ;;
+	esac
+}
+
+# Layout: /init, /bin/{busybox,kvm_stat,tiny_vmm}, /modules/*.ko,
+# /vm/{lib.sh,scenarios/*.sh}. No /usr, no /etc, no dynamic loader.
+build_initramfs() {
+	rm -rf "$ROOT"
+	mkdir -p "$ROOT/bin" "$ROOT/modules" "$ROOT/vm/scenarios" \
+		"$ROOT/dev" "$ROOT/proc" "$ROOT/sys" "$ROOT/tmp"
+	cp /bin/busybox "$ROOT/bin/busybox"
+	for bin in "$KVM_STAT:kvm_stat" "$TINY_VMM:tiny_vmm"; do
+		name=${bin##*:} bin=${bin%:*}
+		if [ -x "$bin" ]; then
+			cp "$bin" "$ROOT/bin/$name"
+		elif [ "${VM_ALLOW_MISSING:-0}" = 1 ]; then
+			say "check-vm: warning: $bin not built, its scenarios will fail or skip"
+		else
+			die "$bin not built (make kvm_stat vmm)"
+		fi
+	done
+	# Debugging aid: more static tools for a scenario being written
+	for bin in ${VM_EXTRA_BIN:-}; do
+		cp "$bin" "$ROOT/bin/"
+	done
+	for mod in irqbypass.ko ccp.ko kvm.ko kvm-amd.ko; do
+		copy_module "$mod" "$ROOT/modules"
+	done
+	cp "$HERE/init" "$ROOT/init"
+	cp "$HERE/lib.sh" "$ROOT/vm/lib.sh"
+	for s in "$HERE"/scenarios/*.sh; do
+		selected "$s" && cp "$s" "$ROOT/vm/scenarios/"
+	done
+	chmod 755 "$ROOT/init" "$ROOT"/vm/scenarios/*.sh
+	# The kernel needs /dev/console before /init runs to give it stdio
+	[ "$(id -u)" = 0 ] && mknod -m 600 "$ROOT/dev/console" c 5 1
+	(cd "$ROOT" && find . | busybox cpio -o -H newc -R 0:0 2>/dev/null) |
+		gzip -9 >"$INITRD"
+}
+
+# selected FILE: VM_ONLY empty, or it names FILE by number or name
+selected() {
+	[ -z "$VM_ONLY" ] && return 0
+	base=$(basename "$1" .sh)
+	for want in $VM_ONLY; do
+		case $base in
+		"$want"|"$want"-*|*-"$want") return 0 ;;
+		esac
+	done
+	return 1
+}
+
+# --- boot and markers ----------------------------------------------------------
+
+# The guest prints, at the start of a line:
+#   @@ BEGIN <name>
+#   @@ SCENARIO <name> PASS|FAIL|SKIP [reason]
+#   @@ KEYS <seconds> <keys>     type <keys> on the console after <seconds>
+#                                (\r, \033 escapes allowed)
+#   @@ DONE
+# Everything else is the scenario's own log, shown when it fails.
+boot() {
+	fifo=$VM_BUILD/console.in
+	rm -f "$fifo"
+	mkfifo "$fifo"
+	# Read-write open: never blocks, never sees EOF while we hold it
+	exec 3<>"$fifo"
+	timeout -k 5 "$VM_TIMEOUT" qemu-system-x86_64 \
+		-machine q35,accel=tcg -cpu EPYC,+svm,+npt -m 1024 -smp 2 \
+		-nographic -no-reboot \
+		-kernel "$VMLINUZ" -initrd "$INITRD" \
+		-append "console=ttyS0 quiet panic=-1 vm_step_timeout=$VM_STEP_TIMEOUT" \
+		<&3 2>"$VM_BUILD/qemu.err" | tr -d '\r' | watch_console
+	exec 3>&-
+	rm -f "$fifo"
+}
+
+# Copies the console to $SERIAL_LOG, prints a result line per scenario as
+# its marker arrives, and answers @@ KEYS requests.
+watch_console() {
+	: >"$SERIAL_LOG"
+	while IFS= read -r line; do
+		# A marker after firmware or TUI output on the same line
+		case $line in
+		?*"@@ "*) line="@@ ${line#*@@ }" ;;
+		esac
+		printf '%s\n' "$line" >>"$SERIAL_LOG"
+		[ "$VM_VERBOSE" = 1 ] && printf '%s\n' "$line" >&2
+		case $line in
+		"@@ SCENARIO "*)
+			set -- ${line#@@ SCENARIO }
+			name=$1 result=$2
+			shift 2
+			printf '%-4s %s%s\n' "$result" "$name" "${*:+ ($*)}" >&2
+			;;
+		"@@ KEYS "*)
+			set -- ${line#@@ KEYS }
+			(sleep "$1"; printf "$2" >&3) &
+			;;
+		esac
+	done
+}
+
+# Per scenario file: its result from the serial log; a scenario without a
+# result (guest hung, crashed or timed out) fails. Prints the summary.
+report() {
+	pass=0 fail=0 skip=0
+	for s in "$HERE"/scenarios/*.sh; do
+		selected "$s" || continue
+		name=$(basename "$s" .sh)
+		result=$(sed -n "s/^@@ SCENARIO $name \([A-Z]*\).*/\1/p" "$SERIAL_LOG" |
+			tail -n 1)
+		[ "$result" = PASS ] && [ "$name" = 6-tui ] && ! check_tui_output &&
+			result=FAIL
+		case $result in
+		PASS)	pass=$((pass + 1)) ;;
+		SKIP)	skip=$((skip + 1)) ;;
+		FAIL)	fail=$((fail + 1)); show_log "$name" ;;
+		*)	fail=$((fail + 1))
+			say "FAIL $name (no result: guest hung or crashed)"
+			show_log "$name" ;;
+		esac
+	done
+	if ! grep -q '^@@ DONE' "$SERIAL_LOG"; then
+		say "check-vm: the guest never finished; last lines of $SERIAL_LOG:"
+		tail -n 40 "$SERIAL_LOG" >&2
+		grep -v "TCG doesn't support" "$VM_BUILD/qemu.err" >&2
+	fi
+	printf '%d passed, %d failed' "$pass" "$fail"
+	[ "$skip" = 0 ] || printf ', %d skipped' "$skip"
+	printf '\n'
+	[ "$fail" = 0 ]
+}
+
+# What the TUI drew on the console, between "@@ TUI-OUT <term> BEGIN" and
+# "END": the headline and a debugfs field, twice (first frame and a refresh
+# a second later, the guest typed 'q' after 4 s).
+check_tui_output() {
+	ok=0
+	for term in vt100 linux; do
+		seg=$(sed -n "/^@@ TUI-OUT $term BEGIN/,/^@@ TUI-OUT $term END/p" "$SERIAL_LOG")
+		heads=$(printf '%s' "$seg" | grep -o 'kvm statistics' | wc -l)
+		rows=$(printf '%s' "$seg" | grep -o 'exits' | wc -l)
+		if [ "$heads" -lt 1 ] || [ "$rows" -lt 2 ]; then
+			say "FAIL 6-tui: TERM=$term drew $heads headlines, $rows 'exits' rows"
+			ok=1
+		fi
+	done
+	return $ok
+}
+
+# The console lines of scenario NAME, from its BEGIN to its result
+show_log() {
+	say "---- serial log of $1 ----"
+	sed -n "/^@@ BEGIN $1\$/,/^@@ SCENARIO $1 /p" "$SERIAL_LOG" >&2
+	say "----"
+}
+
+main() {
+	mkdir -p "$VM_BUILD"
+	ensure_packages
+	fetch_kernel
+	build_initramfs
+	start=$(date +%s)
+	boot
+	say "check-vm: guest ran $(($(date +%s) - start)) s; console log in $SERIAL_LOG"
+	report
+}
+
+main "$@"
