@@ -30,7 +30,7 @@ APPLET_SRC := $(wildcard applet/*.c)
 APPLET_OBJ = $(addprefix $(BUILD)/,$(shell compat/objects.sh $(CONFIG) $(APPLET_SRC)))
 HEADERS := $(wildcard applet/*.h) compat/libbb.h $(BUILD)/autoconf.h
 
-.PHONY: all FORCE test deps bench size install clean allyesconfig minconfig
+.PHONY: all FORCE deps-build test deps bench size install clean allyesconfig minconfig
 
 all: kvm_stat
 
@@ -45,10 +45,10 @@ FORCE:
 $(BUILD)/usage.h: $(APPLET_SRC) compat/mkusage.sh | $(BUILD)
 	compat/mkusage.sh $(APPLET_SRC) > $@
 
-$(BUILD)/%.o: applet/%.c $(HEADERS) | $(BUILD)
+$(BUILD)/%.o: applet/%.c $(HEADERS) | $(BUILD) deps-build
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
-$(BUILD)/libbb.o: compat/libbb.c compat/libbb.h $(BUILD)/usage.h $(BUILD)/autoconf.h
+$(BUILD)/libbb.o: compat/libbb.c compat/libbb.h $(BUILD)/usage.h $(BUILD)/autoconf.h | deps-build
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
 $(BUILD)/ptr_to_globals.o: compat/ptr_to_globals.c | $(BUILD)
@@ -62,9 +62,11 @@ kvm_stat: $(BUILD)/autoconf.h $(APPLET_OBJ) $(COMPAT_OBJ)
 $(BUILD):
 	mkdir -p $@
 
-# Missing tools (musl-tools, bats, tmux) are installed when root.
+# Missing tools (musl-tools; for tests bats, tmux) are installed when root
+deps-build:
+	@testsuite/ensure-deps.sh build
 deps:
-	@testsuite/ensure-deps.sh
+	@testsuite/ensure-deps.sh test
 
 test: deps
 	@$(MAKE) --no-print-directory kvm_stat vmm

@@ -1,12 +1,15 @@
 #!/bin/sh
 # Installs what the build and the tests need, when missing: with apt-get
 # when run as root (saying so), else printing the command to run.
+# Usage: ensure-deps.sh build|test
 need=""
 command -v musl-gcc >/dev/null 2>&1 || need="$need musl-tools"
-command -v bats >/dev/null 2>&1 || need="$need bats"
-command -v tmux >/dev/null 2>&1 || need="$need tmux"
 command -v gcc >/dev/null 2>&1 || need="$need gcc"
-command -v make >/dev/null 2>&1 || need="$need make"
+if [ "$1" = test ]; then
+	command -v bats >/dev/null 2>&1 || need="$need bats"
+	command -v tmux >/dev/null 2>&1 || need="$need tmux"
+	command -v setpriv >/dev/null 2>&1 || need="$need util-linux"
+fi
 [ -z "$need" ] && exit 0
 if [ "$(id -u)" != 0 ]; then
 	echo "missing packages:$need; install them with: sudo apt-get install$need" >&2
