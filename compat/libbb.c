@@ -343,5 +343,10 @@ uint32_t FAST_FUNC getopt32long(char **argv, const char *optstring,
 int main(int argc, char **argv)
 {
 	argv[0] = (char *)applet_name;	/* getopt's messages name the applet */
+	/* BusyBox's appletlib answers "applet --help" itself, long options or not */
+	if (argc == 2 && strcmp(argv[1], "--help") == 0) {
+		xfunc_error_retval = 0;
+		bb_show_usage();
+	}
 	return kvm_stat_main(argc, argv);
 }
