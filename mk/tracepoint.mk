@@ -21,7 +21,6 @@ test: $(EXITS_DUMP)
 exit-tables:
 	@testsuite/gen-exit-c.sh
 
-bench: bench-tracepoint
 bench-tracepoint: $(KVM_STAT)
 	@KVM_STAT=$(KVM_STAT) BUILD=$(BUILD) testsuite/bench-tracepoint.sh
 

@@ -36,7 +36,8 @@ bench_log_refresh() {
 # that of -f help (the same set-up without reads) is about two refreshes.
 bench_batch() {
 	local t
-	t=$( { /usr/bin/time -f '%U %S %M' env KVM_STAT_ROOT="$tmp/root" \
+	# no env(1) in between: its own RSS would be counted
+	t=$( { KVM_STAT_ROOT="$tmp/root" /usr/bin/time -f '%U %S %M' \
 		$KVM_STAT -d -1 > /dev/null; } 2>&1 )
 	read -r user sys rss <<< "$t"
 	echo "debugfs_batch_cpu: $(awk -v u="$user" -v s="$sys" 'BEGIN { printf "%.0f", (u + s) * 1000 }') ms"
@@ -50,7 +51,7 @@ if [ -f "$KVM_STAT" ]; then
 	strip -o "$tmp/stripped" "$KVM_STAT" 2>/dev/null || cp "$KVM_STAT" "$tmp/stripped"
 	echo "binary_size_stripped: $(stat -c %s "$tmp/stripped") bytes"
 fi
-for extra in testsuite/bench-tracepoint.sh testsuite/bench-tui.sh; do
+for extra in testsuite/bench-tracepoint.sh testsuite/bench-tui.sh; do	# if present
 	[ -x "$extra" ] && KVM_STAT=$KVM_STAT BUILD=$BUILD "$extra"
 done
 exit 0
