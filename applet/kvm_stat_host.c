@@ -233,7 +233,7 @@ static char *name_from_option(const char *opt)
 char *host_guest_name(int pid)
 {
 	char *path = host_path("/proc/%d/cmdline", pid);
-	size_t len = 0;
+	size_t len = 64 * 1024;	/* the limit, then what was read */
 	char *cmd = xmalloc_open_read_close(path, &len);
 	char *arg, *name = NULL;
 

@@ -16,6 +16,7 @@
  */
 #include "libbb.h"
 #include "kvm_stat.h"
+#include <sys/syscall.h>	/* SYS_perf_event_open: not in libbb.h */
 
 /* include/uapi/linux/perf_event.h, first published size (VER0, 64 bytes) */
 struct perf_attr {

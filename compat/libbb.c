@@ -7,6 +7,7 @@
  * Licensed under GPLv2, see file LICENSE in this source tree.
  */
 #include "libbb.h"
+#include <getopt.h>
 #include "usage.h"	/* generated from the applet's //usage: block */
 
 const char *applet_name = "kvm_stat";
@@ -201,10 +202,10 @@ ssize_t FAST_FUNC open_read_close(const char *filename, void *buf, size_t size)
 	return n;
 }
 
-/* Reads up to *maxsz_p bytes (or 64k if NULL/0), NUL-terminated */
+/* Reads up to *maxsz_p bytes (no limit if maxsz_p is NULL), NUL-terminated */
 void *FAST_FUNC xmalloc_open_read_close(const char *filename, size_t *maxsz_p)
 {
-	size_t max = (maxsz_p && *maxsz_p) ? *maxsz_p : 64 * 1024;
+	size_t max = maxsz_p ? *maxsz_p : INT_MAX - 4095;
 	size_t len = 0, cap = 256;
 	char *buf;
 	int fd = open(filename, O_RDONLY);
@@ -216,12 +217,12 @@ void *FAST_FUNC xmalloc_open_read_close(const char *filename, size_t *maxsz_p)
 		ssize_t n;
 
 		if (len == cap) {
-			if (cap >= max)
-				break;
-			cap = cap * 2 < max ? cap * 2 : max;
+			cap *= 2;
 			buf = xrealloc(buf, cap + 1);
 		}
-		n = safe_read(fd, buf + len, cap - len);
+		if (len >= max)
+			break;
+		n = safe_read(fd, buf + len, (cap < max ? cap : max) - len);
 		if (n < 0) {
 			free(buf);
 			close(fd);

@@ -302,20 +302,28 @@ tp_fixture() {	# tp_fixture CPU-ONLINE-TEXT
 	t1=$(date +%s%N)
 	echo "wall $(((t1 - t0) / 1000000)) ms"
 	[ $(((t1 - t0) / 1000000)) -le 1100 ]
-	# the closer: our binary, its own session, stdio on /dev/null
-	closer=$(ps -eo pid=,sid=,args= | awk -v s="$(ps -o sid= $$)" \
-		'$2 != s && $3 ~ /kvm_stat$/ { p = $1 } END { print p }')
-	if [ -n "$closer" ]; then
-		[ "$(readlink /proc/$closer/fd/1)" = /dev/null ] || [ ! -e /proc/$closer ]
-		[ "$(ps -o tty= $closer | tr -d ' ')" = "?" ] || [ ! -e /proc/$closer ]
-		for i in $(seq 300); do
-			[ -e /proc/$closer ] || break
-			n=$(perf_fds $closer)
-			sleep 0.1
-		done
-		echo "closer $closer, last seen with $n perf fds"
-		[ ! -e /proc/$closer ] || [ "$(awk '{ print $3 }' /proc/$closer/stat)" = Z ]
-	fi
+	# the closer: a copy of this very command line, started since t0, in
+	# another session (it takes seconds with all events: it must be there)
+	closer=$(ps -eo pid=,sid=,etimes=,args= | awk -v s="$(ps -o sid= $$)" \
+		-v max=$(((t1 - t0) / 1000000000 + 1)) -v cmd="$KVM_STAT -1 -t" '
+		$2 != s && $3 <= max {
+			a = $0
+			sub(/^ *[0-9]+ +[0-9]+ +[0-9]+ /, "", a)
+			if (a == cmd) p = $1
+		}
+		END { print p }')
+	echo "closer: ${closer:-none}"
+	[ -n "$closer" ]
+	# no terminal, stdio on /dev/null; it ends once the counters are gone
+	[ "$(readlink /proc/$closer/fd/1)" = /dev/null ] || [ ! -e /proc/$closer ]
+	[ "$(ps -o tty= $closer | tr -d ' ')" = "?" ] || [ ! -e /proc/$closer ]
+	for i in $(seq 300); do
+		[ -e /proc/$closer ] || break
+		n=$(perf_fds $closer)
+		sleep 0.1
+	done
+	echo "closer $closer, last seen with $n perf fds"
+	[ ! -e /proc/$closer ] || [ "$(awk '{ print $3 }' /proc/$closer/stat)" = Z ]
 }
 
 @test "\$(kvm_stat -1) is not held by the closer" {
