@@ -448,8 +448,19 @@ static void flush_row(int r)
 	else
 		out_fmt("\033[%dH", r + 1, 0);
 	for (c = first; c < stop; c++) {
-		char ch = want[c] ? want[c] & 0xff : ' ';
+		int gap = 0;
+		char ch;
 
+		while (c + gap < stop && want[c + gap] == have[c + gap])
+			gap++;
+		/* jump over unchanged cells ("ESC[nC", plain VT100) when that
+		 * is shorter than sending them again; it paints nothing */
+		if (c + gap < stop && gap > 3 + (gap > 9) + (gap > 99)) {
+			out_fmt("\033[%dC", gap, 0);
+			c += gap - 1;
+			continue;
+		}
+		ch = want[c] ? want[c] & 0xff : ' ';
 		if (want[c] >> 8 != attr) {
 			attr = want[c] >> 8;
 			out_attr(attr);

@@ -8,6 +8,8 @@
 #                             Total, every %Total, two CurAvg/s change),
 #                             the mean of 5
 #   tui_bytes_idle_refresh    one refresh where nothing changed
+# then what curses sends for the same screens (testsuite/bench-curses.py,
+# fed with capture-pane texts of ours): curses_bytes_*.
 set -e
 cd "$(dirname "$0")/.."
 KVM_STAT=${KVM_STAT:-./kvm_stat}
@@ -23,8 +25,9 @@ $fx vm "$dir/root" 4242 10 exits=1000 io_exits=300 halt_exits=200
 $fx vm "$dir/root" 5151 11 exits=500 io_exits=50 irq_exits=7
 $fx proc "$dir/root" 4242 qemu -name web
 $fx proc "$dir/root" 5151 qemu -name db
-out=$dir/bytes
+out=$dir/bytes screens=$dir/screens
 : > "$out"
+mkdir "$screens"
 
 # the pipe is attached while the shell sleeps, before the first byte
 tmux -L $sock -f /dev/null new-session -d -x 80 -y 24 -s b \
@@ -41,6 +44,8 @@ settle() {
 	done
 }
 settle
+capture() { tmux -L $sock capture-pane -p -t b > "$screens/$1"; }
+capture first
 echo "tui_bytes_first_frame: $(size) bytes"
 
 total=0 value=1000
@@ -51,13 +56,23 @@ for i in 1 2 3 4 5; do
 	tmux -L $sock send-keys -t b Space
 	settle
 	total=$((total + $(size) - before))
+	capture steady$i
 done
 echo "tui_bytes_steady_refresh: $((total / 5)) bytes"
 
 tmux -L $sock send-keys -t b Space	# CurAvg/s back to 0
 settle
+capture zero
 before=$(size)
 tmux -L $sock send-keys -t b Space
 settle
+capture idle
 echo "tui_bytes_idle_refresh: $(($(size) - before)) bytes"
 tmux -L $sock send-keys -t b q
+
+if command -v python3 >/dev/null; then
+	python3 testsuite/bench-curses.py "$screens" \
+	|| echo "curses_bytes: skipped (bench-curses.py failed)"
+else
+	echo "curses_bytes: skipped (python3 is not installed)"
+fi

@@ -20,7 +20,7 @@ trap 'rm -f "$log"' EXIT
 status=0
 
 run_suite() {
-	echo "# suite on: $KVM_STAT"
+	echo "# suite on: ${KVM_STAT:-./kvm_stat}"
 	# shellcheck disable=SC2086
 	bats --tap $1 | tee -a "$log"
 	[ "${PIPESTATUS[0]}" = 0 ] || status=1
