@@ -85,8 +85,15 @@ bench: deps
 	@$(MAKE) --no-print-directory kvm_stat vmm
 	BUILD="$(BUILD)" testsuite/bench.sh
 
+# Every feature, then batch+log on debugfs only, then the BusyBox delta
+SIZE_DL := $(BUILD)/size-debugfs-log
 size: kvm_stat
-	@BUILD="$(BUILD)" CC="$(CC)" testsuite/size.sh
+	@BUILD="$(BUILD)" CONFIG="$(CONFIG)" testsuite/size.sh
+	@$(MAKE) --no-print-directory CONFIG=configs/debugfs-log.config \
+		BUILD=$(SIZE_DL) BIN=$(SIZE_DL)/kvm_stat $(SIZE_DL)/kvm_stat >/dev/null
+	@BUILD="$(SIZE_DL)" CONFIG=configs/debugfs-log.config \
+		KVM_STAT=$(SIZE_DL)/kvm_stat NAME=debugfs_log_ testsuite/size.sh
+	@$(MAKE) --no-print-directory size-busybox
 
 allyesconfig:
 	cp configs/defconfig .config
@@ -98,6 +105,6 @@ install: $(BIN)
 	install -D -m 0644 docs/kvm_stat.1 $(DESTDIR)$(PREFIX)/share/man/man1/kvm_stat.1
 
 clean: clean-vmm
-	rm -rf $(BUILD)/*.o $(BUILD)/*.h $(MIN_BUILD) kvm_stat
+	rm -rf $(BUILD)/*.o $(BUILD)/*.h $(MIN_BUILD) $(SIZE_DL) kvm_stat
 
 -include mk/*.mk

@@ -8,12 +8,13 @@ BUILD=${BUILD:-build}
 bin=${KVM_STAT:-./kvm_stat}
 tmp=$(mktemp)
 strip -o "$tmp" "$bin" 2>/dev/null || cp "$bin" "$tmp"
-echo "binary_stripped: $(stat -c %s "$tmp") bytes"
+P=${NAME:-}
+echo "${P}binary_stripped: $(stat -c %s "$tmp") bytes"
 rm -f "$tmp"
 total=0
 for o in $(compat/objects.sh "${CONFIG:-$( [ -f .config ] && echo .config || echo configs/defconfig)}" applet/*.c); do
 	n=$(size "$BUILD/$o" | awk 'NR == 2 { print $1 + $2 + $3 }')
-	echo "applet_${o%.o}: $n bytes"
+	echo "${P}applet_${o%.o}: $n bytes"
 	total=$((total + n))
 done
-echo "applet_total: $total bytes"
+echo "${P}applet_total: $total bytes"
