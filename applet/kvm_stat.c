@@ -174,6 +174,10 @@ static void format_py_float(char *buf, size_t size, double d)
 	char digits[32];
 	int prec, exp;
 
+	if (d - d != 0) {	/* Python: "inf", "-inf" */
+		snprintf(buf, size, "%sinf", d < 0 ? "-" : "");
+		return;
+	}
 	for (prec = 1; prec < 17; prec++) {
 		snprintf(digits, sizeof(digits), "%.*e", prec - 1, d);
 		if (strtod(digits, NULL) == d)

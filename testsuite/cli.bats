@@ -78,6 +78,8 @@ check_help() {
 	1e-5 "1e-05": Delay must be >=0.1
 	-2 "-2.0": Delay must be >=0.1
 	100000000000000000 "1e+17": Delay must be <=25.5
+	inf "inf": Delay must be <=25.5
+	-Infinity "-inf": Delay must be >=0.1
 	EOT
 }
 
