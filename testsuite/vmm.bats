@@ -46,6 +46,22 @@ wait_for_pid_line() {
 	return 1
 }
 
+# With -w the totals come while the process lingers: wait for the last line
+wait_for_totals() {
+	local i
+	for i in $(seq 100); do
+		grep -q '^exits ' "$OUT" && return 0
+		sleep 0.1
+	done
+	echo "no totals from $VMM in 10 s" >&2
+	return 1
+}
+
+# Milliseconds since an earlier $(date +%s%N)
+ms_since() {
+	echo $((($(date +%s%N) - $1) / 1000000))
+}
+
 # Totals of a stopped run must be internally consistent: whole loops only
 assert_whole_loops() {
 	local io hlt exits
@@ -234,6 +250,127 @@ $(expected_totals 1000 1)" ]
 	[ $(((end - start) / 1000000)) -lt 500 ]
 }
 
+@test "vmm: -w lingers after the loops, totals exact, VM still open" {
+	need_kvm
+	local loops=$((RANDOM % 300 + 100))
+	"$VMM" -l $loops -c 2 -w 30 >"$OUT" &
+	local pid=$!
+	wait_for_totals
+	# whatever the linger does next, the printed totals are final
+	sleep 0.3
+	local alive=0 fds vcpus
+	kill -0 $pid 2>/dev/null && alive=1
+	fds=$(ls -l /proc/$pid/fd 2>/dev/null)
+	vcpus=$(grep -c 'anon_inode:kvm-vcpu:[01]$' <<<"$fds")
+	kill -TERM $pid
+	wait $pid
+	[ "$alive" -eq 1 ]
+	grep -q 'anon_inode:kvm-vm$' <<<"$fds"
+	[ "$vcpus" -eq 2 ]
+	[ "$(cat "$OUT")" = "pid $pid
+$(expected_totals $loops 2)" ]
+}
+
+@test "vmm: SIGTERM ends the linger at once, exit 0, nothing more printed" {
+	need_kvm
+	"$VMM" -l 50 -w 30 >"$OUT" &
+	local pid=$!
+	wait_for_totals
+	local start rc=0 took
+	start=$(date +%s%N)
+	kill -TERM $pid
+	wait $pid || rc=$?
+	took=$(ms_since $start)
+	[ "$rc" -eq 0 ]
+	[ "$took" -lt 500 ]
+	[ "$(cat "$OUT")" = "pid $pid
+$(expected_totals 50 1)" ]
+}
+
+@test "vmm: SIGINT ends the linger too" {
+	need_kvm
+	"$VMM" -l 10 -w 30 >"$OUT" &
+	local pid=$!
+	wait_for_totals
+	local start rc=0
+	start=$(date +%s%N)
+	kill -INT $pid
+	wait $pid || rc=$?
+	[ "$rc" -eq 0 ]
+	[ "$(ms_since $start)" -lt 500 ]
+	[ "$(sed 1d "$OUT")" = "$(expected_totals 10 1)" ]
+}
+
+# The kernel keeps <debugfs>/kvm/PID-FD while the VM fd is open. Under
+# lockdown its files cannot be read, but the directory can be listed.
+@test "vmm: the VM's debugfs directory stays while lingering, goes after" {
+	need_kvm
+	local dir=/sys/kernel/debug/kvm
+	[ -d $dir ] || skip "debugfs kvm directory absent (debugfs not mounted?)"
+	"$VMM" -l 20 -w 30 >"$OUT" &
+	local pid=$!
+	wait_for_totals
+	sleep 0.2
+	local during after
+	during=$(ls -d $dir/$pid-* 2>/dev/null | wc -l)
+	kill -TERM $pid
+	wait $pid
+	after=$(ls -d $dir/$pid-* 2>/dev/null | wc -l)
+	[ "$during" -eq 1 ]
+	[ "$after" -eq 0 ]
+}
+
+@test "vmm: -w SECONDS ends the linger by itself" {
+	need_kvm
+	local start took
+	start=$(date +%s%N)
+	run --separate-stderr "$VMM" -l 7 -w 0.6
+	took=$(ms_since $start)
+	[ "$status" -eq 0 ]
+	[ "${output#*$'\n'}" = "$(expected_totals 7 1)" ]
+	[ -z "$stderr" ]
+	[ "$took" -ge 600 ]
+	[ "$took" -lt 1600 ]
+}
+
+@test "vmm: -w 0 exits right after the loops, as without -w" {
+	need_kvm
+	local start
+	start=$(date +%s%N)
+	run --separate-stderr "$VMM" -l 7 -w 0
+	[ "$status" -eq 0 ]
+	[ "${output#*$'\n'}" = "$(expected_totals 7 1)" ]
+	[ "$(ms_since $start)" -lt 500 ]
+}
+
+@test "vmm: -w also lingers after a run ended by -t" {
+	need_kvm
+	local start took
+	start=$(date +%s%N)
+	run --separate-stderr "$VMM" -t 0.3 -w 0.5
+	took=$(ms_since $start)
+	[ "$status" -eq 0 ]
+	printf '%s\n' "$output" >"$OUT"
+	assert_whole_loops
+	[ "$took" -ge 800 ]
+	[ "$took" -lt 1800 ]
+}
+
+@test "vmm: SIGTERM during the run ends it without lingering" {
+	need_kvm
+	"$VMM" -r 10 -t 30 -w 30 >"$OUT" &
+	local pid=$!
+	wait_for_pid_line
+	sleep 0.3
+	local start rc=0
+	start=$(date +%s%N)
+	kill -TERM $pid
+	wait $pid || rc=$?
+	[ "$rc" -eq 0 ]
+	[ "$(ms_since $start)" -lt 500 ]
+	assert_whole_loops
+}
+
 @test "vmm: missing device gives one clear error line, no output, exit 1" {
 	TINY_VMM_DEV=/nonexistent/kvm run --separate-stderr "$VMM" -l 1
 	[ "$status" -eq 1 ]
@@ -251,7 +388,8 @@ $(expected_totals 1000 1)" ]
 @test "vmm: bad options are usage errors (exit 2, one line)" {
 	local args
 	for args in "-x" "-l" "-l 0" "-l 12abc" "-l -3" "-r 0" "-t 0" \
-		"-t -1" "-t x" "-c 0" "-c 65" "-name"; do
+		"-t -1" "-t x" "-c 0" "-c 65" "-w" "-w -1" "-w x" "-w 1s" \
+		"-name"; do
 		run --separate-stderr "$VMM" $args
 		echo "args: $args -> $status: $stderr"
 		[ "$status" -eq 2 ]
@@ -264,7 +402,7 @@ $(expected_totals 1000 1)" ]
 @test "vmm: -h prints the usage on stdout" {
 	run --separate-stderr "$VMM" -h
 	[ "$status" -eq 0 ]
-	[ "$output" = "usage: tiny_vmm [-l LOOPS] [-r LOOPS_PER_SEC] [-t SECONDS] [-c VCPUS] [-name NAME] [-q]" ]
+	[ "$output" = "usage: tiny_vmm [-l LOOPS] [-r LOOPS_PER_SEC] [-t SECONDS] [-c VCPUS] [-w SECONDS] [-name NAME] [-q]" ]
 }
 
 @test "vmm: the binary is static (it goes into the QEMU initramfs)" {

@@ -157,35 +157,40 @@ vmm_start() {
 	eval "VMM_PID_$tag=$VMM_PID"
 }
 
-# vmm_frozen TAG RATE NAME: a VM that stays alive with counters that no
-# longer move, so that kvm_stat -i, -p, -g can be checked exactly against
-# the kernel's own counters. tiny_vmm ends as soon as its -l loops are done,
-# so it runs paced at RATE loops/s (asleep between loops nearly all the
-# time) and is stopped with SIGSTOP once it has done at least a second of
-# them. Sets VMM_PID and FROZEN_LOOPS (the kernel's halt_exits).
-vmm_frozen() {
-	vmm_start "$1" -r "$2" -t 60 -name "guest=$3,debug-threads=on"
-	wait_for 10 debugfs_at_least "$VMM_PID" halt_exits "$2" ||
-		not_ok "VM $1 did not do $2 loops in 10 s"
-	kill -STOP "$VMM_PID"
-	sleep 0.2
-	FROZEN_LOOPS=$(debugfs_count "$VMM_PID" halt_exits)
-	eval "FROZEN_$1=$FROZEN_LOOPS"
-	say "VM $1 frozen after $FROZEN_LOOPS loops"
+# vmm_done TAG LOOPS NAME: a VM that did exactly LOOPS loops and now holds
+# still: tiny_vmm -w keeps its VM open after the loops (debugfs directory
+# and counters stay), so kvm_stat -i, -p, -g can be checked exactly against
+# the VMM's printed totals. Waits for those totals (the VM is idle from
+# then on). Sets VMM_PID; end it with vmm_end.
+vmm_done() {
+	vmm_start "$1" -l "$2" -w 100 -name "guest=$3,debug-threads=on"
+	wait_for 30 grep -q '^exits ' /tmp/vmm.$1 ||
+		not_ok "tiny_vmm $1 did not finish $2 loops in 30 s"
+	say "VM $1 idle after $(vmm_count "$1" hlt_exits) loops"
 }
 
-# vmm_thaw TAG: ends a frozen VMM (TERM while stopped, then CONT) and waits
-# for its totals. They are not exactly the frozen counts: on SIGCONT the
-# vCPU thread, far behind its absolute pacing schedule, runs loops back to
-# back until the main thread has handled SIGTERM (3 more loops were seen).
-# tiny_vmm has no way to stay alive after its -l loops; with one, these
-# checks would be exact.
-vmm_thaw() {
+# vmm_end TAG: ends a lingering VMM with SIGTERM (within 5 s under TCG;
+# the bats tests time it on the host)
+vmm_end() {
 	eval "pid=\$VMM_PID_$1"
 	kill -TERM "$pid"
-	kill -CONT "$pid"
-	vmm_wait "$1" 10
+	vmm_wait "$1" 5
 }
+
+# expect_exits WHAT VMM_EXITS DEBUGFS_EXITS: debugfs `exits` counts every
+# VM exit, the VMM only those that reach userspace (the returns from
+# KVM_RUN, exactly 3 per loop). Under QEMU's emulated SVM the kernel also
+# handles a few exits itself: a nested page fault as the guest first
+# touches its page, host interrupts arriving while a vCPU is in the guest
+# (scenario 3's log shows them as kvm_exit(NPF) and kvm_exit(INTR)). Seen:
+# 2 to 8 per VM (DESIGN.md: 3006 for 1000 loops). So debugfs may be ahead
+# by a few, never behind; EXITS_SLACK is well above what was seen and well
+# below the scenarios' smallest LOOPS, so an extra exit per loop (a
+# counter counting twice, a VMM miscounting) still fails.
+expect_exits() {
+	expect_range "$1" "$2" $(($2 + EXITS_SLACK)) "$3"
+}
+EXITS_SLACK=50
 
 # vmm_wait TAG SECONDS: waits for the VMM's exit, shows its output
 vmm_wait() {

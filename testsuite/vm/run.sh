@@ -9,7 +9,7 @@
 #   TINY_VMM        static test VMM (build/tiny_vmm)
 #   VM_BUILD        work and cache directory (build/vm)
 #   VM_ONLY         run only these scenarios: "1 4" (numbers or names)
-#   VM_TIMEOUT      seconds for the whole boot (600)
+#   VM_TIMEOUT      seconds for the whole boot (300; a run takes ~100)
 #   VM_STEP_TIMEOUT seconds for one scenario inside the guest (120)
 #   VM_KERNEL_PKG   Debian kernel package (default: what linux-image-amd64
 #                   depends on)
@@ -23,7 +23,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 KVM_STAT=${KVM_STAT:-./kvm_stat}
 TINY_VMM=${TINY_VMM:-build/tiny_vmm}
 VM_BUILD=${VM_BUILD:-build/vm}
-VM_TIMEOUT=${VM_TIMEOUT:-600}
+VM_TIMEOUT=${VM_TIMEOUT:-300}
 VM_STEP_TIMEOUT=${VM_STEP_TIMEOUT:-120}
 VM_ONLY=${VM_ONLY:-}
 VM_VERBOSE=${VM_VERBOSE:-0}
@@ -178,7 +178,7 @@ boot() {
 		-nographic -no-reboot \
 		-kernel "$VMLINUZ" -initrd "$INITRD" \
 		-append "console=ttyS0 quiet panic=-1 vm_step_timeout=$VM_STEP_TIMEOUT" \
-		<&3 2>"$VM_BUILD/qemu.err" | tr -d '\r' | watch_console
+		<&3 2>"$VM_BUILD/qemu.err" | stdbuf -o0 tr -d '\r' | watch_console
 	exec 3>&-
 	rm -f "$fifo"
 }
@@ -272,7 +272,31 @@ main() {
 	start=$(date +%s)
 	boot
 	say "check-vm: guest ran $(($(date +%s) - start)) s; console log in $SERIAL_LOG"
+	grep -q '^@@ DONE' "$SERIAL_LOG" || boot_again
 	report
+}
+
+# The nested guest under TCG hangs now and then (seen: 1 run in ~10, the
+# whole guest silent, past every in-guest timeout). That is the emulator,
+# not kvm_stat: a scenario that fails or times out inside the guest still
+# reports FAIL. So once, and only for a guest that never finished, boot
+# again for the scenarios without a result, and keep both logs.
+boot_again() {
+	all=$VM_ONLY
+	missing=""
+	for s in "$HERE"/scenarios/*.sh; do
+		selected "$s" || continue
+		name=$(basename "$s" .sh)
+		grep -q "^@@ SCENARIO $name " "$SERIAL_LOG" || missing="$missing ${name%%-*}"
+	done
+	say "check-vm: the guest never finished; booting again for:$missing"
+	mv "$SERIAL_LOG" "$SERIAL_LOG.1"
+	VM_ONLY=$missing
+	build_initramfs
+	boot
+	VM_ONLY=$all
+	cat "$SERIAL_LOG.1" "$SERIAL_LOG" > "$SERIAL_LOG.both"
+	mv "$SERIAL_LOG.both" "$SERIAL_LOG"
 }
 
 main "$@"

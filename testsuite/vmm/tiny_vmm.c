@@ -14,6 +14,10 @@
  * causes exactly 2N io exits, N hlt exits and 3N returns from KVM_RUN (the
  * kernel's kvm_userspace_exit tracepoint fires once per return).
  *
+ * With -w the process outlives its run: vCPU threads gone, VM and vCPU fds
+ * still open, so the kernel keeps the VM's debugfs directory and its
+ * counters hold still at the printed totals, to be read exactly.
+ *
  * The few KVM ABI items used are defined below (x86_64 values of
  * linux/kvm.h): musl-gcc has no kernel headers, and this way one source
  * builds with glibc and musl alike.
@@ -131,7 +135,7 @@ static const uint8_t guest_code[] = {
 /* ---- state ---- */
 
 #define MAX_VCPUS	64
-#define USAGE	"usage: tiny_vmm [-l LOOPS] [-r LOOPS_PER_SEC] [-t SECONDS] [-c VCPUS] [-name NAME] [-q]"
+#define USAGE	"usage: tiny_vmm [-l LOOPS] [-r LOOPS_PER_SEC] [-t SECONDS] [-c VCPUS] [-w SECONDS] [-name NAME] [-q]"
 
 struct vcpu {
 	pthread_t thread;
@@ -149,6 +153,7 @@ struct globals {
 	unsigned long long loops;	/* per vCPU; 0: until -t or a signal */
 	unsigned rate;	/* loops per second per vCPU; 0: as fast as possible */
 	double seconds;	/* run time limit; 0: none */
+	double linger;	/* -w: stay alive this long after the run; 0: exit */
 	int nr_vcpus;
 	int quiet;
 	int vm_fd;
@@ -225,15 +230,16 @@ static unsigned long long parse_count(const char *opt, const char *arg,
 	return n;
 }
 
-static double parse_seconds(const char *arg)
+/* -t needs a positive time; -w takes 0 as "do not linger" */
+static double parse_seconds(const char *opt, const char *arg, int zero_ok)
 {
 	char *end;
 	double s;
 
 	if (!arg)
-		die_usage("option %s needs a value", "-t");
+		die_usage("option %s needs a value", opt);
 	s = strtod(arg, &end);
-	if (end == arg || *end || !(s > 0 && s < 1e9))
+	if (end == arg || *end || !(s >= 0 && s < 1e9) || (s == 0 && !zero_ok))
 		die_usage("bad number of seconds '%s'", arg);
 	return s;
 }
@@ -259,7 +265,9 @@ static void parse_args(char **argv)
 		else if (strcmp(opt, "-r") == 0)
 			G.rate = parse_count(opt, arg, 10000000);
 		else if (strcmp(opt, "-t") == 0)
-			G.seconds = parse_seconds(arg);
+			G.seconds = parse_seconds(opt, arg, 0);
+		else if (strcmp(opt, "-w") == 0)
+			G.linger = parse_seconds(opt, arg, 1);
 		else if (strcmp(opt, "-c") == 0)
 			G.nr_vcpus = parse_count(opt, arg, MAX_VCPUS);
 		else if (strcmp(opt, "-name") == 0) {
@@ -475,27 +483,48 @@ static void start_vcpus(void)
 	}
 }
 
-/* Until every vCPU finished its loops, -t ran out, or SIGINT/SIGTERM */
-static void wait_for_end(const sigset_t *set)
+/*
+ * Waits for SIGINT/SIGTERM (returns 1), or until 'deadline' (0: none) or
+ * 'still_running' says the wait is over (returns 0). USR1 and USR2 only
+ * wake it up; a USR2 left pending by wait_for_end does no harm here.
+ */
+static int wait_for_signal(const sigset_t *set, double deadline,
+		int (*still_running)(void))
 {
-	double deadline = now_seconds() + G.seconds;
-
-	while (__atomic_load_n(&G.running, __ATOMIC_ACQUIRE) > 0) {
+	while (still_running()) {
 		int sig;
 
-		if (G.seconds) {
+		if (deadline) {
 			double left = deadline - now_seconds();
 			struct timespec ts;
 
 			if (left <= 0)
-				return;
+				return 0;
 			ts = to_timespec(left);
 			sig = sigtimedwait(set, NULL, &ts);
 		} else
 			sig = sigwaitinfo(set, NULL);
 		if (sig == SIGINT || sig == SIGTERM)
-			return;
+			return 1;
 	}
+	return 0;
+}
+
+static int vcpus_running(void)
+{
+	return __atomic_load_n(&G.running, __ATOMIC_ACQUIRE) > 0;
+}
+
+static int always(void)
+{
+	return 1;
+}
+
+/* Until every vCPU finished its loops, -t ran out (0), or SIGINT/SIGTERM (1) */
+static int wait_for_end(const sigset_t *set)
+{
+	return wait_for_signal(set, G.seconds ? now_seconds() + G.seconds : 0,
+			vcpus_running);
 }
 
 static void stop_vcpus(void)
@@ -535,7 +564,7 @@ static int report(void)
 int main(int argc, char **argv)
 {
 	sigset_t set;
-	int i;
+	int i, signalled, failed;
 
 	(void)argc;
 	parse_args(argv);
@@ -550,7 +579,11 @@ int main(int argc, char **argv)
 		printf("pid %d\n", (int)getpid());
 		fflush(stdout);
 	}
-	wait_for_end(&set);
+	signalled = wait_for_end(&set);
 	stop_vcpus();
-	return report();
+	failed = report();
+	/* -w: a run that ended by itself keeps its VM open, totals printed */
+	if (G.linger && !signalled && !failed)
+		wait_for_signal(&set, now_seconds() + G.linger, always);
+	return failed;
 }
