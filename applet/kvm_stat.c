@@ -102,6 +102,10 @@
 #include "libbb.h"
 #include "kvm_stat.h"
 
+#if !ENABLE_FEATURE_KVM_STAT_DEBUGFS && !ENABLE_FEATURE_KVM_STAT_TRACEPOINTS
+# error "kvm_stat needs a source: FEATURE_KVM_STAT_DEBUGFS or _TRACEPOINTS"
+#endif
+
 #if ENABLE_FEATURE_KVM_STAT_LONG_OPTIONS
 static const char kvm_stat_longopts[] ALIGN1 =
 	"once\0"		No_argument	"1"
