@@ -120,11 +120,8 @@ void host_detect_arch(void);
 const char *debugfs_parent(const char *name);	/* NULL if not a child */
 int host_pid_exists(int pid);
 char *host_guest_name(int pid);	/* "" if none; xmalloc'ed, raw bytes */
+/* Pids (ascending) of the guests named NAME; NULL: every named guest */
 int host_find_guests(const char *name, int **pids);	/* count */
-int host_list_guests(int **pids);	/* processes with a -name argument */
-int host_read_cpu_list(const char *text, int **cpus);	/* "0-3,6" */
-int host_read_online_cpus(int **cpus);
-char *host_sanitize(char *s);	/* non-printable -> '?' in place */
 
 /* kvm_stat_stats.c: name -> (value, delta), merged from the providers */
 int stats_find(const char *key);	/* index, created if new */
@@ -155,7 +152,6 @@ void tracepoint_close_fast(void);	/* perf fds closed in the background */
 /* kvm_stat_exits.c: exit-reason tables (names without their prefix) */
 enum { EXITS_USER, EXITS_VMX, EXITS_SVM, EXITS_ARM64 };
 const char *exit_reason(int table, unsigned i, unsigned *code);	/* NULL past the end */
-int exit_reason_code(int table, const char *name);	/* -1 if unknown */
 
 /* kvm_stat_perf.c: the perf_event_open ABI, and the background closer */
 enum { PERF_ENABLE, PERF_DISABLE, PERF_RESET };

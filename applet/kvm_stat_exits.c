@@ -342,16 +342,3 @@ const char *exit_reason(int table, unsigned i, unsigned *code)
 	*code = t->codes[i];
 	return name;
 }
-
-/* Code of a name (without prefix), -1 if the table has no such name */
-int exit_reason_code(int table, const char *name)
-{
-	const struct exit_table *t = &exit_tables[table];
-	const char *s = t->names;
-	unsigned i;
-
-	for (i = 0; i < t->count; i++, s += strlen(s) + 1)
-		if (strcmp(s, name) == 0)
-			return t->codes[i];
-	return -1;
-}

@@ -250,8 +250,7 @@ char *host_guest_name(int pid)
 	return name ? name : xstrdup("");
 }
 
-/* Pids (ascending) of processes with a guest name; NAME NULL: any */
-static int scan_guests(const char *want, int **pids)
+int host_find_guests(const char *want, int **pids)
 {
 	char *path = host_path("/proc");
 	DIR *dir = opendir(path);
@@ -279,77 +278,4 @@ static int scan_guests(const char *want, int **pids)
 	if (dir)
 		closedir(dir);
 	return n;
-}
-
-int host_find_guests(const char *name, int **pids)
-{
-	return scan_guests(name, pids);
-}
-
-int host_list_guests(int **pids)
-{
-	return scan_guests(NULL, pids);
-}
-
-/* "0-3,6,8-9\n" -> 0 1 2 3 6 8 9; returns the count, -1 if malformed */
-int host_read_cpu_list(const char *text, int **cpus)
-{
-	const char *s = text;
-	int n = 0;
-
-	*cpus = NULL;
-	while (*s && *s != '\n') {
-		char *end;
-		unsigned long first = strtoul(s, &end, 10), last = first;
-
-		if (end == s || first > 65535)
-			goto bad;
-		if (*end == '-') {
-			s = end + 1;
-			last = strtoul(s, &end, 10);
-			if (end == s || last < first || last > 65535)
-				goto bad;
-		}
-		*cpus = xrealloc(*cpus, (n + last - first + 1) * sizeof(int));
-		while (first <= last)
-			(*cpus)[n++] = first++;
-		s = end;
-		if (*s == ',')
-			s++;
-		else if (*s && *s != '\n')
-			goto bad;
-	}
-	return n;
- bad:
-	free(*cpus);
-	*cpus = NULL;
-	return -1;
-}
-
-int host_read_online_cpus(int **cpus)
-{
-	char buf[4096];
-	char *path = host_path("/sys/devices/system/cpu/online");
-	ssize_t len = open_read_close(path, buf, sizeof(buf) - 1);
-	int n;
-
-	if (len < 0)
-		bb_perror_msg_and_die("can't read '%s'", path);
-	buf[len] = '\0';
-	n = host_read_cpu_list(buf, cpus);
-	if (n <= 0)
-		bb_error_msg_and_die("can't parse '%s'", path);
-	free(path);
-	return n;
-}
-
-/* Names from /proc go to terminals: no control bytes, no 8-bit CSI */
-char *host_sanitize(char *s)
-{
-	unsigned char *p;
-
-	for (p = (unsigned char *)s; *p; p++)
-		if (*p < 0x20 || *p >= 0x7f)
-			*p = '?';
-	return s;
 }

@@ -288,6 +288,54 @@ static void add_new_threads(void)
 	free(tids);
 }
 
+/* "0-3,6,8-9\n" -> 0 1 2 3 6 8 9; returns the count, -1 if malformed */
+static int parse_cpu_list(const char *s, int **cpus)
+{
+	int n = 0;
+
+	*cpus = NULL;
+	while (*s && *s != '\n') {
+		char *end;
+		unsigned long first = strtoul(s, &end, 10), last = first;
+
+		if (end == s || first > 65535)
+			return -1;
+		if (*end == '-') {
+			s = end + 1;
+			last = strtoul(s, &end, 10);
+			if (end == s || last < first || last > 65535)
+				return -1;
+		}
+		*cpus = xrealloc(*cpus, (n + last - first + 1) * sizeof(int));
+		while (first <= last)
+			(*cpus)[n++] = first++;
+		s = end;
+		if (*s == ',')
+			s++;
+		else if (*s && *s != '\n')
+			return -1;
+	}
+	return n;
+}
+
+/* One group per online CPU: counts of every guest on it */
+static int read_online_cpus(int **cpus)
+{
+	char buf[4096];
+	char *path = host_path("/sys/devices/system/cpu/online");
+	ssize_t len = open_read_close(path, buf, sizeof(buf) - 1);
+	int n;
+
+	if (len < 0)
+		bb_perror_msg_and_die("can't read '%s'", path);
+	buf[len] = '\0';
+	n = parse_cpu_list(buf, cpus);
+	if (n <= 0)
+		bb_error_msg_and_die("can't parse '%s'", path);
+	free(path);
+	return n;
+}
+
 void tracepoint_setup(void)
 {
 	int *cpus;
@@ -303,7 +351,7 @@ void tracepoint_setup(void)
 		add_new_threads();
 		return;
 	}
-	n = host_read_online_cpus(&cpus);
+	n = read_online_cpus(&cpus);
 	add_groups(cpus, n);
 	free(cpus);
 }

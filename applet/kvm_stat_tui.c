@@ -364,7 +364,7 @@ static void draw_guest_prompt(const char *msg)
 	scr_put(5, 0, msg, 0);
 	scr_printf(7, 2, ATTR_UNDERLINE, "%8s  %-60s", "Pid",
 		"Guest Name (fuzzy list, might be inaccurate!)");
-	n = host_list_guests(&pids);
+	n = host_find_guests(NULL, &pids);
 	for (i = 0; i < n && row < scr_rows(); i++) {
 		char *name = host_guest_name(pids[i]);
 

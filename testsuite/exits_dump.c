@@ -21,11 +21,13 @@ int main(int argc, char **argv)
 		fputs("usage: exits_dump user|vmx|svm|arm64 [NAME]\n", stderr);
 		return 2;
 	}
-	if (argc > 2) {
-		printf("%d\n", exit_reason_code(t, argv[2]));
-		return 0;
+	for (i = 0; (name = exit_reason(t, i, &code)) != NULL; i++) {
+		if (argc <= 2)
+			printf("%s %u\n", name, code);
+		else if (strcmp(name, argv[2]) == 0)
+			break;
 	}
-	for (i = 0; (name = exit_reason(t, i, &code)) != NULL; i++)
-		printf("%s %u\n", name, code);
+	if (argc > 2)
+		printf("%d\n", name ? (int)code : -1);
 	return 0;
 }
