@@ -213,20 +213,17 @@ const char *check_delay(const char *str, unsigned *ms, char *msg, size_t size)
 		snprintf(msg, size, "invalid delay '%s': not a number", str);
 		return msg;
 	}
-	format_py_float(num, sizeof(num), d);
-	if (d < DELAY_MIN_DS / 10.0) {
-		snprintf(msg, size, "\"%s\": Delay must be >=0.1", num);
-		return msg;
-	}
-	if (d > DELAY_MAX_DS / 10.0) {
-		snprintf(msg, size, "\"%s\": Delay must be <=25.5", num);
+	if (d < DELAY_MIN_DS / 10.0 || d > DELAY_MAX_DS / 10.0) {
+		format_py_float(num, sizeof(num), d);
+		snprintf(msg, size, "\"%s\": Delay must be %s", num,
+			d < 1 ? ">=0.1" : "<=25.5");
 		return msg;
 	}
 	*ms = (unsigned)(d * 1000 + 0.5);
 	return NULL;
 }
 
-void die_if_bad_delay(const char *str, unsigned *ms)
+static void die_if_bad_delay(const char *str, unsigned *ms)
 {
 	char msg[80];
 
@@ -246,19 +243,18 @@ static int parse_pid(const char *str)
 /* -g NAME: the reference's messages, but several matches are no crash */
 static int pid_of_guest(const char *name)
 {
+	struct outbuf list = { NULL, 0, 0 };
 	int *pids;
 	int i, n = host_find_guests(name, &pids);
-	char *list;
 
 	if (n == 1)
 		return pids[0];
 	if (n == 0)
 		bb_error_msg_and_die("no guest by the name \"%s\" found", name);
-	list = xasprintf("%d", pids[0]);
-	for (i = 1; i < n; i++)
-		list = xasprintf("%s %d", list, pids[i]);
+	for (i = 0; i < n; i++)
+		outbuf_printf(&list, i ? " %d" : "%d", pids[i]);
 	bb_error_msg_and_die("multiple processes found (pids: %s). "
-		"Use \"-p\" to specify the desired pid", list);
+		"Use \"-p\" to specify the desired pid", list.buf);
 }
 
 /* Sources: -d, -t, or both; tracepoints by default (reference rule) */
@@ -278,13 +274,10 @@ static void choose_sources(void)
 			return;
 		}
 		if (!G.tracefs) {
-			if (G.opts & OPT_t)
+			if ((G.opts & OPT_t) || !ENABLE_FEATURE_KVM_STAT_DEBUGFS)
 				bb_simple_error_msg_and_die("tracefs not found: "
-					"enable CONFIG_TRACING, mount tracefs and make it "
-					"readable, or use -d");
-			if (!ENABLE_FEATURE_KVM_STAT_DEBUGFS)
-				bb_simple_error_msg_and_die("tracefs not found: "
-					"enable CONFIG_TRACING and mount tracefs");
+					"enable CONFIG_TRACING and mount tracefs"
+					IF_FEATURE_KVM_STAT_DEBUGFS(", or use -d"));
 			bb_simple_error_msg("tracefs not found, "
 				"falling back to debugfs statistics");
 			G.use_debugfs = 1;
@@ -355,18 +348,14 @@ void catch_signals(void)
 		sigaction(sigs[i], &sa, NULL);
 		sigaddset(&G.caught_signals, sigs[i]);
 	}
-	sigprocmask(SIG_BLOCK, &G.caught_signals, NULL);
+	sigprocmask(SIG_BLOCK, &G.caught_signals, &G.wait_mask);
+	/* open even if our parent blocked them */
+	for (i = 0; i < sizeof(sigs); i++)
+		sigdelset(&G.wait_mask, sigs[i]);
 }
 
 int wait_event(unsigned long long deadline_us, int fd)
 {
-	sigset_t open_mask;
-
-	sigprocmask(SIG_BLOCK, NULL, &open_mask);
-	sigdelset(&open_mask, SIGINT);
-	sigdelset(&open_mask, SIGTERM);
-	sigdelset(&open_mask, SIGHUP);
-	sigdelset(&open_mask, SIGWINCH);
 	for (;;) {
 		struct pollfd pfd = { fd, POLLIN, 0 };
 		unsigned long long now = monotonic_us();
@@ -379,7 +368,7 @@ int wait_event(unsigned long long deadline_us, int fd)
 			return 0;
 		ts.tv_sec = (deadline_us - now) / 1000000;
 		ts.tv_nsec = (deadline_us - now) % 1000000 * 1000;
-		n = ppoll(&pfd, fd >= 0, &ts, &open_mask);
+		n = ppoll(&pfd, fd >= 0, &ts, &G.wait_mask);
 		if (n > 0)
 			return 1;
 	}

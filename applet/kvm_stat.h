@@ -93,6 +93,7 @@ struct globals {
 	volatile sig_atomic_t hup_received;	/* SIGHUP with -L: reopen */
 	volatile sig_atomic_t winch_received;	/* SIGWINCH: TUI resize */
 	sigset_t caught_signals;
+	sigset_t wait_mask;	/* inside ppoll: the caught ones open */
 };
 #define G (*ptr_to_globals)
 #define INIT_G() do { \
@@ -105,7 +106,6 @@ int try_field_filter(const char *re);	/* -1 on a bad regex; NULL: none */
 void set_field_filter(const char *re);	/* dies on a bad regex */
 /* NULL if STR is a valid delay (then *ms is set), else the message */
 const char *check_delay(const char *str, unsigned *ms, char *msg, size_t size);
-void die_if_bad_delay(const char *str, unsigned *ms);
 void quit_fast(int status) NORETURN;	/* hand perf fds off, then exit */
 void quit_on_signal(void) NORETURN;	/* after G.quit_signal: as the reference */
 void catch_signals(void);	/* INT TERM HUP WINCH only set flags */

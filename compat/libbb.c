@@ -7,13 +7,13 @@
  * Licensed under GPLv2, see file LICENSE in this source tree.
  */
 #include "libbb.h"
-#include <getopt.h>
 #include "usage.h"	/* generated from the applet's //usage: block */
 
 const char *applet_name = "kvm_stat";
 uint8_t xfunc_error_retval = EXIT_FAILURE;
 void (*die_func)(void);
 uint32_t option_mask32;
+int bb_optind;
 
 void FAST_FUNC xfunc_die(void)
 {
@@ -36,7 +36,6 @@ static void verror_msg(const char *s, va_list p, const char *strerr)
 	if ((unsigned)used >= sizeof(buf) - 1)
 		used = sizeof(buf) - 2;
 	buf[used++] = '\n';
-	fflush(stdout);
 	full_write(STDERR_FILENO, buf, used);
 }
 
@@ -292,52 +291,115 @@ unsigned FAST_FUNC bb_strtou(const char *arg, char **endp, int base)
  * seen; options followed by ':' store their argument through the next
  * char** vararg, in optstring order. longopts is libbb's packed format:
  * "name\0" has_arg short_char, ... with has_arg "\0" or "\001".
+ *
+ * The scanning is our own, not libc's getopt_long: that one and the
+ * stdio it prints with cost ~5 KiB of a static binary. It follows
+ * getopt_long's rules and musl's messages: clustered letters ("-1d"),
+ * "-fARG" and "-f ARG", "--name=ARG" and "--name ARG", unique prefixes
+ * of long names, "--" ends the options, operands may come anywhere.
+ * kvm_stat takes no operand, so none is permuted: optind is left at the
+ * first one (argv[optind] is NULL when there is none).
  */
+static void NORETURN bad_option(const char *why, const char *opt, int len)
+{
+	bb_error_msg("%s: %.*s", why, len, opt);
+	bb_show_usage();
+}
+
+/* "name[=ARG]" (after "--"): its entry in longopts; *argp: ARG or NULL */
+static const char *long_option(const char *longopts, const char *s,
+		const char **argp)
+{
+	const char *lo, *hit = NULL;
+	int len = strcspn(s, "="), matches = 0;
+
+	for (lo = longopts; *lo; lo += strlen(lo) + 3) {
+		if (strncmp(lo, s, len) != 0)
+			continue;
+		hit = lo;
+		matches++;
+		if (!lo[len]) {	/* an exact match beats any prefix */
+			matches = 1;
+			break;
+		}
+	}
+	if (matches != 1)
+		bad_option(matches ? "option is ambiguous" : "unrecognized option",
+			s, strlen(s));
+	*argp = s[len] ? s + len + 1 : NULL;
+	if (*argp && !hit[strlen(hit) + 1])	/* has_arg */
+		bad_option("option does not take an argument", hit, strlen(hit));
+	return hit;
+}
+
+/* The result bit of option letter C, -1 if optstring lacks it */
+static int option_bit(const char *optstring, int c)
+{
+	const char *s = strchr(optstring, c);
+	int bit = 0;
+
+	if (!s || c == ':')
+		return -1;
+	while (s-- != optstring)
+		bit += (*s != ':');
+	return bit;
+}
+
 uint32_t FAST_FUNC getopt32long(char **argv, const char *optstring,
 		const char *longopts, ...)
 {
-	struct option lo[32];
 	char **argp[32];
-	char shortopts[64];
-	const char *s;
-	unsigned nlo = 0, n = 0, nshort = 0;
-	int argc = 0, c;
+	const char *s, *arg, *name;
+	unsigned n = 0;
+	int i, bit, first_operand = 0;
 	va_list p;
 
 	va_start(p, longopts);
-	for (s = optstring; *s; s++) {
-		shortopts[nshort++] = *s;
-		if (*s == ':')
-			continue;
-		argp[n++] = s[1] == ':' ? va_arg(p, char **) : NULL;
-	}
+	for (s = optstring; *s; s++)
+		if (*s != ':')
+			argp[n++] = s[1] == ':' ? va_arg(p, char **) : NULL;
 	va_end(p);
-	shortopts[nshort] = '\0';
-	while (longopts && *longopts && nlo < ARRAY_SIZE(lo) - 1) {
-		lo[nlo].name = longopts;
-		longopts += strlen(longopts) + 1;
-		lo[nlo].has_arg = *longopts++;
-		lo[nlo].flag = NULL;
-		lo[nlo].val = *longopts++;
-		nlo++;
-	}
-	memset(&lo[nlo], 0, sizeof(lo[0]));
-	while (argv[argc])
-		argc++;
-	opterr = 1;
-	while ((c = getopt_long(argc, argv, shortopts, lo, NULL)) != -1) {
-		const char *hit = strchr(optstring, c);
-		unsigned bit = 0;
+	for (i = 1; argv[i]; i++) {
+		char *a = argv[i];
 
-		if (c == '?' || c == ':' || !hit)
-			bb_show_usage();
-		for (s = optstring; s != hit; s++)
-			if (*s != ':')
-				bit++;
-		option_mask32 |= 1U << bit;
-		if (argp[bit])
-			*argp[bit] = optarg;
+		if (a[0] != '-' || !a[1]) {
+			if (!first_operand)
+				first_operand = i;
+			continue;
+		}
+		if (strcmp(a, "--") == 0) {
+			i++;
+			break;
+		}
+		if (a[1] == '-' && longopts) {
+			name = long_option(longopts, a + 2, &arg);
+			bit = option_bit(optstring, name[strlen(name) + 2]);
+			if (argp[bit] && !arg && !(arg = argv[++i]))
+				bad_option("option requires an argument",
+					name, strlen(name));
+			option_mask32 |= 1U << bit;
+			if (argp[bit])
+				*argp[bit] = (char *)arg;
+			continue;
+		}
+		/* "-abc": letters; one that takes an argument takes the rest
+		 * of the word, or the next word */
+		for (a++; *a; ) {
+			name = a++;
+			bit = option_bit(optstring, *name);
+			if (bit < 0)
+				bad_option("unrecognized option", name, 1);
+			option_mask32 |= 1U << bit;
+			if (!argp[bit])
+				continue;
+			arg = *a ? a : argv[++i];
+			if (!arg)
+				bad_option("option requires an argument", name, 1);
+			*argp[bit] = (char *)arg;
+			break;
+		}
 	}
+	optind = first_operand ? first_operand : i;
 	return option_mask32;
 }
 

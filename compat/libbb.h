@@ -83,6 +83,10 @@ unsigned long long monotonic_us(void) FAST_FUNC;
 unsigned bb_strtou(const char *arg, char **endp, int base) FAST_FUNC;
 
 extern uint32_t option_mask32;
+/* getopt32long's own optind: naming libc's would link libc's getopt, and
+ * the stdio it prints with, for nothing */
+extern int bb_optind;
+#define optind bb_optind
 uint32_t getopt32long(char **argv, const char *optstring, const char *longopts, ...) FAST_FUNC;
 
 /* BusyBox keeps applet state in one struct reached through this pointer */

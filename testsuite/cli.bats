@@ -141,6 +141,46 @@ check_help() {
 	[ "$output" = "$(batch_line exits 5 0)" ]
 }
 
+@test "options cluster and take their argument attached or apart" {
+	fx vm 100 1 exits=5 io_exits=2
+	run kvm_stat -1di -fexits -s 2
+	[ "$status" -eq 0 ]
+	[ "$output" = "$(batch_line exits 5 0)" ]
+	run kvm_stat -di1f io -s2
+	[ "$output" = "$(batch_line io_exits 2 0)" ]
+	# "--" ends the options: what follows is an operand, and misuse
+	run --separate-stderr kvm_stat -1 -d -- -i
+	[ "$status" -eq 1 ]
+	[[ $stderr == *"Usage: kvm_stat "* ]]
+}
+
+@test "a missing option argument is misuse, naming the option" {
+	run --separate-stderr kvm_stat -1 -d -f
+	[ "$status" -eq 1 ]
+	[[ ${stderr_lines[0]} == "kvm_stat: "*"f"* ]]
+	[[ $stderr == *"Usage: kvm_stat "* ]]
+}
+
+@test "long options: unique prefixes, =ARG, and misuse named" {
+	require_feature long LONG_OPTIONS
+	fx vm 100 1 exits=5 io_exits=2
+	run kvm_stat --debugfs --onc --debugfs-i --fie=io --set 2
+	[ "$status" -eq 0 ]
+	[ "$output" = "$(batch_line io_exits 2 0)" ]
+	# "--debugfs" is exact, "--deb" could be --debugfs-include-past too
+	run kvm_stat --debugfs --once -i --fields exits
+	[ "$output" = "$(batch_line exits 5 0)" ]
+	run --separate-stderr kvm_stat --deb -1
+	[ "$status" -eq 1 ]
+	[[ ${stderr_lines[0]} == "kvm_stat: "*"deb"* ]]
+	run --separate-stderr kvm_stat --once=3
+	[ "$status" -eq 1 ]
+	[[ ${stderr_lines[0]} == "kvm_stat: "*"once"* ]]
+	run --separate-stderr kvm_stat --no-such-option
+	[ "$status" -eq 1 ]
+	[[ ${stderr_lines[0]} == "kvm_stat: "*"no-such-option"* ]]
+}
+
 @test "no debugfs mounted (a FUSE mount named debugfs does not count)" {
 	fixture nodebugfs
 	run --separate-stderr kvm_stat -d -1
