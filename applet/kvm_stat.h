@@ -149,15 +149,25 @@ void tracepoint_refilter(void);
 void tracepoint_list_fields(void);
 void tracepoint_close_fast(void);	/* perf fds closed in the background */
 
-/* kvm_stat_exits.c: exit-reason tables (names without their prefix) */
-enum { EXITS_USER, EXITS_VMX, EXITS_SVM, EXITS_ARM64 };
-const char *exit_reason(int table, unsigned i, unsigned *code);	/* NULL past the end */
+/* kvm_stat_exits.c: exit-reason tables (names without their prefix).
+ * kvm_exit's table is G.arch's (the other ARCH_* have none). */
+enum {
+	EXITS_VMX = ARCH_VMX,
+	EXITS_SVM = ARCH_SVM,
+	EXITS_ARM64 = ARCH_ARM64,
+	EXITS_USER = 0x10,	/* kvm_userspace_exit's: above every ARCH_* */
+};
+#define EXIT_NAME_MAX	32	/* the longest name and its NUL */
+/* The I-th reason of TABLE: its name into NAME[EXIT_NAME_MAX], its code
+ * returned; -1 past the end, or if there is no such table */
+int exit_reason(int table, unsigned i, char *name);
 
 /* kvm_stat_perf.c: the perf_event_open ABI, and the background closer */
-enum { PERF_ENABLE, PERF_DISABLE, PERF_RESET };
-int perf_open_tracepoint(unsigned id, int pid, int cpu, int group_fd);
-int perf_ioctl(int fd, int what, unsigned long arg);
-int perf_set_filter(int fd, const char *filter);
+/* FILTER: NULL, or e.g. "exit_reason==12" */
+int perf_open_tracepoint(unsigned id, const char *filter, int pid, int cpu,
+		int group_fd);
+int perf_enable(int fd);	/* the whole group, through its leader */
+int perf_reset(int fd);	/* the whole group's counts to 0 */
 void perf_hand_off(const int *fds, unsigned n);
 
 /* kvm_stat_batch.c, kvm_stat_log.c, kvm_stat_tui.c: the views */

@@ -38,7 +38,6 @@ struct perf_attr {
 #define PERF_IOC_FLAG_GROUP	1
 /* libc's _IO/_IOW carry each architecture's encoding (ppc differs) */
 #define PERF_IOC_ENABLE	_IO('$', 0)
-#define PERF_IOC_DISABLE	_IO('$', 1)
 #define PERF_IOC_RESET	_IO('$', 3)
 #define PERF_IOC_SET_FILTER	_IOW('$', 6, char *)
 
@@ -57,59 +56,55 @@ struct perf_attr {
  * A counter on one tracepoint. The group leader starts disabled so that the
  * whole group starts counting at once when it is enabled; members follow
  * their leader. PERF_FORMAT_GROUP: one read returns every member's count.
+ * FILTER, e.g. "exit_reason==12": count only the events whose field matches.
  */
-int perf_open_tracepoint(unsigned id, int pid, int cpu, int group_fd)
+int perf_open_tracepoint(unsigned id, const char *filter, int pid, int cpu,
+		int group_fd)
 {
-	struct perf_attr attr;
-
-	memset(&attr, 0, sizeof(attr));
-	attr.type = PERF_TYPE_TRACEPOINT;
-	attr.size = sizeof(attr);
-	attr.config = id;
-	attr.read_format = PERF_FORMAT_GROUP;
-	attr.flags = group_fd < 0 ? PERF_ATTR_DISABLED : 0;
-	return syscall(SYS_perf_event_open, &attr, pid, cpu, group_fd, 0UL);
-}
-
-/* enable, disable or reset a whole group through its leader */
-int perf_ioctl(int fd, int what, unsigned long arg)
-{
-	static const unsigned long req[] = {
-		PERF_IOC_ENABLE, PERF_IOC_DISABLE, PERF_IOC_RESET,
+	struct perf_attr attr = {
+		.type = PERF_TYPE_TRACEPOINT,
+		.size = sizeof(attr),
+		.config = id,
+		.read_format = PERF_FORMAT_GROUP,
+		.flags = group_fd < 0 ? PERF_ATTR_DISABLED : 0,
 	};
-	return ioctl(fd, req[what], arg ? arg : PERF_IOC_FLAG_GROUP);
+	int fd;
+
+	fd = syscall(SYS_perf_event_open, &attr, pid, cpu, group_fd, 0UL);
+	if (fd >= 0 && filter && ioctl(fd, PERF_IOC_SET_FILTER, filter) != 0) {
+		close(fd);	/* keeps errno: it succeeds */
+		return -1;
+	}
+	return fd;
 }
 
-/* e.g. "exit_reason==12": count only the events whose field matches */
-int perf_set_filter(int fd, const char *filter)
+/* Start a whole group counting, through its leader */
+int perf_enable(int fd)
 {
-	return ioctl(fd, PERF_IOC_SET_FILTER, filter);
+	return ioctl(fd, PERF_IOC_ENABLE, PERF_IOC_FLAG_GROUP);
 }
 
-/* fds is mostly ascending (opened in order): try the next one first */
-static int is_kept(const int *fds, unsigned n, int fd)
+/* Zero a whole group's counts, through its leader */
+int perf_reset(int fd)
 {
-	static unsigned next;
+	return ioctl(fd, PERF_IOC_RESET, PERF_IOC_FLAG_GROUP);
+}
+
+/* fds is mostly ascending (opened in order): try *NEXT first */
+static int is_kept(const int *fds, unsigned n, int fd, unsigned *next)
+{
 	unsigned i;
 
-	if (next < n && fds[next] == fd) {
-		next++;
+	if (*next < n && fds[*next] == fd) {
+		(*next)++;
 		return 1;
 	}
 	for (i = 0; i < n; i++)
 		if (fds[i] == fd) {
-			next = i + 1;
+			*next = i + 1;
 			return 1;
 		}
 	return 0;
-}
-
-static unsigned long long now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000ULL + ts.tv_nsec / 1000;
 }
 
 /*
@@ -121,15 +116,14 @@ static unsigned long long now_us(void)
  */
 static void close_slowly(const int *fds, unsigned n)
 {
-	static const struct timespec pause = { 0, 50 * 1000 * 1000 };
 	unsigned long long t;
 	unsigned i;
 
 	for (i = 0; i < n; i++) {
-		t = now_us();
+		t = monotonic_us();
 		close(fds[i]);
-		if (now_us() - t > 2000)
-			nanosleep(&pause, NULL);
+		if (monotonic_us() - t > 2000)
+			usleep(50 * 1000);
 	}
 }
 
@@ -146,18 +140,21 @@ static void closer_run(const int *fds, unsigned n, int sync_fd)
 {
 	struct rlimit rl;
 	int fd, hi = sync_fd, null;
+	unsigned next = 0;
 	char c;
 
 	for (fd = n; fd--;)
 		if (fds[fd] > hi)
 			hi = fds[fd];
 	null = open("/dev/null", O_RDWR);
-	for (fd = 0; fd < 3; fd++)
-		if (null >= 0 && null != fd && !is_kept(fds, n, fd))
-			dup2(null, fd);
-	for (fd = 3; fd <= hi; fd++)
-		if (fd != sync_fd && !is_kept(fds, n, fd))
+	for (fd = 0; fd <= hi; fd++) {
+		if (fd == sync_fd || is_kept(fds, n, fd, &next))
+			continue;
+		if (fd < 3)
+			dup2(null, fd);	/* null itself goes later, if above 2 */
+		else
 			close(fd);
+	}
 	if (syscall(SYS_close_range, hi + 1, ~0U, 0) != 0
 	 && getrlimit(RLIMIT_NOFILE, &rl) == 0) {
 		while (++hi < (int)rl.rlim_cur && hi < (1 << 20))
@@ -166,8 +163,7 @@ static void closer_run(const int *fds, unsigned n, int sync_fd)
 	if (chdir("/") != 0) {
 		/* nothing holds us anywhere else anyway */
 	}
-	while (read(sync_fd, &c, 1) < 0 && errno == EINTR)
-		continue;
+	safe_read(sync_fd, &c, 1);
 	close_slowly(fds, n);
 	_exit(0);
 }
@@ -178,13 +174,12 @@ static void closer_run(const int *fds, unsigned n, int sync_fd)
  */
 void perf_hand_off(const int *fds, unsigned n)
 {
-	int sync[2];
+	int sync[2] = { -1, -1 };	/* stay so if pipe() fails */
 	pid_t pid;
 	unsigned i;
 
 	if (n == 0)
 		return;
-	pid = -1;
 	if (pipe(sync) == 0) {
 		pid = raw_fork();
 		if (pid == 0) {
@@ -196,12 +191,11 @@ void perf_hand_off(const int *fds, unsigned n)
 			_exit(0);
 		}
 		close(sync[0]);
+		/* no EINTR: the signals we catch are blocked but in wait_event() */
+		if (pid > 0)
+			waitpid(pid, NULL, 0);
 	}
-	if (pid > 0)
-		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
-			continue;
 	for (i = 0; i < n; i++)
 		close(fds[i]);
-	if (pid >= 0)
-		close(sync[1]);
+	close(sync[1]);	/* the closer's go (EBADF without a pipe) */
 }

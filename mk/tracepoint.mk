@@ -2,7 +2,8 @@
 # generator and the tracepoint benchmarks.
 #
 #   make exit-tables    regenerate the tables of applet/kvm_stat_exits.c
-#                       from the installed uapi headers (prints C to paste)
+#                       from the installed uapi headers (prints the C to
+#                       paste between its "generated" markers)
 #   make bench-tracepoint   -1 wall time, quit latency, CPU, RSS
 
 BUILD ?= build

@@ -10,9 +10,12 @@
 int main(int argc, char **argv)
 {
 	static const char *const tables[] = { "user", "vmx", "svm", "arm64" };
-	const char *name;
-	unsigned i, code;
-	int t;
+	static const unsigned char ids[] = {
+		EXITS_USER, EXITS_VMX, EXITS_SVM, EXITS_ARM64
+	};
+	char name[EXIT_NAME_MAX];
+	unsigned i;
+	int t, code;
 
 	for (t = 0; t < 4; t++)
 		if (argc > 1 && strcmp(argv[1], tables[t]) == 0)
@@ -21,13 +24,13 @@ int main(int argc, char **argv)
 		fputs("usage: exits_dump user|vmx|svm|arm64 [NAME]\n", stderr);
 		return 2;
 	}
-	for (i = 0; (name = exit_reason(t, i, &code)) != NULL; i++) {
+	for (i = 0; (code = exit_reason(ids[t], i, name)) >= 0; i++) {
 		if (argc <= 2)
-			printf("%s %u\n", name, code);
+			printf("%s %d\n", name, code);
 		else if (strcmp(name, argv[2]) == 0)
 			break;
 	}
 	if (argc > 2)
-		printf("%d\n", name ? (int)code : -1);
+		printf("%d\n", code);
 	return 0;
 }
