@@ -27,15 +27,16 @@
  */
 struct term {
 	struct termios saved;
-	uint16_t *want, *have;
+	uint16_t *want, *have;	/* one allocation, with line */
+	char *line;	/* scr_printf()'s text: one screen row */
 	int rows, cols;
 	int cur_row, cur_col;	/* cur_row < 0: cursor hidden */
 	smallint cursor_shown;
 	smallint raw;	/* saved must be put back */
 	unsigned inpos, inlen;
 	unsigned char in[32];
-	char *out;
-	unsigned outlen, outcap;
+	unsigned outlen;
+	char out[4096];	/* a frame is sent in as few writes as this allows */
 };
 static struct term *term_ptr;
 #define T (*term_ptr)
@@ -50,12 +51,18 @@ static const uint8_t fatal_sigs[] ALIGN1 = {
 	SIGUSR1, SIGUSR2, SIGALRM, SIGXCPU, SIGXFSZ, SIGVTALRM, SIGPROF, SIGSYS,
 };
 
+/* A dead terminal ends us by SIGHUP/EOF */
+static void out_send(void)
+{
+	full_write(STDOUT_FILENO, T.out, T.outlen);
+	T.outlen = 0;
+}
+
+/* N is small: a sequence, a cell */
 static void out_add(const char *s, unsigned n)
 {
-	if (T.outlen + n > T.outcap) {
-		T.outcap = (T.outlen + n) * 2 + 256;
-		T.out = xrealloc(T.out, T.outcap);
-	}
+	if (T.outlen + n > sizeof(T.out))
+		out_send();
 	memcpy(T.out + T.outlen, s, n);
 	T.outlen += n;
 }
@@ -65,31 +72,29 @@ static void out_str(const char *s)
 	out_add(s, strlen(s));
 }
 
-static void out_fmt(const char *fmt, int a, int b)
-{
-	char buf[32];
-
-	out_add(buf, snprintf(buf, sizeof(buf), fmt, a, b));
-}
-
-/* The whole frame in one write; a dead terminal ends us by SIGHUP/EOF */
-static void out_send(void)
-{
-	if (T.outlen)
-		full_write(STDOUT_FILENO, T.out, T.outlen);
-	T.outlen = 0;
-}
-
-/* Decimal digits without stdio, for use in signal handlers */
+/* Decimal digits without stdio, signal-safe */
 static char *put_uint(char *p, unsigned n)
 {
-	char tmp[12];
-	int i = 0;
-
-	do tmp[i++] = '0' + n % 10; while (n /= 10);
-	while (i)
-		*p++ = tmp[--i];
+	if (n >= 10)
+		p = put_uint(p, n / 10);
+	*p++ = '0' + n % 10;
 	return p;
+}
+
+/* "ESC[a;bF", or "ESC[aF" when B is 0 (then it is the default, 1) */
+static void out_csi(unsigned a, unsigned b, char final)
+{
+	char buf[32], *p = buf;
+
+	*p++ = '\033';
+	*p++ = '[';
+	p = put_uint(p, a);
+	if (b) {
+		*p++ = ';';
+		p = put_uint(p, b);
+	}
+	*p++ = final;
+	out_add(buf, p - buf);
 }
 
 static int last_used_row(void)
@@ -105,21 +110,23 @@ static int last_used_row(void)
 /*
  * Attributes off, cursor on, the cursor on the line below the last
  * frame (scrolling one line if the frame fills the screen), then the
- * user's settings. Only write() and tcsetattr(): signal-safe.
+ * user's settings. A frame being drawn is dropped. Only memcpy(),
+ * write() and tcsetattr(): signal-safe.
  */
 void term_restore(void)
 {
-	char seq[40], *p;
 	int row;
 
-	if (!term_ptr || !T.raw)
+	if (!T.raw)	/* every caller comes after term_start() */
 		return;
 	T.raw = 0;
+	T.outlen = 0;
 	row = last_used_row() + 1;
-	p = stpcpy(seq, "\033[m\033[?25h\033[");
-	p = put_uint(p, (row < T.rows ? row : T.rows - 1) + 1);
-	p = stpcpy(p, row < T.rows ? "H" : "H\r\n");
-	full_write(STDOUT_FILENO, seq, p - seq);
+	out_str("\033[m\033[?25h");
+	out_csi((row < T.rows ? row : T.rows - 1) + 1, 0, 'H');
+	if (row >= T.rows)
+		out_str("\r\n");
+	out_send();
 	tcsetattr(STDIN_FILENO, TCSADRAIN, &T.saved);
 }
 
@@ -132,52 +139,33 @@ void term_quit(int status)
 static void fatal_signal(int sig)
 {
 	term_restore();
-	raise(sig);	/* handler reset by SA_RESETHAND: dies on return */
+	signal(sig, SIG_DFL);
+	raise(sig);	/* dies on return */
 }
 
-static void catch_fatal_signals(void)
+static unsigned long long after_ms(unsigned ms)
 {
-	struct sigaction sa;
-	unsigned i;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = fatal_signal;
-	sa.sa_flags = SA_RESETHAND;
-	for (i = 0; i < ARRAY_SIZE(fatal_sigs); i++)
-		sigaction(fatal_sigs[i], &sa, NULL);
+	return monotonic_us() + ms * 1000ULL;
 }
 
-/* 1: input ready, 0: timeout, -1: a signal came; < 0 ms: forever */
-static int wait_input(int timeout_ms)
-{
-	return wait_event(timeout_ms < 0 ? ~0ULL
-		: monotonic_us() + timeout_ms * 1000ULL, STDIN_FILENO);
-}
-
-/* The next input byte, waiting up to WAIT_MS; -1 if none came */
-static int input_byte(int wait_ms)
+/* The next input byte; -1 if none came by DEADLINE (µs), or a signal came */
+static int input_byte(unsigned long long deadline)
 {
 	if (T.inpos == T.inlen) {
 		ssize_t n;
 
-		if (wait_input(wait_ms) <= 0)
+		if (wait_event(deadline, STDIN_FILENO) <= 0)
 			return -1;
-		n = read(STDIN_FILENO, T.in, sizeof(T.in));
-		if (n == 0 || (n < 0 && errno != EINTR && errno != EAGAIN))
-			term_quit(EXIT_FAILURE);	/* the terminal is gone */
-		if (n < 0)
+		n = safe_read(STDIN_FILENO, T.in, sizeof(T.in));
+		if (n <= 0) {
+			if (n == 0 || errno != EAGAIN)
+				term_quit(EXIT_FAILURE);	/* the terminal is gone */
 			return -1;
+		}
 		T.inpos = 0;
 		T.inlen = n;
 	}
 	return T.in[T.inpos++];
-}
-
-static int ms_left(unsigned long long end_us)
-{
-	unsigned long long now = monotonic_us();
-
-	return now >= end_us ? 0 : (end_us - now + 999) / 1000;
 }
 
 /*
@@ -186,31 +174,26 @@ static int ms_left(unsigned long long end_us)
  */
 static void probe_size(int *rows, int *cols)
 {
-	unsigned long long end = monotonic_us() + CPR_WAIT_MS * 1000;
-	int v[2] = { 0, 0 }, n = 0, state = 0, c;
+	unsigned long long end = after_ms(CPR_WAIT_MS);
+	int none = 0, *v = &none, c;	/* the number being read */
 
 	out_str("\0337\033[999;999H\033[6n\0338");
 	out_send();
-	while ((c = input_byte(ms_left(end))) >= 0) {
-		if (c == '\033') {
-			state = 1;
-			n = v[0] = v[1] = 0;
-		} else if (state == 1) {
-			state = (c == '[') ? 2 : 0;
-		} else if (state == 2 && c >= '0' && c <= '9') {
-			v[n] = v[n] * 10 + (c - '0');
-		} else if (state == 2 && c == ';' && n == 0) {
-			n = 1;
-		} else if (state == 2 && c == 'R' && n == 1) {
-			*rows = v[0];
-			*cols = v[1];
+	while ((c = input_byte(end)) >= 0) {
+		if (c == '\033') {	/* a reply starts: drop what came before */
+			v = rows;
+			*rows = *cols = 0;
+		} else if (c >= '0' && c <= '9') {
+			*v = *v * 10 + (c - '0');
+		} else if (c == ';' && v == rows) {
+			v = cols;
+		} else if (c == 'R' && v == cols) {
 			return;
-		} else {
-			state = 0;
+		} else if (c != '[') {
+			v = &none;	/* not a reply */
 		}
-		if (!ms_left(end))
-			break;
 	}
+	*rows = 0;	/* no answer */
 }
 
 static int env_number(const char *name, int dflt)
@@ -221,62 +204,52 @@ static int env_number(const char *name, int dflt)
 	return n > 0 ? n : dflt;
 }
 
+/* 0x0 where the kernel does not know it (serial consoles) */
 static void kernel_size(int *rows, int *cols)
 {
 	struct winsize ws;
 
-	*rows = *cols = 0;
-	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row && ws.ws_col) {
-		*rows = ws.ws_row;
-		*cols = ws.ws_col;
-	}
+	memset(&ws, 0, sizeof(ws));
+	ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws);
+	*rows = ws.ws_row;
+	*cols = ws.ws_col;
 }
 
 /* New size: the frame keeps what fits, the screen is cleared and redrawn */
 static void set_size(int rows, int cols)
 {
-	uint16_t *want = xzalloc(rows * cols * sizeof(want[0]));
+	unsigned cells = rows * cols;
+	uint16_t *want = xzalloc(cells * 2 * sizeof(want[0]) + cols + 1);
 	int r, w = cols < T.cols ? cols : T.cols;
 
 	for (r = 0; r < rows && r < T.rows; r++)
 		memcpy(want + r * cols, T.want + r * T.cols, w * sizeof(want[0]));
 	free(T.want);
-	free(T.have);
 	T.want = want;
-	T.have = xzalloc(rows * cols * sizeof(want[0]));
+	T.have = want + cells;
+	T.line = (char *)(want + 2 * cells);
 	T.rows = rows;
 	T.cols = cols;
 	out_str("\033[m\033[H\033[2J");
-}
-
-static int check_resize(void)
-{
-	int rows, cols;
-
-	G.winch_received = 0;
-	kernel_size(&rows, &cols);
-	if (!rows || (rows == T.rows && cols == T.cols))
-		return 0;
-	set_size(rows, cols);
-	return 1;
 }
 
 void term_start(void)
 {
 	const char *term = getenv("TERM");
 	struct termios raw;
+	unsigned i;
 	int rows, cols;
 
-	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)
+	term_ptr = xzalloc(sizeof(T));
+	/* tcgetattr() is isatty() */
+	if (tcgetattr(STDIN_FILENO, &T.saved) != 0 || !isatty(STDOUT_FILENO)
 	 || (term && strcmp(term, "dumb") == 0)
 	)
 		bb_simple_error_msg_and_die("the interactive display needs a "
 			"terminal (not TERM=dumb): use -1 or -l for plain output");
-	term_ptr = xzalloc(sizeof(T));
-	if (tcgetattr(STDIN_FILENO, &T.saved) != 0)
-		bb_simple_perror_msg_and_die("tcgetattr");
 	catch_signals();
-	catch_fatal_signals();
+	for (i = 0; i < ARRAY_SIZE(fatal_sigs); i++)
+		signal(fatal_sigs[i], fatal_signal);
 	die_func = term_restore;
 	T.raw = 1;
 	/* keys one by one, unechoed; Ctrl-C arrives as a byte (ISIG off) */
@@ -289,7 +262,7 @@ void term_start(void)
 	T.cursor_shown = 1;
 
 	kernel_size(&rows, &cols);
-	if (!rows)
+	if (!rows || !cols)
 		probe_size(&rows, &cols);
 	if (!rows || !cols) {
 		rows = env_number("LINES", 24);
@@ -301,7 +274,7 @@ void term_start(void)
 /* ESC alone, or a whole CSI/SS3 sequence ("ESC[A", "ESC[15~", "ESCOP") */
 static int decode_escape(void)
 {
-	int c = input_byte(ESC_WAIT_MS), n;
+	int c = input_byte(after_ms(ESC_WAIT_MS)), n;
 
 	if (c != '[' && c != 'O') {
 		if (c >= 0)
@@ -309,7 +282,7 @@ static int decode_escape(void)
 		return KEY_ESCAPE;
 	}
 	/* up to the final byte; the Linux console's F1 is "ESC[[A" */
-	for (n = 0; (c = input_byte(ESC_WAIT_MS)) >= 0; n++)
+	for (n = 0; (c = input_byte(after_ms(ESC_WAIT_MS))) >= 0; n++)
 		if (c >= 0x40 && c <= 0x7e && !(n == 0 && c == '['))
 			break;
 	return KEY_OTHER;
@@ -317,25 +290,31 @@ static int decode_escape(void)
 
 int term_getkey(int timeout_ms)
 {
-	unsigned long long end = monotonic_us() + (unsigned long long)timeout_ms * 1000;
+	unsigned long long end = timeout_ms < 0 ? ~0ULL : after_ms(timeout_ms);
 
 	for (;;) {
-		int c;
+		int rows, cols, c;
 
 		if (G.quit_signal) {
 			term_restore();
 			quit_on_signal();
 		}
-		if (G.winch_received && check_resize())
-			return KEY_RESIZE;
-		c = input_byte(timeout_ms < 0 ? -1 : ms_left(end));
+		if (G.winch_received) {
+			G.winch_received = 0;
+			kernel_size(&rows, &cols);
+			if (rows && cols && (rows != T.rows || cols != T.cols)) {
+				set_size(rows, cols);
+				return KEY_RESIZE;
+			}
+		}
+		c = input_byte(end);
 		if (c == 3)	/* Ctrl-C */
 			term_quit(EXIT_SUCCESS);
 		if (c == '\033')
 			return decode_escape();
 		if (c >= 0)
 			return c;
-		if (timeout_ms >= 0 && !ms_left(end))
+		if (monotonic_us() >= end)
 			return KEY_TIMEOUT;
 	}
 }
@@ -364,17 +343,17 @@ void scr_clear_rows(int first, int end)
 }
 
 /*
- * Cut at the right edge, never wrapped; the bottom right cell is never
- * written (terminals without deferred wrap would scroll). Bytes other
- * than printable ASCII become '?': guest names come from /proc and must
- * not drive the terminal.
+ * From COL >= 0, cut at the right edge, never wrapped; the bottom right
+ * cell is never written (terminals without deferred wrap would scroll).
+ * Bytes other than printable ASCII become '?': guest names come from
+ * /proc and must not drive the terminal.
  */
 void scr_put(int row, int col, const char *s, int attr)
 {
 	int end = T.cols - (row == T.rows - 1);
 	uint16_t *line;
 
-	if (row < 0 || row >= T.rows)
+	if ((unsigned)row >= (unsigned)T.rows)
 		return;
 	line = T.want + row * T.cols;
 	for (; *s && col < end; s++, col++) {
@@ -382,22 +361,20 @@ void scr_put(int row, int col, const char *s, int attr)
 
 		if (c < ' ' || c > '~')
 			c = '?';
-		if (col >= 0)
-			line[col] = (c == ' ' && !attr) ? 0 : (attr << 8 | c);
+		line[col] = (c == ' ' && !attr) ? 0 : (attr << 8 | c);
 	}
 }
 
-void scr_printf(int row, int col, int attr, const char *fmt, ...)
+int scr_printf(int row, int col, int attr, const char *fmt, ...)
 {
 	va_list p;
-	char *s;
+	int len;
 
 	va_start(p, fmt);
-	if (vasprintf(&s, fmt, p) < 0)
-		bb_simple_error_msg_and_die("out of memory");
+	len = vsnprintf(T.line, T.cols + 1, fmt, p);
 	va_end(p);
-	scr_put(row, col, s, attr);
-	free(s);
+	scr_put(row, col, T.line, attr);
+	return len;
 }
 
 void scr_cursor(int row, int col)
@@ -410,17 +387,15 @@ void scr_cursor(int row, int col)
 static void out_attr(int attr)
 {
 	char buf[16], *p = stpcpy(buf, "\033[");
+	int i;
 
-	if (attr) {
+	if (attr)
 		*p++ = '0';
-		if (attr & ATTR_BOLD)
-			p = stpcpy(p, ";1");
-		if (attr & ATTR_UNDERLINE)
-			p = stpcpy(p, ";4");
-		if (attr & ATTR_BLINK)
-			p = stpcpy(p, ";5");
-		if (attr & ATTR_REVERSE)
-			p = stpcpy(p, ";7");
+	for (i = 0; i < 4; i++) {
+		if (attr & (1 << i)) {	/* ATTR_BOLD ... ATTR_REVERSE */
+			*p++ = ';';
+			*p++ = "1457"[i];
+		}
 	}
 	*p++ = 'm';
 	out_add(buf, p - buf);
@@ -443,10 +418,7 @@ static void flush_row(int r)
 		stop--;
 	if (last - stop < 3)	/* "ESC[K" costs 3 bytes */
 		stop = last + 1;
-	if (first)
-		out_fmt("\033[%d;%dH", r + 1, first + 1);
-	else
-		out_fmt("\033[%dH", r + 1, 0);
+	out_csi(r + 1, first ? first + 1 : 0, 'H');
 	for (c = first; c < stop; c++) {
 		int gap = 0;
 		char ch;
@@ -455,8 +427,8 @@ static void flush_row(int r)
 			gap++;
 		/* jump over unchanged cells ("ESC[nC", plain VT100) when that
 		 * is shorter than sending them again; it paints nothing */
-		if (c + gap < stop && gap > 3 + (gap > 9) + (gap > 99)) {
-			out_fmt("\033[%dC", gap, 0);
+		if (c + gap < stop && gap > 3) {
+			out_csi(gap, 0, 'C');
 			c += gap - 1;
 			continue;
 		}
@@ -471,7 +443,7 @@ static void flush_row(int r)
 		out_attr(0);
 	if (stop <= last)
 		out_str("\033[K");
-	memcpy(have + first, want + first, (T.cols - first) * sizeof(want[0]));
+	memcpy(have, want, T.cols * sizeof(want[0]));
 }
 
 void scr_flush(void)
@@ -485,7 +457,8 @@ void scr_flush(void)
 	for (r = 0; r < T.rows; r++)
 		flush_row(r);
 	if (T.cur_row >= 0) {
-		out_fmt("\033[%d;%dH\033[?25h", T.cur_row + 1, T.cur_col + 1);
+		out_csi(T.cur_row + 1, T.cur_col + 1, 'H');
+		out_str("\033[?25h");
 		T.cursor_shown = 1;
 	}
 	out_send();

@@ -36,8 +36,9 @@ int scr_cols(void);
 /* Drawing goes to a buffer; scr_flush() sends what differs on screen */
 void scr_erase(void);
 void scr_clear_rows(int first, int end);
-void scr_put(int row, int col, const char *s, int attr);
-void scr_printf(int row, int col, int attr, const char *fmt, ...)
+void scr_put(int row, int col, const char *s, int attr);	/* col >= 0 */
+/* Returns the length of the whole text, what does not fit included */
+int scr_printf(int row, int col, int attr, const char *fmt, ...)
 	__attribute__ ((format (printf, 4, 5)));
 void scr_cursor(int row, int col);	/* row < 0: hidden */
 void scr_flush(void);

@@ -18,9 +18,8 @@
 #include "kvm_stat_term.h"
 
 #define INITIAL_DELAY_MS	250	/* first refresh, and after a prompt */
-#define MAX_GUEST_NAME_LEN	48
-#define MAX_REGEX_LEN	44
 #define INPUT_MAX	120	/* prompt input */
+#define MSG_SIZE	(INPUT_MAX + 64)	/* '"input": why not' */
 #define DEAD_MARKER	"   Guest is DEAD   "
 
 struct tui {
@@ -30,49 +29,51 @@ struct tui {
 	smallint by_guest;	/* 'b' */
 	smallint sort_total;	/* 'o' */
 };
-static struct tui *tui_ptr;
-#define U (*tui_ptr)
+static struct tui U;
 
+/* Each line: its key, then what the key does */
 static const char help_text[] ALIGN1 =
-	"   b     toggle events by guests (debugfs only, honors filters)\0"
-	"   c     clear filter\0"
-	"   f     filter by regular expression\0"
-	"   g     filter by guest name/PID\0"
-	"   h     display interactive commands reference\0"
-	"   o     toggle sorting order (Total vs CurAvg/s)\0"
-	"   p     filter by guest name/PID\0"
-	"   q     quit\0"
-	"   r     reset stats\0"
-	"   s     set delay between refreshs (value range: 0.1-25.5 secs)\0"
-	"   x     toggle reporting of stats for individual child trace events\0"
-	"Any other key refreshes statistics immediately\0";
+	"b" "toggle events by guests (debugfs only, honors filters)\0"
+	"c" "clear filter\0"
+	"f" "filter by regular expression\0"
+	"g" "filter by guest name/PID\0"
+	"h" "display interactive commands reference\0"
+	"o" "toggle sorting order (Total vs CurAvg/s)\0"
+	"p" "filter by guest name/PID\0"
+	"q" "quit\0"
+	"r" "reset stats\0"
+	"s" "set delay between refreshs (value range: 0.1-25.5 secs)\0"
+	"x" "toggle reporting of stats for individual child trace events\0";
+
+/* "..." if S is longer than MAX, which the reference cuts it to */
+static const char *cut_mark(const char *s, unsigned max)
+{
+	return strlen(s) > max ? "..." : "";
+}
 
 /* Rows 0-2; the reference's _refresh_header() when ERASE (all rows) */
 static void draw_header_rows(int pid, int erase)
 {
 	const char *name;
-	char *head;
 
 	scr_clear_rows(0, erase ? scr_rows() : 3);
 	free(U.gname);
-	U.gname = pid > 0 ? host_guest_name(pid) : xstrdup("");
+	U.gname = host_guest_name(pid);	/* as the reference: "" for pid 0 */
 	name = U.gname;
-	if (pid > 0)
-		head = xasprintf("kvm statistics - pid %d %s%.*s%s%s", pid,
-			name[0] ? "(" : "", MAX_GUEST_NAME_LEN, name,
-			strlen(name) > MAX_GUEST_NAME_LEN ? "..." : "",
-			name[0] ? ")" : "");
+	/* the reference's MAX_GUEST_NAME_LEN: 48; without a name, no "()"
+	 * and the last arguments go unused */
+	if (pid)
+		U.headline_len = scr_printf(0, 0, ATTR_BOLD, name[0]
+			? "kvm statistics - pid %d (%.48s%s)"
+			: "kvm statistics - pid %d ", pid, name, cut_mark(name, 48));
 	else
-		head = xstrdup("kvm statistics - summary");
-	U.headline_len = strlen(head);
-	scr_put(0, 0, head, ATTR_BOLD);
-	free(head);
-	if (G.filter_str && G.filter_str[0])
-		scr_printf(1, 17, 0, "regex filter: %.*s%s", MAX_REGEX_LEN,
-			G.filter_str,
-			strlen(G.filter_str) > MAX_REGEX_LEN ? "..." : "");
-	scr_printf(2, 1, ATTR_REVERSE, "%-40s %10s%7s %8s",
-		U.by_guest ? "Guest Name" : "Event", "Total", "%Total", "CurAvg/s");
+		scr_put(0, 0, "kvm statistics - summary", ATTR_BOLD);
+	if (G.filter_str && G.filter_str[0])	/* MAX_REGEX_LEN: 44 */
+		scr_printf(1, 17, 0, "regex filter: %.44s%s", G.filter_str,
+			cut_mark(G.filter_str, 44));
+	/* the reference's '%-40s %10s%7s %8s' */
+	scr_printf(2, 1, ATTR_REVERSE, "%-40s      Total %%Total CurAvg/s",
+		U.by_guest ? "Guest Name" : "Event");
 	if (erase)
 		scr_put(4, 1, "Collecting data...", 0);
 	scr_flush();
@@ -92,8 +93,10 @@ static void restart_stats(void)
 	stats_update(U.by_guest);
 }
 
+/* The header for PID, then its counters */
 static void set_pid(int pid)
 {
+	draw_header(pid);
 	scr_put(4, 1, "Updating pid filter...", 0);
 	scr_flush();
 	if (pid != G.pid) {
@@ -103,36 +106,39 @@ static void set_pid(int pid)
 	}
 }
 
-/* Takes RE (empty: none) unless it does not compile: -1 */
-static int set_filter(const char *re)
+/*
+ * Takes RE (empty: none), unless it does not compile: then why not.
+ * The 'f' prompt's TAKE (see ask()).
+ */
+static const char *set_filter(const char *re, char *msg UNUSED_PARAM)
 {
 	char *copy;
 
 	if (strcmp(G.filter_str ? G.filter_str : "", re) == 0)
-		return 0;
+		return NULL;
 	copy = xstrdup(re);
 	if (try_field_filter(copy) != 0) {
 		free(copy);
-		return -1;
+		return "Not a valid regular expression";
 	}
 	free(U.filter);
 	U.filter = copy;
 	stats_refilter();
 	restart_stats();
-	return 0;
+	return NULL;
 }
 
 /* By (delta, total) or by total, descending; ties keep the table's order */
 static int cmp_rows(const void *a, const void *b)
 {
-	unsigned ia = *(const unsigned *)a, ib = *(const unsigned *)b;
-	const struct stat_entry *x = &G.stats[ia], *y = &G.stats[ib];
+	const struct stat_entry *x = *(const struct stat_entry **)a;
+	const struct stat_entry *y = *(const struct stat_entry **)b;
 
 	if (!U.sort_total && x->delta != y->delta)
 		return x->delta < y->delta ? 1 : -1;
 	if (x->value != y->value)
 		return x->value < y->value ? 1 : -1;
-	return ia < ib ? -1 : 1;
+	return x < y ? -1 : 1;
 }
 
 static int is_zero(const struct stat_entry *e)
@@ -141,118 +147,113 @@ static int is_zero(const struct stat_entry *e)
 }
 
 /*
- * The rows in screen order: events sorted, each followed by its child
- * events ("kvm_exit(HLT) kvm_exit") when 'x' is on; a child is stored as
- * ~index. Children whose parent has no row are not shown.
+ * A row's label: the event, "  child", or in the by-guest view (keyed by
+ * pid: "4242") the guest's name; "" for no row (no name, or a child in
+ * the by-guest view)
  */
-static unsigned list_rows(int *list)
+static char *row_label(const char *key)
 {
-	unsigned *order = xmalloc((G.nstats + 1) * sizeof(order[0]));
-	unsigned i, j, n = 0;
+	if (U.by_guest) {
+		unsigned pid = bb_strtou(key, NULL, 10);
 
-	for (i = 0; i < G.nstats; i++)
-		order[i] = i;
-	qsort(order, G.nstats, sizeof(order[0]), cmp_rows);
-	for (i = 0; i < G.nstats; i++) {
-		const char *key = G.stats[order[i]].key;
-
-		if (is_zero(&G.stats[order[i]]) || strchr(key, ' '))
-			continue;
-		list[n++] = order[i];
-		for (j = 0; G.child_events && j < G.nstats; j++) {
-			const char *parent = strchr(G.stats[order[j]].key, ' ');
-
-			if (parent && strcmp(parent + 1, key) == 0
-			 && !is_zero(&G.stats[order[j]]))
-				list[n++] = ~order[j];
-		}
+		/* not a pid (a child event's key): no name, no row */
+		return errno ? xstrdup("") : host_guest_name(pid);
 	}
-	free(order);
-	return n;
-}
-
-/* By-guest rows are keyed by pid: "4242" -> its guest name, "" if none */
-static char *name_of_pid_key(const char *key)
-{
-	if (!key[0] || key[strspn(key, "0123456789")])
-		return xstrdup("");
-	return host_guest_name(atoi(key));
+	if (strchr(key, ' '))
+		return xasprintf("  %.*s", (int)strcspn(key, " "), key);
+	return xstrdup(key);
 }
 
 /* CurAvg/s: Python's round(), half to even; no rate on the first frame */
 static long long per_second(long long delta, double elapsed)
 {
-	return (delta && elapsed > 0) ? (long long)rint(delta / elapsed) : 0;
+	return elapsed > 0 ? llrint(delta / elapsed) : 0;
 }
 
-/* A key's row label: the event, "  child" or the guest's name */
-static char *row_label(int item, char **names)
-{
-	const char *key = G.stats[item < 0 ? ~item : item].key;
+/* The body being drawn */
+struct frame {
+	double elapsed;
+	long long total;
+	long long ptotal;	/* the last event's, for its children's %Total */
+	long long tcur;	/* the events' deltas */
+	int row;
+	smallint removed;	/* rows left out: their guest went away */
+};
 
-	if (item < 0)
-		return xasprintf("  %.*s", (int)strcspn(key, " "), key);
-	return xstrdup(U.by_guest ? names[item] : key);
+static void draw_row(struct frame *f, const struct stat_entry *e)
+{
+	long long cur = per_second(e->delta, f->elapsed), ltotal = f->total;
+	char *label;
+
+	if (f->row >= scr_rows() - 1)
+		return;
+	label = row_label(e->key);
+	if (!label[0])
+		goto out;
+	if (cur < 0) {	/* a guest went away: its counters with it */
+		f->removed = 1;
+		goto out;
+	}
+	if (strchr(e->key, ' ')) {
+		ltotal = f->ptotal;
+	} else {
+		f->tcur += e->delta;
+		f->ptotal = e->value;
+	}
+	scr_printf(f->row++, 1, 0, "%-40s %10lld%7.1f %8lld", label,
+		e->value, ltotal ? e->value * 100.0 / ltotal : 0.0, cur);
+ out:
+	free(label);
 }
 
-static void draw_rows(double elapsed, long long total, char **names)
+/*
+ * Events sorted, each followed by its child events ("kvm_exit(HLT)
+ * kvm_exit") when 'x' is on. Children whose parent has no row are not
+ * shown.
+ */
+static void draw_rows(struct frame *f)
 {
-	int *list = xmalloc((G.nstats + 1) * sizeof(list[0]));
-	unsigned i, n = list_rows(list);
-	long long ptotal = 0, tcur = 0;
-	int row = 3, removed = 0;
+	const struct stat_entry **order = xmalloc((G.nstats + 1) * sizeof(order[0]));
+	unsigned i, j;
 
-	for (i = 0; i < n && row < scr_rows() - 1; i++) {
-		const struct stat_entry *e = &G.stats[list[i] < 0 ? ~list[i] : list[i]];
-		long long cur = per_second(e->delta, elapsed), ltotal;
-		char *label;
+	for (i = 0; i < G.nstats; i++)
+		order[i] = &G.stats[i];
+	qsort(order, G.nstats, sizeof(order[0]), cmp_rows);
+	for (i = 0; i < G.nstats; i++) {
+		const char *key = order[i]->key;
 
-		if (U.by_guest && (list[i] < 0 || !names[list[i]][0]))
+		if (is_zero(order[i]) || strchr(key, ' '))
 			continue;
-		if (cur < 0) {	/* a guest went away: its counters with it */
-			removed = 1;
-			continue;
-		}
-		if (list[i] >= 0) {
-			tcur += e->delta;
-			ptotal = e->value;
-			ltotal = total;
-		} else {
-			ltotal = ptotal;
-		}
-		label = row_label(list[i], names);
-		scr_printf(row++, 1, 0, "%-40s %10lld%7.1f %8lld", label, e->value,
-			ltotal ? e->value * 100.0 / ltotal : 0.0, cur);
-		free(label);
-	}
-	free(list);
-	if (row == 3)
-		scr_put(4, 1, removed ? "Guest removed, updating..."
-			: "No matching events reported yet", 0);
-	if (row > 4) {
-		char avg[24] = "";
+		draw_row(f, order[i]);
+		for (j = 0; G.child_events && j < G.nstats; j++) {
+			const char *parent = strchr(order[j]->key, ' ');
 
-		if (tcur > 0)
-			sprintf(avg, "%lld", per_second(tcur, elapsed));
-		scr_printf(row, 1, ATTR_BOLD, "%-40s %10lld        %8s",
-			"Total", total, avg);
+			if (parent && strcmp(parent + 1, key) == 0 && !is_zero(order[j]))
+				draw_row(f, order[j]);
+		}
 	}
+	free(order);
+}
+
+/* The pid of the guest named NAME; 0 if there are none or *N several */
+static int find_guest(const char *name, int *n)
+{
+	int *pids, pid;
+
+	*n = host_find_guests(name, &pids);
+	pid = *n == 1 ? pids[0] : 0;
+	free(pids);
+	return pid;
 }
 
 /* The watched guest is gone: follow its name to a new pid, or say so */
 static void show_guest_gone(void)
 {
-	int *pids, n, col;
+	int n, col = U.gname[0] ? find_guest(U.gname, &n) : 0;
 
-	if (U.gname[0]) {
-		n = host_find_guests(U.gname, &pids);
-		col = n == 1 ? pids[0] : 0;
-		free(pids);
-		if (col) {
-			draw_header(col);
-			set_pid(col);
-			return;
-		}
+	if (col) {
+		set_pid(col);
+		return;
 	}
 	col = U.headline_len;
 	if (col > 80 - (int)sizeof(DEAD_MARKER) + 1)
@@ -263,9 +264,9 @@ static void show_guest_gone(void)
 
 static void draw_body(double elapsed)
 {
-	long long total = 0, ctotal = 0;
-	char **names;
-	unsigned i;
+	struct frame f;
+	long long ctotal = 0;
+	const struct stat_entry *e;
 
 	if (G.pid && !host_pid_exists(G.pid)) {
 		show_guest_gone();
@@ -273,53 +274,76 @@ static void draw_body(double elapsed)
 	}
 	scr_clear_rows(3, scr_rows());
 	stats_update(U.by_guest);
-	names = xzalloc((G.nstats + 1) * sizeof(names[0]));
-	for (i = 0; i < G.nstats; i++) {
-		const struct stat_entry *e = &G.stats[i];
+	memset(&f, 0, sizeof(f));
+	f.elapsed = elapsed;
+	f.row = 3;
+	for (e = G.stats; e < G.stats + G.nstats; e++) {
+		char *label = row_label(e->key);
 
-		if (U.by_guest) {
-			names[i] = name_of_pid_key(e->key);
-			if (names[i][0])
-				total += e->value;
-		} else if (strchr(e->key, ' ')) {
+		if (!label[0])
+			;	/* no row */
+		else if (strchr(e->key, ' '))
 			ctotal += e->value;
-		} else {
-			total += e->value;
-		}
+		else
+			f.total += e->value;
+		free(label);
 	}
 	/* only child events pass the filter: they make the total */
-	if (!total)
-		total = ctotal;
-	draw_rows(elapsed, total, names);
-	for (i = 0; i < G.nstats; i++)
-		free(names[i]);
-	free(names);
+	if (!f.total)
+		f.total = ctotal;
+	draw_rows(&f);
+	if (f.row == 3)
+		scr_put(4, 1, f.removed ? "Guest removed, updating..."
+			: "No matching events reported yet", 0);
+	if (f.row > 4) {
+		/* the reference's '%-40s %10d        %8s', no rate if none */
+		scr_printf(f.row, 1, ATTR_BOLD, "%-40s %10lld%16s", "Total", f.total, "");
+		if (f.tcur > 0)
+			scr_printf(f.row, 60, ATTR_BOLD, "%8lld", per_second(f.tcur, elapsed));
+	}
 	scr_flush();
 }
 
-/* Prompts' line editor: printable ASCII, Backspace, ^U, Enter; 0 on Escape */
-static int edit_line(void (*draw)(const char *msg), const char *msg,
-		int row, const char *prompt, char *buf)
+/*
+ * A prompt on ROW, on DRAW's screen, until Escape (returns 0) or until
+ * TAKE takes the answer (returns NULL). Else TAKE returns why not, shown
+ * two rows below as '"answer": why', or MSG if it wrote a whole message
+ * there. Line editing: printable ASCII, Backspace, ^U.
+ */
+static int ask(void (*draw)(void), int row, const char *prompt,
+		const char *(*take)(const char *in, char *msg))
 {
-	unsigned len = 0, plen = strlen(prompt);
-	int key;
+	char buf[INPUT_MAX + 1], msg[MSG_SIZE];
+	int len = 0, plen = strlen(prompt), key;
 
+	msg[0] = '\0';
 	for (;;) {
 		/* keep the end of a long input in sight */
-		unsigned skip = plen + len + 1 > (unsigned)scr_cols()
-			? plen + len + 1 - scr_cols() : 0;
+		int skip = plen + len + 1 - scr_cols();
 
+		if (skip < 0)
+			skip = 0;
 		if (skip > len)
 			skip = len;
 		buf[len] = '\0';
-		draw(msg);
-		scr_put(row, 0, prompt, 0);
-		scr_put(row, plen, buf + skip, 0);
-		scr_cursor(row, plen + len - skip);
+		scr_erase();
+		draw();
+		scr_put(row + 2, 0, msg, 0);
+		scr_cursor(row, scr_printf(row, 0, 0, "%s%s", prompt, buf + skip));
 		scr_flush();
 		key = term_getkey(-1);
-		if (key == '\r' || key == '\n' || key == KEY_ESCAPE)
-			break;
+		scr_cursor(-1, 0);	/* hidden, unless the prompt stays */
+		if (key == KEY_ESCAPE)
+			return 0;
+		if (key == '\r' || key == '\n') {
+			const char *why = take(buf, msg);
+
+			if (!why)
+				return 1;
+			if (why != msg)
+				sprintf(msg, "\"%s\": %s", buf, why);
+			len = 0;	/* asks again, from an empty line */
+		}
 		if ((key == 127 || key == 8) && len)
 			len--;
 		else if (key == 21)	/* ^U */
@@ -327,42 +351,22 @@ static int edit_line(void (*draw)(const char *msg), const char *msg,
 		else if (key >= ' ' && key <= '~' && len < INPUT_MAX)
 			buf[len++] = key;
 	}
-	scr_cursor(-1, 0);
-	return key != KEY_ESCAPE;
 }
 
-static void draw_filter_prompt(const char *msg)
+static void draw_filter_prompt(void)
 {
-	scr_erase();
 	scr_put(0, 0, "Show statistics for events matching a regex.", ATTR_BOLD);
 	scr_printf(2, 0, 0, "Current regex: %s", G.filter_str ? G.filter_str : "");
-	scr_put(5, 0, msg, 0);
 }
 
-static void prompt_filter(void)
-{
-	char buf[INPUT_MAX + 1];
-	char *msg = xstrdup("");
-
-	while (edit_line(draw_filter_prompt, msg, 3, "New regex: ", buf)
-	 && set_filter(buf) != 0
-	) {
-		free(msg);
-		msg = xasprintf("\"%s\": Not a valid regular expression", buf);
-	}
-	free(msg);
-	draw_header(G.pid);
-}
-
-static void draw_guest_prompt(const char *msg)
+static void draw_guest_prompt(void)
 {
 	int *pids, n, i, row = 8;
 
-	scr_erase();
 	scr_put(0, 0, "Show statistics for specific guest or pid.", ATTR_BOLD);
 	scr_put(1, 0, "This might limit the shown data to the trace statistics.", 0);
-	scr_put(5, 0, msg, 0);
-	scr_printf(7, 2, ATTR_UNDERLINE, "%8s  %-60s", "Pid",
+	/* the reference's '%8s  %-60s' */
+	scr_printf(7, 2, ATTR_UNDERLINE, "     Pid  %-60s",
 		"Guest Name (fuzzy list, might be inaccurate!)");
 	n = host_find_guests(NULL, &pids);
 	for (i = 0; i < n && row < scr_rows(); i++) {
@@ -374,132 +378,97 @@ static void draw_guest_prompt(const char *msg)
 	free(pids);
 }
 
-/* The pid for a "Guest or pid" answer, 0 for all; -1 and *msg if none */
-static int parse_guest(const char *s, char **msg)
+/* A "Guest or pid" answer: its pid (0 for all guests), or why not */
+static const char *take_guest(const char *s, char *msg UNUSED_PARAM)
 {
-	const char *why;
-	int *pids, n, pid;
+	const char *why = "Not a running process";
+	unsigned pid = 0;
+	int n;
 
-	if (!s[0] || strcmp(s, "0") == 0)
-		return 0;
-	if (!s[strspn(s, "0123456789")]) {
-		/* "/proc/0042" does not exist either */
-		pid = (s[0] != '0' && strlen(s) < 10) ? atoi(s) : 0;
-		if (pid && host_pid_exists(pid))
-			return pid;
-		why = "Not a running process";
-	} else {
-		n = host_find_guests(s, &pids);
-		pid = n == 1 ? pids[0] : 0;
-		free(pids);
-		if (pid)
-			return pid;
-		why = n ? "Multiple matches found, use pid filter instead"
-			: "Not an active guest";
-	}
-	*msg = xasprintf("\"%s\": %s", s, why);
-	return -1;
-}
-
-static void prompt_guest(void)
-{
-	char buf[INPUT_MAX + 1];
-	char *msg = xstrdup("");
-	int pid;
-
-	do {
-		if (!edit_line(draw_guest_prompt, msg, 3,
-				"Guest or pid [ENTER exits]: ", buf)) {
-			pid = G.pid;
-			break;
+	if (s[0] && strcmp(s, "0") != 0) {
+		pid = bb_strtou(s, NULL, 10);
+		if (errno == EINVAL) {	/* not all digits: a name */
+			pid = find_guest(s, &n);
+			why = n ? "Multiple matches found, use pid filter instead"
+				: "Not an active guest";
+		} else if (s[0] == '0' || !host_pid_exists(pid)) {
+			pid = 0;	/* "/proc/0042" does not exist either */
 		}
-		free(msg);
-		msg = NULL;
-		pid = parse_guest(buf, &msg);
-	} while (pid < 0);
-	free(msg);
-	draw_header(pid);
+		if (!pid)
+			return why;
+	}
 	set_pid(pid);
+	return NULL;
 }
 
-static void draw_delay_prompt(const char *msg)
+static void draw_delay_prompt(void)
 {
-	scr_erase();
-	scr_printf(0, 0, ATTR_BOLD, "Set update interval (defaults to %.1fs).",
-		DELAY_DEFAULT_MS / 1000.0);
-	scr_put(4, 0, msg, 0);
+	/* DELAY_DEFAULT_MS, as the reference prints it */
+	scr_put(0, 0, "Set update interval (defaults to 3.0s).", ATTR_BOLD);
+}
+
+static const char *take_delay(const char *in, char *msg)
+{
+	unsigned ms = DELAY_DEFAULT_MS;	/* an empty answer */
+
+	if (!in[0] || !check_delay(in, &ms, msg, MSG_SIZE)) {
+		G.delay_ms = ms;
+		return NULL;
+	}
+	/* a range error is the reference's; anything else: */
+	return msg[0] == '"' ? msg : "Invalid value";
 }
 
 static void prompt_delay(void)
 {
-	char buf[INPUT_MAX + 1], err[INPUT_MAX + 64];
-	char *prompt = xasprintf("Change delay from %.1fs to ", G.delay_ms / 1000.0);
-	char *msg = xstrdup("");
-	unsigned ms;
+	char prompt[40];
 
-	while (edit_line(draw_delay_prompt, msg, 2, prompt, buf)) {
-		free(msg);
-		msg = NULL;
-		if (!buf[0]) {
-			G.delay_ms = DELAY_DEFAULT_MS;
-			break;
-		}
-		if (!check_delay(buf, &ms, err, sizeof(err))) {
-			G.delay_ms = ms;
-			break;
-		}
-		/* a range error is the reference's; anything else: */
-		msg = err[0] == '"' ? xstrdup(err)
-			: xasprintf("\"%s\": Invalid value", buf);
-	}
-	free(msg);
-	free(prompt);
-	draw_header(G.pid);
+	sprintf(prompt, "Change delay from %.1fs to ", G.delay_ms / 1000.0);
+	ask(draw_delay_prompt, 2, prompt, take_delay);
 }
 
-static int centered(const char *s)
+/* Shows DRAW's screen until a key (other than a resize) is pressed */
+static void show_until_key(void (*draw)(void))
 {
-	int col = (scr_cols() - (int)strlen(s)) / 2;
-
-	return col > 0 ? col : 0;
-}
-
-/* A message until a key is pressed (the reference's _show_msg) */
-static void show_message(const char *line1, const char *line2)
-{
-	static const char hint[] ALIGN1 = "Press any key to continue";
-
 	do {
 		scr_erase();
-		scr_put(2, centered(line1), line1, 0);
-		scr_put(3, centered(line2), line2, 0);
-		scr_put(5, centered(hint), hint, ATTR_REVERSE);
+		draw();
 		scr_flush();
 	} while (term_getkey(-1) == KEY_RESIZE);
 }
 
-static void show_help(void)
+static void put_centered(int row, const char *s, int attr)
 {
-	do {
-		const char *s;
-		int row = 4;
+	int col = scr_cols() - (int)strlen(s);
 
-		scr_erase();
-		scr_put(0, 0, "Interactive commands reference", ATTR_BOLD);
-		scr_put(2, 0, "Press any key to exit", ATTR_REVERSE);
-		for (s = help_text; *s; s += strlen(s) + 1)
-			scr_put(row++, 0, s, 0);
-		scr_flush();
-	} while (term_getkey(-1) == KEY_RESIZE);
-	draw_header(G.pid);
+	scr_put(row, col > 0 ? col / 2 : 0, s, attr);
+}
+
+/* The reference's _show_msg() */
+static void draw_no_by_guest(void)
+{
+	put_centered(2, "Command not available with tracepoints enabled", 0);
+	put_centered(3, "Restart with debugfs only (see option '-d') and try again!", 0);
+	put_centered(5, "Press any key to continue", ATTR_REVERSE);
+}
+
+static void draw_help(void)
+{
+	const char *s;
+	int row = 4;
+
+	scr_put(0, 0, "Interactive commands reference", ATTR_BOLD);
+	scr_put(2, 0, "Press any key to exit", ATTR_REVERSE);
+	for (s = help_text; *s; s += strlen(s) + 1)
+		scr_printf(row++, 0, 0, "   %c     %s", s[0], s + 1);
+	scr_put(row, 0, "Any other key refreshes statistics immediately", 0);
 }
 
 /* By-guest rows need per-VM counters: debugfs only */
 static void toggle_by_guest(void)
 {
 	if (G.use_tracepoints) {
-		show_message("Command not available with tracepoints enabled",
-			"Restart with debugfs only (see option '-d') and try again!");
+		show_until_key(draw_no_by_guest);
 	} else {
 		U.by_guest ^= 1;
 		/* event keys and pid keys do not mix: start over, keep deltas right */
@@ -516,20 +485,23 @@ static int handle_key(int key)
 	case 'b':
 		toggle_by_guest();
 		break;
-	case 'c':
-		set_filter("");
-		draw_header(0);
+	case 'c':	/* no filter, all guests */
+		set_filter("", NULL);
 		set_pid(0);
 		break;
 	case 'f':
-		prompt_filter();
+		ask(draw_filter_prompt, 3, "New regex: ", set_filter);
+		draw_header(G.pid);
 		return 1;
 	case 'g':
 	case 'p':
-		prompt_guest();
+		if (!ask(draw_guest_prompt, 3, "Guest or pid [ENTER exits]: ",
+				take_guest))
+			set_pid(G.pid);	/* Escape: as the reference */
 		return 1;
 	case 'h':
-		show_help();
+		show_until_key(draw_help);
+		draw_header(G.pid);
 		break;
 	case 'o':
 		U.sort_total ^= 1;
@@ -542,6 +514,7 @@ static int handle_key(int key)
 		break;
 	case 's':
 		prompt_delay();
+		draw_header(G.pid);
 		return 1;
 	case 'x':
 		G.child_events ^= 1;
@@ -559,13 +532,12 @@ void tui_run(void)
 	unsigned long long last_us = 0;
 	int wait_ms = INITIAL_DELAY_MS;
 
-	tui_ptr = xzalloc(sizeof(U));
 	term_start();
 	draw_header(G.pid);
 	for (;;) {
 		unsigned long long now = monotonic_us();
 
-		draw_body(last_us ? (now - last_us) / 1e6 : 0);
+		draw_body(last_us ? (long long)(now - last_us) / 1e6 : 0);
 		last_us = monotonic_us();
 		wait_ms = handle_key(term_getkey(wait_ms)) ? INITIAL_DELAY_MS
 			: (int)G.delay_ms;
