@@ -18,7 +18,7 @@ command -v tmux >/dev/null || { echo "bench-tui: tmux is not installed" >&2; exi
 
 dir=$(mktemp -d)
 sock=kvmstat-bench-$$
-trap 'tmux -L $sock kill-server 2>/dev/null; rm -rf "$dir"' EXIT
+trap 'tmux -L $sock kill-server 2>/dev/null || true; rm -rf "$dir"' EXIT
 fx=testsuite/mkfixture.sh
 $fx init "$dir/root"
 $fx vm "$dir/root" 4242 10 exits=1000 io_exits=300 halt_exits=200
