@@ -176,25 +176,23 @@ void set_field_filter(const char *re)
 static void format_py_float(char *buf, size_t size, double d)
 {
 	char digits[32];
-	int prec, exp;
+	int prec = 0, exp;
 
 	if (d - d != 0) {	/* Python: "inf", "-inf" */
-		snprintf(buf, size, "%sinf", d < 0 ? "-" : "");
+		strcpy(buf, d < 0 ? "-inf" : "inf");
 		return;
 	}
-	for (prec = 1; prec < 17; prec++) {
-		snprintf(digits, sizeof(digits), "%.*e", prec - 1, d);
-		if (strtod(digits, NULL) == d)
-			break;
-	}
-	snprintf(digits, sizeof(digits), "%.*e", prec - 1, d);
+	/* 17 digits always read back the same */
+	do
+		snprintf(digits, sizeof(digits), "%.*e", prec++, d);
+	while (strtod(digits, NULL) != d);
 	exp = atoi(strchr(digits, 'e') + 1);
+	prec -= exp + 1;	/* the decimals of the fixed notation */
 	if (exp < -4 || exp >= 16)
-		snprintf(buf, size, "%s", digits);
-	else if (prec - 1 - exp > 0)
-		snprintf(buf, size, "%.*f", prec - 1 - exp, d);
+		strcpy(buf, digits);
 	else
-		snprintf(buf, size, "%.0f.0", d);
+		snprintf(buf, size, "%.*f%s", prec > 0 ? prec : 0, d,
+			prec > 0 ? "" : ".0");
 }
 
 /* Returns NULL if STR is a valid delay (stored in *ms), else the reason */
@@ -204,12 +202,12 @@ const char *check_delay(const char *str, unsigned *ms, char *msg, size_t size)
 	char *end;
 	double d;
 
-	errno = 0;
+	/* out of range is no error: Python makes 1e400 inf, 1e-400 0.0 */
 	d = strtod(str, &end);
 	while (isspace(*end))
 		end++;
-	/* what Python's float() rejects: hex, nan, trailing garbage */
-	if (end == str || *end || errno || d != d || strpbrk(str, "xX")) {
+	/* what Python's float() rejects: hex, trailing garbage; and nan */
+	if (end == str || *end || d != d || strpbrk(str, "xX")) {
 		snprintf(msg, size, "invalid delay '%s': not a number", str);
 		return msg;
 	}

@@ -80,6 +80,11 @@ check_help() {
 	100000000000000000 "1e+17": Delay must be <=25.5
 	inf "inf": Delay must be <=25.5
 	-Infinity "-inf": Delay must be >=0.1
+	1e400 "inf": Delay must be <=25.5
+	-1e400 "-inf": Delay must be >=0.1
+	1e-320 "1e-320": Delay must be >=0.1
+	1e-400 "0.0": Delay must be >=0.1
+	123456789.123456789 "123456789.12345679": Delay must be <=25.5
 	EOT
 }
 
