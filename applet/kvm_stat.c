@@ -342,14 +342,13 @@ void catch_signals(void)
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = record_signal;
 	sigemptyset(&G.caught_signals);
+	sigprocmask(SIG_BLOCK, NULL, &G.wait_mask);
 	for (i = 0; i < sizeof(sigs); i++) {
 		sigaction(sigs[i], &sa, NULL);
 		sigaddset(&G.caught_signals, sigs[i]);
+		sigdelset(&G.wait_mask, sigs[i]);	/* even if inherited blocked */
 	}
-	sigprocmask(SIG_BLOCK, &G.caught_signals, &G.wait_mask);
-	/* open even if our parent blocked them */
-	for (i = 0; i < sizeof(sigs); i++)
-		sigdelset(&G.wait_mask, sigs[i]);
+	sigprocmask(SIG_BLOCK, &G.caught_signals, NULL);
 }
 
 int wait_event(unsigned long long deadline_us, int fd)
