@@ -114,7 +114,8 @@ void catch_signals(void);	/* INT TERM HUP WINCH only set flags */
 int wait_event(unsigned long long deadline_us, int fd);
 
 /* kvm_stat_host.c: the host as seen through $KVM_STAT_ROOT */
-char *host_path(const char *fmt, ...) FAST_FUNC;	/* xmalloc'ed */
+/* "<root>FMT", xmalloc'ed; FMT is a string literal */
+#define host_path(fmt, ...) xasprintf("%s" fmt, G.root, ##__VA_ARGS__)
 void host_find_mounts(void);
 void host_detect_arch(void);
 const char *debugfs_parent(const char *name);	/* NULL if not a child */

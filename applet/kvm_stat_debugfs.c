@@ -12,8 +12,9 @@
  * The files cannot be read twice through one descriptor: KVM's stat files
  * are not seekable (pread and lseek fail with ESPIPE on a real host) and
  * a second read returns 0. So every refresh opens, reads and closes each
- * counter, relative to a descriptor kept open per VM directory (openat:
- * no path walk from the root each time).
+ * counter, relative to a directory descriptor (openat: no path walk from
+ * the root each time). A VM's directory is opened for one pass over its
+ * counters only: however many VMs run, we hold three descriptors at most.
  *
  * Licensed under GPLv2, see file LICENSE in this source tree.
  */
@@ -25,12 +26,11 @@
 #define NO_BASE LLONG_MIN
 
 struct vm_dir {
-	char *name;	/* "4242-11" */
+	struct vm_dir *next;	/* in directory order */
+	long long *base;	/* per field; NO_BASE: not read yet */
 	int pid;
 	smallint seen;	/* found by the latest directory scan */
-	smallint from_zero;	/* -i: present at start, count from zero */
-	int dirfd;	/* the VM's directory; -1: use the full path */
-	long long *base;	/* per field; NO_BASE: not read yet */
+	char name[];	/* "4242-11" */
 };
 
 struct debugfs_state {
@@ -39,9 +39,7 @@ struct debugfs_state {
 	smallint *wanted;
 	unsigned nfields;
 	struct vm_dir *vms;
-	unsigned nvms;
-	struct vm_dir all;	/* the global files: sums over the live VMs */
-	unsigned dirfds_left;	/* VM directories we may keep open */
+	int kvmfd;	/* <debugfs>/kvm */
 	unsigned unreadable;	/* EPERM/EACCES in the latest read */
 	smallint warned;
 };
@@ -50,69 +48,69 @@ struct debugfs_state {
 /* Not counters (the reference skips them too): histogram-ish sums */
 static int is_exempt(const char *name)
 {
-	return strcmp(name, "halt_poll_fail_ns") == 0
-		|| strcmp(name, "halt_poll_success_ns") == 0
-		|| strcmp(name, "halt_wait_ns") == 0;
+	static const char exempt[] ALIGN1 =
+		"halt_poll_fail_ns\0" "halt_poll_success_ns\0" "halt_wait_ns\0";
+	const char *s;
+
+	for (s = exempt; *s; s += strlen(s) + 1)
+		if (strcmp(name, s) == 0)
+			return 1;
+	return 0;
 }
 
 /* "4242-11": digits, '-', digits. Never "vcpu0" or anything else. */
 static int vm_dir_pid(const char *name)
 {
-	const char *dash;
-	unsigned pid;
+	char *end;
+	unsigned long pid = strtoul(name, &end, 10);
 
-	if (!isdigit(name[0]))
+	if (!isdigit(name[0]) || *end != '-' || !isdigit(end[1]) || pid > INT_MAX)
 		return 0;
-	dash = name + strspn(name, "0123456789");
-	if (*dash != '-' || !isdigit(dash[1]) || dash[1 + strspn(dash + 1, "0123456789")])
-		return 0;
-	pid = strtoul(name, NULL, 10);
-	return pid <= INT_MAX ? pid : 0;
+	strtoul(end + 1, &end, 10);
+	return *end ? 0 : pid;
 }
 
-static int cmp_str(const void *a, const void *b)
+/* Regular files, except the exempt ones */
+static int is_counter(const struct dirent *de)
 {
-	return strcmp(*(char *const *)a, *(char *const *)b);
+	struct stat st;
+
+	return de->d_name[0] != '.' && !is_exempt(de->d_name)
+		&& fstatat(D.kvmfd, de->d_name, &st, 0) == 0
+		&& S_ISREG(st.st_mode);
+}
+
+/* Byte order (alphasort would follow the locale) */
+static int cmp_name(const struct dirent **a, const struct dirent **b)
+{
+	return strcmp((*a)->d_name, (*b)->d_name);
 }
 
 static void scan_fields(void)
 {
-	DIR *dir = opendir(G.debugfs_kvm);
-	struct dirent *de;
-	unsigned i;
+	struct dirent **ents;
+	int i, n = scandir(G.debugfs_kvm, &ents, is_counter, cmp_name);
 
-	if (!dir)
+	if (n < 0)
 		bb_perror_msg_and_die("can't open '%s'", G.debugfs_kvm);
-	while ((de = readdir(dir)) != NULL) {
-		char *path;
-		struct stat st;
-		int is_file;
+	D.nfields = n;
+	D.fields = xmalloc(n * sizeof(char *));
+	D.keys = xmalloc(n * sizeof(char *));
+	D.wanted = xzalloc(n);
+	for (i = 0; i < n; i++) {
+		const char *parent = debugfs_parent(ents[i]->d_name);
 
-		if (de->d_name[0] == '.' || is_exempt(de->d_name))
-			continue;
-		path = xasprintf("%s/%s", G.debugfs_kvm, de->d_name);
-		is_file = stat(path, &st) == 0 && S_ISREG(st.st_mode);
-		free(path);
-		if (!is_file)
-			continue;
-		if ((D.nfields & 63) == 0)
-			D.fields = xrealloc(D.fields, (D.nfields + 64) * sizeof(char *));
-		D.fields[D.nfields++] = xstrdup(de->d_name);
-	}
-	closedir(dir);
-	qsort(D.fields, D.nfields, sizeof(char *), cmp_str);
-	D.keys = xmalloc(D.nfields * sizeof(char *));
-	D.wanted = xzalloc(D.nfields);
-	for (i = 0; i < D.nfields; i++) {
-		const char *parent = debugfs_parent(D.fields[i]);
-
+		D.fields[i] = ents[i]->d_name;
 		D.keys[i] = parent ? xasprintf("%s %s", D.fields[i], parent)
 				: D.fields[i];
 	}
+	free(ents);
 }
 
-/* Wanted: matches -f, or is the parent of a wanted child */
-static void apply_filter(void)
+/* Filter or pid changed, and at set-up: the wanted fields are those
+ * -f matches, and the parents of wanted children. Baselines stay, as
+ * in the reference. */
+void debugfs_refilter(void)
 {
 	unsigned i, j;
 
@@ -129,138 +127,98 @@ static void apply_filter(void)
 	}
 }
 
-static void close_vm(struct vm_dir *vm)
+/* -i: the VMs of the start count from zero, later ones from first sight */
+static struct vm_dir *new_vm(const char *name, int pid)
 {
-	if (vm->dirfd >= 0) {
-		close(vm->dirfd);
-		D.dirfds_left++;
-	}
-	free(vm->base);
-	free(vm->name);
-}
-
-static void add_vm(const char *name, int pid, int from_zero)
-{
-	struct vm_dir *vm;
+	struct vm_dir *vm = xzalloc(sizeof(*vm) + strlen(name) + 1);
 	unsigned f;
 
-	D.vms = xrealloc(D.vms, (D.nvms + 1) * sizeof(D.vms[0]));
-	vm = &D.vms[D.nvms++];
-	vm->name = xstrdup(name);
+	strcpy(vm->name, name);
 	vm->pid = pid;
-	vm->seen = 1;
-	vm->from_zero = from_zero;
-	vm->dirfd = -1;
-	if (D.dirfds_left) {
-		char *path = xasprintf("%s/%s", G.debugfs_kvm, name);
-
-		vm->dirfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		free(path);
-		if (vm->dirfd >= 0)
-			D.dirfds_left--;
-	}
 	vm->base = xmalloc(D.nfields * sizeof(long long));
 	for (f = 0; f < D.nfields; f++)
-		vm->base[f] = NO_BASE;
+		vm->base[f] = G.include_past ? 0 : NO_BASE;
+	return vm;
 }
 
 /* VMs come and go: rescan every refresh, keep what is still there */
-static void scan_vms(int at_setup)
+static void scan_vms(void)
 {
 	DIR *dir = opendir(G.debugfs_kvm);
 	struct dirent *de;
-	unsigned i;
+	struct vm_dir *vm, **pp;
 
-	for (i = 0; i < D.nvms; i++)
-		D.vms[i].seen = 0;
+	for (vm = D.vms; vm; vm = vm->next)
+		vm->seen = 0;
 	while (dir && (de = readdir(dir)) != NULL) {
 		int pid = vm_dir_pid(de->d_name);
 
 		if (!pid)
 			continue;
-		for (i = 0; i < D.nvms; i++) {
-			if (strcmp(D.vms[i].name, de->d_name) == 0) {
-				D.vms[i].seen = 1;
+		for (pp = &D.vms; (vm = *pp) != NULL; pp = &vm->next)
+			if (strcmp(vm->name, de->d_name) == 0)
 				break;
-			}
-		}
-		if (i == D.nvms)
-			add_vm(de->d_name, pid, at_setup && G.include_past);
+		if (!vm)
+			vm = *pp = new_vm(de->d_name, pid);
+		vm->seen = 1;
 	}
 	if (dir)
 		closedir(dir);
-	for (i = 0; i < D.nvms; ) {
-		if (D.vms[i].seen) {
-			i++;
+	G.include_past = 0;	/* -i is for the VMs of the start */
+	for (pp = &D.vms; (vm = *pp) != NULL; ) {
+		if (vm->seen) {
+			pp = &vm->next;
 			continue;
 		}
-		close_vm(&D.vms[i]);
-		D.vms[i] = D.vms[--D.nvms];
+		*pp = vm->next;
+		free(vm->base);
+		free(vm);
 	}
 }
 
-/* Values are decimal text, "6000\n"; anything else counts as 0 */
-static long long parse_counter(const char *buf, ssize_t len)
+/*
+ * Values are decimal text, "6000\n"; anything else counts as 0.
+ * No atime update per read: ~15% of the kernel's work for a read.
+ */
+static long long read_counter(int dirfd, unsigned f)
 {
-	char text[32];
+	char buf[32];
 	char *end;
 	long long v;
+	ssize_t n = -1;
+	int fd = openat(dirfd, D.fields[f], O_RDONLY | O_CLOEXEC | O_NOATIME);
 
-	if (len <= 0)
-		return 0;
-	if (len >= (ssize_t)sizeof(text))
-		len = sizeof(text) - 1;
-	memcpy(text, buf, len);
-	text[len] = '\0';
+	if (fd < 0 && errno == EPERM)	/* not the owner, or lockdown */
+		fd = openat(dirfd, D.fields[f], O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		n = read(fd, buf, sizeof(buf) - 1);
+		close(fd);	/* succeeds: errno stays read()'s */
+	}
+	if (n < 0) {
+		if (errno == EPERM || errno == EACCES)
+			D.unreadable++;
+		n = 0;
+	}
+	buf[n] = '\0';
 	errno = 0;
-	v = strtoll(text, &end, 10);
-	if (end == text || errno || *skip_whitespace(end))
+	v = strtoll(buf, &end, 10);
+	if (end == buf || errno || *skip_whitespace(end))
 		return 0;
 	return v;
 }
 
-/* No atime update per read: ~15% of the kernel's work for a read */
-static int open_counter(struct vm_dir *vm, unsigned f)
-{
-	char *path = NULL;
-	int fd;
-
-	if (vm->dirfd < 0)
-		path = xasprintf("%s/%s/%s", G.debugfs_kvm, vm->name, D.fields[f]);
-	fd = openat(vm->dirfd, path ? path : D.fields[f],
-			O_RDONLY | O_CLOEXEC | O_NOATIME);
-	if (fd < 0 && errno == EPERM)	/* not the owner, or lockdown */
-		fd = openat(vm->dirfd, path ? path : D.fields[f],
-				O_RDONLY | O_CLOEXEC);
-	free(path);
-	return fd;
-}
-
-static long long read_counter(struct vm_dir *vm, unsigned f)
-{
-	char buf[32];
-	ssize_t n;
-	int fd = open_counter(vm, f);
-
-	if (fd < 0) {
-		if (errno == EPERM || errno == EACCES)
-			D.unreadable++;
-		return 0;
-	}
-	n = read(fd, buf, sizeof(buf));
-	if (n < 0 && (errno == EPERM || errno == EACCES))
-		D.unreadable++;
-	close(fd);
-	return parse_counter(buf, n);
-}
+/* Kernel lockdown (Secure Boot) makes the writable (0644) counter files
+ * answer EPERM while the 0444 ones still read */
+static const char not_readable[] ALIGN1 =
+	"not readable (kernel lockdown or Secure Boot?)";
 
 static void warn_unreadable(void)
 {
 	if (!D.unreadable || D.warned)
 		return;
 	D.warned = 1;
-	bb_error_msg("%u debugfs counters are not readable (kernel lockdown or "
-		"Secure Boot?) and count as 0: use tracepoints (-t)", D.unreadable);
+	bb_error_msg("%u debugfs counters are %s and count as 0: "
+		"use tracepoints (-t)", D.unreadable, not_readable);
 }
 
 /* Keys exist only once a VM is read, as in the reference */
@@ -275,22 +233,33 @@ static int *resolve_keys(int by_guest)
 	return idx;
 }
 
-static long long base_of(struct vm_dir *vm, unsigned f, long long v)
+/*
+ * All guests, by event: the global file is the sum over the live VMs,
+ * so sum(value - base) = global - sum(base): a VM's own files are read
+ * only when it first appears, 60 reads a refresh instead of 60 per VM.
+ * The globals are read before the directory scan, so a VM born in
+ * between has its base read after them and adds a few ticks too few for
+ * one refresh, not its whole count.
+ * -p, or the TUI's by-guest view: every counter of every selected VM.
+ */
+void debugfs_read(int by_guest)
 {
-	if (vm->base[f] == NO_BASE)
-		vm->base[f] = vm->from_zero ? 0 : v;
-	return vm->base[f];
-}
-
-/* -p, or the TUI's by-guest view: every counter of every selected VM */
-static void read_each_vm(int by_guest)
-{
+	long long *sum = xzalloc(D.nfields * sizeof(long long));
 	char pidkey[sizeof(int) * 3 + 2];
 	int *idx = NULL;
-	unsigned i, f;
+	struct vm_dir *vm;
+	unsigned f;
+	int each_vm;
 
-	for (i = 0; i < D.nvms; i++) {
-		struct vm_dir *vm = &D.vms[i];
+	by_guest = ENABLE_FEATURE_KVM_STAT_TUI && by_guest;	/* a screen view */
+	each_vm = G.pid || by_guest;
+	D.unreadable = 0;
+	for (f = 0; f < D.nfields; f++)
+		if (D.wanted[f] && !each_vm)
+			sum[f] = read_counter(D.kvmfd, f);
+	scan_vms();
+	for (vm = D.vms; vm; vm = vm->next) {
+		int dirfd = -1;	/* opened once a value is wanted */
 		int guest_idx = -1;
 
 		if (G.pid && vm->pid != G.pid)
@@ -302,173 +271,92 @@ static void read_each_vm(int by_guest)
 			guest_idx = stats_find(pidkey);
 		}
 		for (f = 0; f < D.nfields; f++) {
-			long long v;
+			long long v = 0;
 
 			if (!D.wanted[f])
 				continue;
-			v = read_counter(vm, f);
-			v -= base_of(vm, f, v);
-			stats_add(idx[f] >= 0 ? idx[f] : guest_idx, v);
+			if (each_vm || vm->base[f] == NO_BASE) {
+				if (dirfd < 0)	/* O_PATH: only for openat() */
+					dirfd = openat(D.kvmfd, vm->name,
+						O_PATH | O_DIRECTORY | O_CLOEXEC);
+				v = read_counter(dirfd, f);
+				if (vm->base[f] == NO_BASE)
+					vm->base[f] = v;
+			}
+			if (each_vm)
+				stats_add(idx[f] >= 0 ? idx[f] : guest_idx, v - vm->base[f]);
+			else
+				sum[f] -= vm->base[f];
 		}
+		if (dirfd >= 0)
+			close(dirfd);
+	}
+	if (idx && !each_vm) {
+		for (f = 0; f < D.nfields; f++)
+			if (D.wanted[f])
+				stats_add(idx[f], sum[f]);
 	}
 	free(idx);
-}
-
-/*
- * All guests, by event. The global file is the sum over the live VMs,
- * so sum(value - base) = global - sum(base): a VM's own files are read
- * only when it first appears, 60 reads a refresh instead of 60 per VM.
- * The globals are read before the directory scan, so a VM born in
- * between has its base read after them and adds a few ticks too few for
- * one refresh, not its whole count.
- */
-static void read_all_vms(void)
-{
-	long long *sum = xmalloc(D.nfields * sizeof(long long));
-	int *idx;
-	unsigned i, f;
-
-	for (f = 0; f < D.nfields; f++)
-		sum[f] = D.wanted[f] ? read_counter(&D.all, f) : 0;
-	scan_vms(0);
-	if (D.nvms) {
-		idx = resolve_keys(0);
-		for (f = 0; f < D.nfields; f++) {
-			if (!D.wanted[f])
-				continue;
-			for (i = 0; i < D.nvms; i++) {
-				struct vm_dir *vm = &D.vms[i];
-
-				if (vm->base[f] == NO_BASE)
-					base_of(vm, f, read_counter(vm, f));
-				sum[f] -= vm->base[f];
-			}
-			stats_add(idx[f], sum[f]);
-		}
-		free(idx);
-	}
 	free(sum);
-}
-
-void debugfs_read(int by_guest)
-{
-	D.unreadable = 0;
-	if (!G.pid && !by_guest) {
-		read_all_vms();
-	} else {
-		scan_vms(0);
-		read_each_vm(by_guest);
-	}
 	stats_commit();
 	warn_unreadable();
 }
 
+#if ENABLE_FEATURE_KVM_STAT_TUI
 /* TUI 'r': totals start again from the current values */
 void debugfs_reset(void)
 {
-	unsigned i, f;
+	struct vm_dir *vm;
+	unsigned f;
 
-	for (i = 0; i < D.nvms; i++)
+	for (vm = D.vms; vm; vm = vm->next)
 		for (f = 0; f < D.nfields; f++)
-			D.vms[i].base[f] = NO_BASE;
-	for (i = 0; i < D.nvms; i++)
-		D.vms[i].from_zero = 0;
+			vm->base[f] = NO_BASE;
 	debugfs_read(0);
 	stats_clear();
 }
+#endif
 
-/* Filter or pid changed: baselines stay, as in the reference */
-void debugfs_refilter(void)
-{
-	apply_filter();
-}
-
-/*
- * One descriptor per VM directory, up to the soft limit of open files
- * (raised to the hard limit if needed); past that, full paths.
- */
-static void plan_descriptors(void)
-{
-	struct rlimit rl;
-	unsigned want = D.nvms + 1024;
-
-	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
-		return;
-	if (rl.rlim_cur < want && rl.rlim_cur < rl.rlim_max) {
-		rl.rlim_cur = want < rl.rlim_max ? want : rl.rlim_max;
-		setrlimit(RLIMIT_NOFILE, &rl);
-		getrlimit(RLIMIT_NOFILE, &rl);
-	}
-	/* leave room for stdio, perf events and the TUI */
-	D.dirfds_left = rl.rlim_cur > 512 ? rl.rlim_cur - 256 : rl.rlim_cur / 2;
-}
-
-/*
- * Lockdown (Secure Boot) makes the writable (0644) counter files answer
- * EPERM while the 0444 ones still read: say so up front, using the
- * global files, which exist even while no VM runs.
- */
+/* Lockdown: say so up front, using the global files, which exist even
+ * while no VM runs */
 static void check_readable(void)
 {
-	unsigned f, denied = 0, tried = 0;
+	unsigned f, tried = 0;
 
 	for (f = 0; f < D.nfields; f++) {
-		char *path;
-		int fd;
-
 		if (!D.wanted[f])
 			continue;
-		path = xasprintf("%s/%s", G.debugfs_kvm, D.fields[f]);
-		fd = open(path, O_RDONLY);
-		free(path);
+		read_counter(D.kvmfd, f);
 		tried++;
-		if (fd < 0 && (errno == EPERM || errno == EACCES))
-			denied++;
-		if (fd >= 0)
-			close(fd);
 	}
-	if (tried && denied == tried)
-		bb_error_msg_and_die("debugfs counters in %s are not readable "
-			"(kernel lockdown or Secure Boot?): use tracepoints (-t)",
-			G.debugfs_kvm);
-	if (denied) {
-		D.unreadable = denied;
-		warn_unreadable();
-	}
+	if (tried && D.unreadable == tried)
+		bb_error_msg_and_die("debugfs counters in %s are %s: "
+			"use tracepoints (-t)", G.debugfs_kvm, not_readable);
+	warn_unreadable();
 }
 
-static void check_debugfs(void)
+/* Once: -f help or the set-up */
+static void init_state(void)
 {
-	struct stat st;
-
 	if (!G.debugfs)
 		bb_simple_error_msg_and_die("debugfs is not mounted: enable "
 			"CONFIG_DEBUG_FS and run "
 			"'mount -t debugfs debugfs /sys/kernel/debug'");
-	if (stat(G.debugfs_kvm, &st) != 0)
+	G.dfs = xzalloc(sizeof(*G.dfs));
+	/* O_PATH: for openat() and fstatat(), needs no read permission */
+	D.kvmfd = open(G.debugfs_kvm, O_PATH | O_CLOEXEC);
+	if (D.kvmfd < 0)
 		bb_error_msg_and_die("%s not found: make sure that CONFIG_KVM is "
 			"enabled in your kernel and that the modules are loaded",
 			G.debugfs_kvm);
-}
-
-static void init_state(void)
-{
-	if (G.dfs)
-		return;
-	check_debugfs();
-	G.dfs = xzalloc(sizeof(*G.dfs));
 	scan_fields();
-	D.all.name = (char *)"";
-	D.all.dirfd = open(G.debugfs_kvm, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 }
 
 void debugfs_setup(void)
 {
 	init_state();
-	apply_filter();
+	debugfs_refilter();
 	check_readable();
-	plan_descriptors();
-	scan_vms(1);
 	debugfs_read(0);	/* sets the baselines */
 }
 

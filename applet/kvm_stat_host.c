@@ -1,7 +1,7 @@
 /* vi: set sw=4 ts=4: */
 /*
  * kvm_stat: the host as seen through $KVM_STAT_ROOT: mount points,
- * architecture, guest processes, online CPUs.
+ * architecture, guest processes.
  *
  * Licensed under GPLv2, see file LICENSE in this source tree.
  */
@@ -9,26 +9,16 @@
 #include "kvm_stat.h"
 #include <sys/utsname.h>
 
-/* Every absolute path we read goes through the root prefix */
-char* FAST_FUNC host_path(const char *fmt, ...)
-{
-	va_list p;
-	char *rel, *path;
-
-	va_start(p, fmt);
-	if (vasprintf(&rel, fmt, p) < 0)
-		bb_simple_error_msg_and_die("out of memory");
-	va_end(p);
-	path = xasprintf("%s%s", G.root, rel);
-	free(rel);
-	return path;
-}
-
 static int is_dir(const char *path)
 {
 	struct stat st;
 
 	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+static int is_octal(char c)
+{
+	return c >= '0' && c <= '7';
 }
 
 /* /proc/mounts escapes blanks in paths as octal: "/mnt/a\040b" */
@@ -38,7 +28,7 @@ static void unescape_mount_path(char *s)
 
 	while (*s) {
 		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3'
-		 && s[2] >= '0' && s[2] <= '7' && s[3] >= '0' && s[3] <= '7'
+		 && is_octal(s[2]) && is_octal(s[3])
 		) {
 			*d++ = (s[1] - '0') * 64 + (s[2] - '0') * 8 + (s[3] - '0');
 			s += 4;
@@ -53,125 +43,120 @@ static void unescape_mount_path(char *s)
  * Mount points by filesystem type, never by device name (a FUSE mount
  * whose device is called "debugfs" must not be trusted). A line:
  * "debugfs /sys/kernel/debug debugfs rw,nosuid,nodev,noexec 0 0"
+ * tracefs: its own mount first, else <debugfs>/tracing.
  */
 void host_find_mounts(void)
 {
-	char *mounts, *line, *next;
 	char *path = host_path("/proc/mounts");
+	char *mounts = xmalloc_open_read_close(path, NULL);
+	char *line, *next;
 
-	mounts = xmalloc_open_read_close(path, NULL);
 	if (!mounts)
 		bb_perror_msg_and_die("can't read '%s'", path);
 	free(path);
-	for (line = mounts; line && *line; line = next) {
+	for (line = mounts; *line; line = next) {
 		char *dir, *type;
 
-		next = strchr(line, '\n');
-		if (next)
+		next = strchrnul(line, '\n');
+		if (*next)
 			*next++ = '\0';
 		dir = strchr(line, ' ');
-		if (!dir)
-			continue;
-		type = strchr(++dir, ' ');
+		type = dir ? strchr(++dir, ' ') : NULL;
 		if (!type)
 			continue;
 		*type++ = '\0';
 		unescape_mount_path(dir);
 		if (!G.debugfs && is_prefixed_with(type, "debugfs "))
-			G.debugfs = xasprintf("%s%s", G.root, dir);
-		if (!G.tracefs && is_prefixed_with(type, "tracefs "))
-			G.tracefs = xasprintf("%s%s", G.root, dir);
+			G.debugfs = host_path("%s", dir);
+		if (ENABLE_FEATURE_KVM_STAT_TRACEPOINTS
+		 && !G.tracefs && is_prefixed_with(type, "tracefs "))
+			G.tracefs = host_path("%s", dir);
 	}
 	free(mounts);
-	if (!G.tracefs && G.debugfs) {
+	if (ENABLE_FEATURE_KVM_STAT_TRACEPOINTS && !G.tracefs && G.debugfs) {
 		path = xasprintf("%s/tracing/events", G.debugfs);
-		if (is_dir(path))
-			G.tracefs = xasprintf("%s/tracing", G.debugfs);
-		free(path);
+		if (is_dir(path)) {
+			*strrchr(path, '/') = '\0';	/* "<debugfs>/tracing" */
+			G.tracefs = path;
+		} else {
+			free(path);
+		}
 	}
 	if (G.debugfs)
 		G.debugfs_kvm = xasprintf("%s/kvm", G.debugfs);
 }
 
-static int file_exists(const char *fmt, const char *arg)
+static int file_exists(const char *name)
 {
-	char *path = host_path(fmt, arg);
+	char *path = host_path("%s", name);
 	int r = access(path, F_OK) == 0;
 
 	free(path);
 	return r;
 }
 
-/* "flags : fpu vme ... vmx ..." (x86 /proc/cpuinfo) */
+/* The first "flags\t\t: fpu vme ... vmx ..." line of x86 /proc/cpuinfo */
 static int cpuinfo_arch(void)
 {
 	char *path = host_path("/proc/cpuinfo");
 	char *info = xmalloc_open_read_close(path, NULL);
-	char *line;
+	char *p = info;
 	int arch = ARCH_UNKNOWN;
 
 	free(path);
-	for (line = info; line && (line = strstr(line, "\nflags")); line++) {
-		char *end = strchrnul(line + 1, '\n');
-		char save = *end;
-
-		*end = '\0';
-		if (strstr(line, " vmx"))
-			arch = ARCH_VMX;
-		else if (strstr(line, " svm"))
+	while (p && !is_prefixed_with(p, "flags")) {
+		p = strchr(p, '\n');
+		if (p)
+			p++;
+	}
+	for (; p && *p && *p != '\n'; p++) {
+		if (is_prefixed_with(p, " vmx")) {
+			arch = ARCH_VMX;	/* wins over svm */
+			break;
+		}
+		if (is_prefixed_with(p, " svm"))
 			arch = ARCH_SVM;
-		*end = save;
-		break;
 	}
 	free(info);
 	return arch;
 }
 
 /*
- * The machine name: <root>/proc/sys/kernel/arch (Linux 6.1+, and the
- * fixtures' way to pose as another architecture), else uname -m.
+ * Whose exit reasons the tracepoints name. On x86 the loaded module
+ * tells best (nested or PVM hosts have no vmx/svm flag), then the cpu
+ * flags.
  */
-static void machine_name(char *buf, size_t size)
+static int exit_arch(const char *machine)
 {
-	char *path = host_path("/proc/sys/kernel/arch");
-	ssize_t n = open_read_close(path, buf, size - 1);
-	struct utsname u;
-
-	free(path);
-	if (n > 0) {
-		buf[n] = '\0';
-		buf[strcspn(buf, "\n")] = '\0';
-		return;
-	}
-	uname(&u);
-	snprintf(buf, size, "%.31s", u.machine);
+	if (is_prefixed_with(machine, "aarch64") || is_prefixed_with(machine, "arm64"))
+		return ARCH_ARM64;
+	if (file_exists("/sys/module/kvm_intel"))
+		return ARCH_VMX;
+	if (file_exists("/sys/module/kvm_amd"))
+		return ARCH_SVM;
+	return cpuinfo_arch();
 }
 
 /*
- * The loaded module tells best (nested or PVM hosts have no vmx/svm
- * flag), then the cpu flags, then the machine name.
+ * The machine name: <root>/proc/sys/kernel/arch (Linux 6.1+, and the
+ * fixtures' way to pose as another architecture), else uname -m.
+ * Debugfs cares about s390 only, the tracepoints about the rest.
  */
 void host_detect_arch(void)
 {
-	char m[32];
+	struct utsname u;
+	char *path = host_path("/proc/sys/kernel/arch");
+	ssize_t n = open_read_close(path, u.machine, sizeof(u.machine) - 1);
 
-	if (file_exists("/sys/module/%s", "kvm_intel")) {
-		G.arch = ARCH_VMX;
-		return;
-	}
-	if (file_exists("/sys/module/%s", "kvm_amd")) {
-		G.arch = ARCH_SVM;
-		return;
-	}
-	machine_name(m, sizeof(m));
-	if (is_prefixed_with(m, "aarch64") || is_prefixed_with(m, "arm64"))
-		G.arch = ARCH_ARM64;
-	else if (is_prefixed_with(m, "s390"))
+	free(path);
+	if (n > 0)
+		u.machine[n] = '\0';	/* "s390x\n": only prefixes matter */
+	else
+		uname(&u);
+	if (is_prefixed_with(u.machine, "s390"))
 		G.arch = ARCH_S390;
-	else if (is_prefixed_with(m, "ppc"))
-		G.arch = ARCH_PPC;
-	else if (strcmp(m, "x86_64") == 0 || (m[0] == 'i' && strstr(m, "86")))
-		G.arch = cpuinfo_arch();
+	else if (ENABLE_FEATURE_KVM_STAT_TRACEPOINTS)
+		G.arch = exit_arch(u.machine);
 }
 
 /* s390 reports instruction_* counters as children of exit_instruction */
@@ -194,15 +179,14 @@ int host_pid_exists(int pid)
 /*
  * The guest name from a QEMU command line: the argument after "-name",
  * either "NAME" or "guest=NAME,debug-threads=on" (a plain name wins), with
- * ",," standing for a literal comma.
+ * ",," standing for a literal comma. Unescapes OPT in place.
  */
-static char *name_from_option(const char *opt)
+static const char *name_from_option(char *opt)
 {
-	char *name = NULL;
+	const char *name = "";
 
 	while (*opt) {
-		char *part = xmalloc(strlen(opt) + 1);
-		char *d = part;
+		char *part = opt, *d = opt;
 
 		for (;;) {
 			if (*opt == ',' && opt[1] == ',') {
@@ -214,20 +198,15 @@ static char *name_from_option(const char *opt)
 				*d++ = *opt++;
 			}
 		}
-		*d = '\0';
 		if (*opt)
 			opt++;
-		if (!strchr(part, '=')) {
-			free(name);
+		*d = '\0';	/* after the step: d may be where the ',' was */
+		if (!strchr(part, '='))
 			return part;
-		}
-		if (is_prefixed_with(part, "guest=")) {
-			free(name);
-			name = xstrdup(part + 6);
-		}
-		free(part);
+		if (is_prefixed_with(part, "guest="))
+			name = part + 6;
 	}
-	return name ? name : xstrdup("");
+	return name;
 }
 
 char *host_guest_name(int pid)
@@ -235,19 +214,22 @@ char *host_guest_name(int pid)
 	char *path = host_path("/proc/%d/cmdline", pid);
 	size_t len = 64 * 1024;	/* the limit, then what was read */
 	char *cmd = xmalloc_open_read_close(path, &len);
-	char *arg, *name = NULL;
+	char *arg, *name;
+	const char *found = "";
 
 	free(path);
 	for (arg = cmd; cmd && arg < cmd + len; arg += strlen(arg) + 1) {
-		if (strcmp(arg, "-name") == 0 || strcmp(arg, "--name") == 0) {
+		/* "-name" or "--name" */
+		if (strcmp(arg + (arg[0] == '-' && arg[1] == '-'), "-name") == 0) {
 			arg += strlen(arg) + 1;
 			if (arg < cmd + len)
-				name = name_from_option(arg);
+				found = name_from_option(arg);
 			break;
 		}
 	}
+	name = xstrdup(found);
 	free(cmd);
-	return name ? name : xstrdup("");
+	return name;
 }
 
 int host_find_guests(const char *want, int **pids)

@@ -22,23 +22,26 @@
 #define BANNER_REPEAT 20
 
 struct log_state {
+	struct outbuf out;	/* the record being built */
 	unsigned *order;	/* the keys of the first read, sorted */
 	unsigned nkeys;
 	int fd;
 	smallint csv;
+	smallint header_only;	/* -L -c: the banner is the file's header */
 };
 
-static int open_log(const char *name)
+/* Appends; xopen creates with 0666 (less umask) as the reference */
+static int open_log(void)
 {
-	int fd = open(name, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0666);
-
-	if (fd < 0)
-		bb_perror_msg_and_die("can't open '%s'", name);
-	return fd;
+	return xopen(G.log_file, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC);
 }
 
-static void write_log(struct log_state *ls, struct outbuf *out)
+/* Ends the line and writes it: one write() per line */
+static void write_line(struct log_state *ls)
 {
+	struct outbuf *out = &ls->out;
+
+	outbuf_printf(out, "\n");
 	if (!G.log_file) {
 		out_write(ls->fd, out->buf, out->len);
 	} else if (full_write(ls->fd, out->buf, out->len) != (ssize_t)out->len) {
@@ -48,104 +51,92 @@ static void write_log(struct log_state *ls, struct outbuf *out)
 	out->len = 0;
 }
 
-static void key_name(struct outbuf *out, const char *fmt, const char *key)
-{
-	outbuf_printf(out, fmt, (int)strcspn(key, " "), key);
-}
-
-static void put_banner(struct log_state *ls, struct outbuf *out)
+static void put_banner(struct log_state *ls)
 {
 	unsigned i;
 
 	if (ls->csv)
-		outbuf_printf(out, "timestamp");
-	for (i = 0; i < ls->nkeys; i++)
-		key_name(out, ls->csv ? ",%.*s" : "%.*s ", G.stats[ls->order[i]].key);
-	outbuf_printf(out, "\n");
-	write_log(ls, out);
+		outbuf_printf(&ls->out, "timestamp");
+	for (i = 0; i < ls->nkeys; i++) {
+		const char *key = G.stats[ls->order[i]].key;
+
+		outbuf_printf(&ls->out, ls->csv ? ",%.*s" : "%.*s ",
+			(int)strcspn(key, " "), key);
+	}
+	write_line(ls);
 }
 
-/* In CSV files the banner is the header line: only at the very top */
-static void put_first_banner(struct log_state *ls, struct outbuf *out)
+/* A header line only at the very top of a file */
+static void put_first_banner(struct log_state *ls)
 {
-	if (ls->csv && G.log_file && lseek(ls->fd, 0, SEEK_END) != 0)
+	if (ls->header_only && lseek(ls->fd, 0, SEEK_END) != 0)
 		return;
-	put_banner(ls, out);
+	put_banner(ls);
 }
 
-static int all_zero(struct log_state *ls)
+/* -z: a record with all deltas zero is dropped; returns 0 then */
+static int put_record(struct log_state *ls)
 {
-	unsigned i;
-
-	for (i = 0; i < ls->nkeys; i++)
-		if (G.stats[ls->order[i]].delta != 0)
-			return 0;
-	return 1;
-}
-
-static void put_record(struct log_state *ls, struct outbuf *out)
-{
-	char stamp[32];
 	time_t now = time(NULL);
+	struct tm tm;
 	unsigned i;
+	int changed = 0;
 
-	strftime(stamp, sizeof(stamp), "%Y-%m-%d %H:%M:%S", localtime(&now));
-	outbuf_printf(out, "%s", stamp);
-	for (i = 0; i < ls->nkeys; i++)
-		outbuf_printf(out, ls->csv ? ",%lld" : " %9lld",
-			G.stats[ls->order[i]].delta);
-	outbuf_printf(out, "\n");
-	write_log(ls, out);
-}
+	/* strftime's "%Y-%m-%d %H:%M:%S", without its ~4 KiB of libc */
+	localtime_r(&now, &tm);
+	outbuf_printf(&ls->out, "%d-%02d-%02d %02d:%02d:%02d",
+		tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+		tm.tm_hour, tm.tm_min, tm.tm_sec);
+	for (i = 0; i < ls->nkeys; i++) {
+		long long delta = G.stats[ls->order[i]].delta;
 
-/* logrotate moved the file away: write on in a new one, banner first */
-static void reopen_log(struct log_state *ls, struct outbuf *out)
-{
-	G.hup_received = 0;
-	close(ls->fd);
-	ls->fd = open_log(G.log_file);
-	put_first_banner(ls, out);
+		changed |= delta != 0;
+		outbuf_printf(&ls->out, ls->csv ? ",%lld" : " %9lld", delta);
+	}
+	if (!changed && (G.opts & OPT_z)) {
+		ls->out.len = 0;
+		return 0;
+	}
+	write_line(ls);
+	return 1;
 }
 
 void log_run(void)
 {
 	struct log_state ls;
-	struct outbuf out = { NULL, 0, 0 };
 	unsigned long long next;
-	unsigned records = 0;
-	smallint banner_due = 0;
+	unsigned records = 0;	/* since the last banner */
 
+	memset(&ls, 0, sizeof(ls));
 	ls.csv = !!(G.opts & OPT_c);
-	ls.fd = G.log_file ? open_log(G.log_file) : STDOUT_FILENO;
+	ls.header_only = ls.csv && G.log_file;
+	ls.fd = G.log_file ? open_log() : STDOUT_FILENO;
 	catch_signals();
 	stats_update(0);
 	ls.nkeys = G.nstats;
 	ls.order = stats_order_by_key();
-	put_first_banner(&ls, &out);
+	put_first_banner(&ls);
 	next = monotonic_us();
 	for (;;) {
 		next += G.delay_ms * 1000ULL;
 		while (wait_event(next, -1) < 0) {
 			if (G.quit_signal)
 				quit_on_signal();
+			/* logrotate moved the file away: on in a new one */
 			if (G.hup_received) {
-				reopen_log(&ls, &out);
+				G.hup_received = 0;
+				close(ls.fd);
+				ls.fd = open_log();
+				put_first_banner(&ls);
 				records = 0;
-				banner_due = 0;
 			}
 			G.winch_received = 0;
 		}
-		/* CSV files get no repeated banners: one header line only */
-		if (banner_due && records % BANNER_REPEAT == 0
-		 && !(ls.csv && G.log_file)) {
-			put_banner(&ls, &out);
-			banner_due = 0;
+		if (records == BANNER_REPEAT && !ls.header_only) {
+			put_banner(&ls);
+			records = 0;
 		}
 		stats_update(0);
-		if (!(G.opts & OPT_z) || !all_zero(&ls)) {
-			put_record(&ls, &out);
-			records++;
-			banner_due = 1;
-		}
+		records += put_record(&ls);
 	}
 }

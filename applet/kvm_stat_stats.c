@@ -57,6 +57,8 @@ void stats_update(int by_guest)
 		tracepoint_read();
 }
 
+#if ENABLE_FEATURE_KVM_STAT_TUI
+/* The screen's 'r', 'f', 'p', 'g' keys: batch and log never drop keys */
 void stats_clear(void)
 {
 	while (G.nstats)
@@ -81,6 +83,7 @@ void stats_refilter(void)
 	if (ENABLE_FEATURE_KVM_STAT_TRACEPOINTS && G.use_tracepoints)
 		tracepoint_refilter();
 }
+#endif
 
 static int cmp_key(const void *a, const void *b)
 {
@@ -101,29 +104,32 @@ unsigned *stats_order_by_key(void)
 }
 
 /*
- * -f help: every field the sources offer, children folded into their
- * event name ("kvm_exit(HLT) kvm_exit" -> "kvm_exit"), in the
- * reference's "  name" list format.
+ * -f help: every field the sources offer, in the reference's "  name"
+ * list format. Tracepoint children fold into their event name
+ * ("kvm_exit(HLT) kvm_exit" -> "kvm_exit"), listed once.
  */
 void stats_list_fields(void)
 {
 	struct outbuf out = { NULL, 0, 0 };
 	unsigned *order;
 	unsigned i;
-	char *prev = NULL;
+	const char *prev = NULL;
 
 	G.have_filter = 0;
 	if (ENABLE_FEATURE_KVM_STAT_DEBUGFS && G.use_debugfs)
 		debugfs_list_fields();
-	if (ENABLE_FEATURE_KVM_STAT_TRACEPOINTS && G.use_tracepoints)
+	if (ENABLE_FEATURE_KVM_STAT_TRACEPOINTS && G.use_tracepoints) {
 		tracepoint_list_fields();
-	for (i = 0; i < G.nstats; i++)
-		G.stats[i].key[strcspn(G.stats[i].key, "(")] = '\0';
+		for (i = 0; i < G.nstats; i++)
+			G.stats[i].key[strcspn(G.stats[i].key, "(")] = '\0';
+	}
 	order = stats_order_by_key();
 	for (i = 0; i < G.nstats; i++) {
-		char *key = G.stats[order[i]].key;
+		const char *key = G.stats[order[i]].key;
 
-		if (prev && strcmp(prev, key) == 0)
+		/* only folded children repeat */
+		if (ENABLE_FEATURE_KVM_STAT_TRACEPOINTS
+		 && prev && strcmp(prev, key) == 0)
 			continue;
 		outbuf_printf(&out, "  %s\n", key);
 		prev = key;
