@@ -84,11 +84,13 @@ int perf_enable(int fd)
 	return ioctl(fd, PERF_IOC_ENABLE, PERF_IOC_FLAG_GROUP);
 }
 
-/* Zero a whole group's counts, through its leader */
+#if ENABLE_FEATURE_KVM_STAT_TUI
+/* Zero a whole group's counts, through its leader (TUI 'r') */
 int perf_reset(int fd)
 {
 	return ioctl(fd, PERF_IOC_RESET, PERF_IOC_FLAG_GROUP);
 }
+#endif
 
 /* fds is mostly ascending (opened in order): try *NEXT first */
 static int is_kept(const int *fds, unsigned n, int fd, unsigned *next)

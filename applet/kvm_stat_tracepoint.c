@@ -171,12 +171,11 @@ static int open_group(int *fds, int gid)
 	struct tracepoint_state *tps = G.tps;
 	int pid = G.pid ? gid : -1, cpu = G.pid ? -1 : gid;
 	const struct tp_event *e;
+	int leader = -1;
 	unsigned i;
 
-	for (i = 0; i < tps->nev; i++) {
-		e = &tps->ev[i];
-		fds[i] = perf_open_tracepoint(e->id, e->filter, pid, cpu,
-				i ? fds[0] : -1);
+	for (i = 0, e = tps->ev; i < tps->nev; i++, e++) {
+		fds[i] = perf_open_tracepoint(e->id, e->filter, pid, cpu, leader);
 		if (fds[i] < 0) {
 			if (errno != ESRCH)
 				die_perf_open(e->key);
@@ -184,6 +183,7 @@ static int open_group(int *fds, int gid)
 				close(fds[--i]);
 			return 0;
 		}
+		leader = fds[0];
 	}
 	perf_enable(fds[0]);
 	return 1;
@@ -305,26 +305,29 @@ void tracepoint_read(void)
 {
 	struct tracepoint_state *tps = G.tps;
 	unsigned long long buf[tps->nev + 1];	/* nr, then the counts */
+	struct tp_event *e;
 	unsigned g, i;
 
 	if (G.pid && tps->nev)	/* none: -f selects no tracepoint */
 		add_new_threads();
-	for (i = 0; i < tps->nev; i++) {
+	for (i = 0, e = tps->ev; i < tps->nev; i++, e++) {
 		if (tps->stats_gen != G.stats_gen)
-			tps->ev[i].stat_idx = stats_find(tps->ev[i].key);
-		stats_add(tps->ev[i].stat_idx, 0);	/* a row even with no group */
+			e->stat_idx = stats_find(e->key);
+		stats_add(e->stat_idx, 0);	/* a row even with no group */
 	}
 	tps->stats_gen = G.stats_gen;
 	for (g = 0; g < tps->ngroups; g++) {
 		if (read(tps->fds[g * tps->nev], buf, sizeof(buf))
 				!= (ssize_t)sizeof(buf))
 			continue;
-		for (i = 0; i < tps->nev; i++)
-			stats_add(tps->ev[i].stat_idx, buf[i + 1]);
+		for (i = 0, e = tps->ev; i < tps->nev; i++, e++)
+			stats_add(e->stat_idx, buf[i + 1]);
 	}
 	stats_commit();
 }
 
+#if ENABLE_FEATURE_KVM_STAT_TUI
+/* TUI 'r': the counts start again from zero */
 void tracepoint_reset(void)
 {
 	struct tracepoint_state *tps = G.tps;
@@ -347,6 +350,7 @@ void tracepoint_refilter(void)
 	}
 	tracepoint_setup();	/* reuses the arrays */
 }
+#endif
 
 /* -f help (no filter set): every event and child this host can count,
  * none opened */

@@ -2,7 +2,8 @@
 # Print the tables of applet/kvm_stat_exits.c from the installed uapi
 # headers plus testsuite/exit-reasons-upstream.h (newer kernels, arm64).
 # usage: testsuite/gen-exit-c.sh [INCLUDE_DIR]   (default /usr/include)
-# The format is described in applet/kvm_stat_exits.c.
+# The format is described in applet/kvm_stat_exits.c; the names are packed
+# with pairs of bytes chosen by pack() below.
 inc=${1:-/usr/include}
 here=$(dirname "$0")
 up=$here/exit-reasons-upstream.h
@@ -16,7 +17,12 @@ table() {	# TABLE HEADER...: "TABLE NAME CODE" lines
 	table vmx "$asm/vmx.h" "$up"
 	table svm "$asm/svm.h" "$up"
 	table arm64 "$up"
-} | awk '
+} | LC_ALL=C awk '	# C locale: bytes 0x80-0xff are characters of their own
+BEGIN {
+	for (c = 1; c < 256; c++)
+		ord[sprintf("%c", c)] = c
+}
+
 { t[NR] = $1; name[NR] = $2; code[NR] = $3 }
 
 # READ_CR3 at 0x3 -> READ_CR%u: the first number in a name, if it is the
@@ -30,59 +36,122 @@ function pattern(i,  n) {
 	return substr(name[i], 1, RSTART - 1) "%u" substr(name[i], RSTART + RLENGTH)
 }
 
-function end_run() {
-	if (run_table != "")
-		runs = runs sprintf("\n\t{ %d, 0x%x, EXITS_%s },",
-			size - run_start, run_first, toupper(run_table))
-}
-
-function start_run(i) {
-	end_run()
-	run_table = t[i]
-	run_first = next_code = code[i]
-	run_start = size
-	prev = ""
-	printf "\n\t/* %s from 0x%x */", t[i], code[i]
-}
-
-# name i as stored: itself, its family pattern, or "=" (pattern as before)
+# name i as stored: itself, its family pattern, or "" (pattern as before)
 function stored(i,  p) {
 	p = pattern(i)
 	if (p != "" && p == prev)
-		return "="
+		return ""
 	prev = p
 	if (p != "" && i < NR && t[i + 1] == t[i] && p == pattern(i + 1))
 		return p
 	return name[i]
 }
 
+# The pair of bytes most often next to each other in the names (ties: the
+# first in byte order, as for-in has no order); "" if no pair is there 3
+# times: a token costs its 2 bytes and saves one for each pair it replaces.
+function best_pair(  i, j, n, p, best) {
+	split("", n)
+	for (i = 1; i <= NR; i++)
+		for (j = 1; j < length(text[i]); j++)
+			n[substr(text[i], j, 2)]++
+	best = ""
+	for (p in n)
+		if (n[p] >= 3 && (best == "" || n[p] > n[best] ||
+		    (n[p] == n[best] && p < best)))
+			best = p
+	return best
+}
+
+# S with each PAIR (left to right) replaced by the byte C
+function replace(s, pair, c,  r, p) {
+	r = ""
+	while ((p = index(s, pair)) > 0) {
+		r = r substr(s, 1, p - 1) c
+		s = substr(s, p + 2)
+	}
+	return r s
+}
+
+# Greedy packing: the most frequent pair becomes the next token, until no
+# pair saves a byte or the 128 token bytes 0x80-0xff are taken
+function pack(  p, c, i) {
+	for (ntok = 0; ntok < 128 && (p = best_pair()) != ""; ntok++) {
+		c = sprintf("%c", 128 + ntok)
+		for (i = 1; i <= NR; i++)
+			text[i] = replace(text[i], p, c)
+		token[ntok] = p
+	}
+}
+
+# S as a C string literal: skip bytes and tokens in octal
+function c_string(s,  r, i, ch) {
+	r = ""
+	for (i = 1; i <= length(s); i++) {
+		ch = substr(s, i, 1)
+		r = r (ord[ch] < 32 || ord[ch] >= 128 ? sprintf("\\%03o", ord[ch]) : ch)
+	}
+	return r
+}
+
+# S with its tokens expanded, for the comments
+function plain(s,  r, i, ch) {
+	r = ""
+	for (i = 1; i <= length(s); i++) {
+		ch = substr(s, i, 1)
+		r = r (ord[ch] >= 128 ? plain(token[ord[ch] - 128]) : ch)
+	}
+	return r
+}
+
+function end_run(i) {
+	if (i > 1)
+		runs = runs sprintf("\n\t{ %d, 0x%x, EXITS_%s },",
+			size, code[first], toupper(t[first]))
+}
+
 END {
-	printf "static const char exit_names[] ALIGN1 ="
 	for (i = 1; i <= NR; i++) {
 		# a name is a printf format (see pattern()): no other %
 		if (length(name[i]) >= 32 || index(name[i], "%")) {
 			print "gen-exit-c.sh: bad name " name[i] > "/dev/stderr"
 			exit 1
 		}
-		# a gap of more empty names than the 6 bytes of a run entry
-		# (SVM: 0xa6 -> 0x400) starts a new run
-		if (t[i] != run_table || code[i] - next_code > 6)
-			start_run(i)
-		if (code[i] > next_code) {
-			printf "\n\t\""
-			for (c = next_code; c < code[i]; c++)
-				printf "\\0"
-			printf "\"\t/* 0x%x%s */", next_code,
-				(code[i] - next_code > 1 ? sprintf("-0x%x", code[i] - 1) : "")
-			size += code[i] - next_code
+		# a gap of more codes than a skip byte counts (1-31) starts
+		# a new run (SVM: 0xa6 -> 0x400)
+		if (t[i] != t[i - 1] || code[i] - next_code > 31) {
+			next_code = code[i]
+			new_run[i] = 1
+			prev = ""
 		}
-		s = stored(i)
-		printf "\n\t\"%s\\0\"", s
-		if (s != name[i])
-			printf "\t/* 0x%x %s */", code[i], name[i]
-		size += length(s) + 1
+		skip[i] = code[i] - next_code
 		next_code = code[i] + 1
+		text[i] = stored(i)
+		# the pattern is expanded into a buffer of EXIT_NAME_MAX
+		if (length(text[i]) >= 32) {
+			print "gen-exit-c.sh: long pattern " text[i] > "/dev/stderr"
+			exit 1
+		}
 	}
-	end_run()
-	printf ";\n\nstatic const struct exit_run exit_runs[] = {%s\n};\n", runs
+	pack()
+
+	printf "static const unsigned char exit_pairs[] ALIGN1 ="
+	for (i = 0; i < ntok; i++)
+		printf "\n\t\"%s\"%s\t/* \\%03o %s */", c_string(token[i]),
+			(i == ntok - 1 ? ";" : ""), 128 + i, plain(token[i])
+	printf "\n\nstatic const unsigned char exit_names[] ALIGN1 ="
+	for (i = 1; i <= NR; i++) {
+		if (new_run[i]) {
+			end_run(i)
+			first = i
+			size = 0
+			printf "\n\t/* %s from 0x%x */", t[i], code[i]
+		}
+		s = (skip[i] ? sprintf("%c", skip[i]) : "") text[i]
+		printf "\n\t\"%s\\0\"%s\t/* 0x%x %s */", c_string(s),
+			(i == NR ? ";" : ""), code[i], name[i]
+		size += length(s) + 1
+	}
+	end_run(NR + 1)
+	printf "\n\nstatic const struct exit_run exit_runs[] = {%s\n};\n", runs
 }'
