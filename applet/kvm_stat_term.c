@@ -20,6 +20,7 @@
 
 #define CPR_WAIT_MS	500	/* cursor position report: 9600 baud is ~10 ms */
 #define ESC_WAIT_MS	50	/* rest of an escape sequence after ESC */
+#define INPUT_AGAIN	(-2)	/* input_byte(): see again what is up */
 
 /*
  * A cell is (attributes << 8 | byte), 0 for a blank: "want" is the frame
@@ -30,11 +31,11 @@ struct term {
 	uint16_t *want, *have;	/* one allocation, with line */
 	char *line;	/* scr_printf()'s text: one screen row */
 	int rows, cols;
-	int cur_row, cur_col;	/* cur_row < 0: cursor hidden */
-	smallint cursor_shown;
+	int cur_row, cur_col;	/* 1-based, as sent; cur_row 0: hidden */
+	smallint cursor_hidden;
 	smallint raw;	/* saved must be put back */
-	unsigned inpos, inlen;
-	unsigned char in[32];
+	smallint unread;	/* input_byte() gives last again */
+	unsigned char last;	/* input_byte()'s */
 	unsigned outlen;
 	char out[4096];	/* a frame is sent in as few writes as this allows */
 };
@@ -46,10 +47,11 @@ static struct term *term_ptr;
  * flags seen in wait_event()); these end us at once, the terminal put
  * back first.
  */
-static const uint8_t fatal_sigs[] ALIGN1 = {
-	SIGQUIT, SIGILL, SIGTRAP, SIGABRT, SIGBUS, SIGFPE, SIGSEGV,
-	SIGUSR1, SIGUSR2, SIGALRM, SIGXCPU, SIGXFSZ, SIGVTALRM, SIGPROF, SIGSYS,
-};
+#define FATAL_SIGS (0 \
+	| 1 << SIGQUIT | 1 << SIGILL | 1 << SIGTRAP | 1 << SIGABRT \
+	| 1 << SIGBUS | 1 << SIGFPE | 1 << SIGSEGV | 1 << SIGUSR1 \
+	| 1 << SIGUSR2 | 1 << SIGALRM | 1 << SIGXCPU | 1 << SIGXFSZ \
+	| 1 << SIGVTALRM | 1 << SIGPROF | 1 << SIGSYS)
 
 /* A dead terminal ends us by SIGHUP/EOF */
 static void out_send(void)
@@ -97,14 +99,14 @@ static void out_csi(unsigned a, unsigned b, char final)
 	out_add(buf, p - buf);
 }
 
-static int last_used_row(void)
+/* The rows on screen down to the last one not blank */
+static int rows_used(void)
 {
 	int i = T.rows * T.cols;
 
-	while (--i >= 0)
-		if (T.have[i])
-			break;
-	return i < 0 ? -1 : i / T.cols;
+	while (--i >= 0 && !T.have[i])
+		continue;
+	return (i + T.cols) / T.cols;	/* i = -1: none */
 }
 
 /*
@@ -121,7 +123,7 @@ void term_restore(void)
 		return;
 	T.raw = 0;
 	T.outlen = 0;
-	row = last_used_row() + 1;
+	row = rows_used();
 	out_str("\033[m\033[?25h");
 	out_csi((row < T.rows ? row : T.rows - 1) + 1, 0, 'H');
 	if (row >= T.rows)
@@ -148,24 +150,30 @@ static unsigned long long after_ms(unsigned ms)
 	return monotonic_us() + ms * 1000ULL;
 }
 
-/* The next input byte; -1 if none came by DEADLINE (µs), or a signal came */
-static int input_byte(unsigned long long deadline)
+/*
+ * The next input byte; KEY_TIMEOUT if none came by DEADLINE (µs), or
+ * INPUT_AGAIN if a signal came (or nothing could be read after all).
+ * Bytes are read one by one: what follows stays for the next call.
+ */
+static NOINLINE int input_byte(unsigned long long deadline)
 {
-	if (T.inpos == T.inlen) {
-		ssize_t n;
+	unsigned char c;
+	int n;
 
-		if (wait_event(deadline, STDIN_FILENO) <= 0)
-			return -1;
-		n = safe_read(STDIN_FILENO, T.in, sizeof(T.in));
-		if (n <= 0) {
-			if (n == 0 || errno != EAGAIN)
-				term_quit(EXIT_FAILURE);	/* the terminal is gone */
-			return -1;
-		}
-		T.inpos = 0;
-		T.inlen = n;
+	if (T.unread) {
+		T.unread = 0;
+		return T.last;
 	}
-	return T.in[T.inpos++];
+	n = wait_event(deadline, STDIN_FILENO);
+	if (n <= 0)	/* 0: time's up, -1: a signal */
+		return n ? INPUT_AGAIN : KEY_TIMEOUT;
+	n = safe_read(STDIN_FILENO, &c, 1);
+	if (n <= 0) {
+		if (n == 0 || errno != EAGAIN)
+			term_quit(EXIT_FAILURE);	/* the terminal is gone */
+		return INPUT_AGAIN;
+	}
+	return T.last = c;
 }
 
 /*
@@ -196,7 +204,7 @@ static void probe_size(int *rows, int *cols)
 	*rows = 0;	/* no answer */
 }
 
-static int env_number(const char *name, int dflt)
+static NOINLINE int env_number(const char *name, int dflt)
 {
 	const char *s = getenv(name);
 	int n = s ? atoi(s) : 0;
@@ -248,8 +256,9 @@ void term_start(void)
 		bb_simple_error_msg_and_die("the interactive display needs a "
 			"terminal (not TERM=dumb): use -1 or -l for plain output");
 	catch_signals();
-	for (i = 0; i < ARRAY_SIZE(fatal_sigs); i++)
-		signal(fatal_sigs[i], fatal_signal);
+	for (i = 0; i < 32; i++)
+		if (FATAL_SIGS >> i & 1)
+			signal(i, fatal_signal);
 	die_func = term_restore;
 	T.raw = 1;
 	/* keys one by one, unechoed; Ctrl-C arrives as a byte (ISIG off) */
@@ -258,8 +267,6 @@ void term_start(void)
 	raw.c_cc[VMIN] = 1;
 	raw.c_cc[VTIME] = 0;
 	tcsetattr(STDIN_FILENO, TCSANOW, &raw);
-	T.cur_row = -1;
-	T.cursor_shown = 1;
 
 	kernel_size(&rows, &cols);
 	if (!rows || !cols)
@@ -271,18 +278,24 @@ void term_start(void)
 	set_size(rows, cols);
 }
 
+/* The next byte of an escape sequence, or <0 */
+static NOINLINE int escape_byte(void)
+{
+	return input_byte(after_ms(ESC_WAIT_MS));
+}
+
 /* ESC alone, or a whole CSI/SS3 sequence ("ESC[A", "ESC[15~", "ESCOP") */
 static int decode_escape(void)
 {
-	int c = input_byte(after_ms(ESC_WAIT_MS)), n;
+	int c = escape_byte(), n;
 
 	if (c != '[' && c != 'O') {
 		if (c >= 0)
-			T.inpos--;
+			T.unread = 1;
 		return KEY_ESCAPE;
 	}
 	/* up to the final byte; the Linux console's F1 is "ESC[[A" */
-	for (n = 0; (c = input_byte(after_ms(ESC_WAIT_MS))) >= 0; n++)
+	for (n = 0; (c = escape_byte()) >= 0; n++)
 		if (c >= 0x40 && c <= 0x7e && !(n == 0 && c == '['))
 			break;
 	return KEY_OTHER;
@@ -312,10 +325,8 @@ int term_getkey(int timeout_ms)
 			term_quit(EXIT_SUCCESS);
 		if (c == '\033')
 			return decode_escape();
-		if (c >= 0)
+		if (c != INPUT_AGAIN)	/* a key, or KEY_TIMEOUT */
 			return c;
-		if (monotonic_us() >= end)
-			return KEY_TIMEOUT;
 	}
 }
 
@@ -379,8 +390,8 @@ int scr_printf(int row, int col, int attr, const char *fmt, ...)
 
 void scr_cursor(int row, int col)
 {
-	T.cur_row = row < T.rows ? row : T.rows - 1;
-	T.cur_col = col < T.cols ? col : T.cols - 1;
+	T.cur_row = (row < T.rows ? row : T.rows - 1) + 1;
+	T.cur_col = (col < T.cols ? col : T.cols - 1) + 1;
 }
 
 /* "ESC[0;1;7m": attributes are set whole, never added */
@@ -402,7 +413,7 @@ static void out_attr(int attr)
 }
 
 /* Sends the span of the row that changed; a blank tail as "erase line" */
-static void flush_row(int r)
+static NOINLINE void flush_row(int r)
 {
 	uint16_t *want = T.want + r * T.cols, *have = T.have + r * T.cols;
 	int first = 0, last = T.cols - 1, stop, c, attr = 0;
@@ -450,16 +461,16 @@ void scr_flush(void)
 {
 	int r;
 
-	if (T.cursor_shown) {	/* hidden while drawing */
+	if (!T.cursor_hidden) {	/* hidden while drawing */
 		out_str("\033[?25l");
-		T.cursor_shown = 0;
+		T.cursor_hidden = 1;
 	}
 	for (r = 0; r < T.rows; r++)
 		flush_row(r);
-	if (T.cur_row >= 0) {
-		out_csi(T.cur_row + 1, T.cur_col + 1, 'H');
+	if (T.cur_row) {
+		out_csi(T.cur_row, T.cur_col, 'H');
 		out_str("\033[?25h");
-		T.cursor_shown = 1;
+		T.cursor_hidden = 0;
 	}
 	out_send();
 }

@@ -40,7 +40,7 @@ void scr_put(int row, int col, const char *s, int attr);	/* col >= 0 */
 /* Returns the length of the whole text, what does not fit included */
 int scr_printf(int row, int col, int attr, const char *fmt, ...)
 	__attribute__ ((format (printf, 4, 5)));
-void scr_cursor(int row, int col);	/* row < 0: hidden */
+void scr_cursor(int row, int col);	/* row -1: hidden */
 void scr_flush(void);
 
 POP_SAVED_FUNCTION_VISIBILITY

@@ -52,21 +52,24 @@ static const char *cut_mark(const char *s, unsigned max)
 }
 
 /* Rows 0-2; the reference's _refresh_header() when ERASE (all rows) */
-static void draw_header_rows(int pid, int erase)
+static void draw_header_rows(int erase)
 {
+	int pid = G.pid;
 	const char *name;
 
 	scr_clear_rows(0, erase ? scr_rows() : 3);
 	free(U.gname);
 	U.gname = host_guest_name(pid);	/* as the reference: "" for pid 0 */
 	name = U.gname;
-	/* the reference's MAX_GUEST_NAME_LEN: 48; without a name, no "()"
-	 * and the last arguments go unused */
-	if (pid)
-		U.headline_len = scr_printf(0, 0, ATTR_BOLD, name[0]
-			? "kvm statistics - pid %d (%.48s%s)"
-			: "kvm statistics - pid %d ", pid, name, cut_mark(name, 48));
-	else
+	if (pid) {
+		int len = scr_printf(0, 0, ATTR_BOLD, "kvm statistics - pid %d ", pid);
+
+		/* the reference's MAX_GUEST_NAME_LEN: 48 */
+		if (name[0])
+			len += scr_printf(0, len, ATTR_BOLD, "(%.48s%s)", name,
+				cut_mark(name, 48));
+		U.headline_len = len;
+	} else
 		scr_put(0, 0, "kvm statistics - summary", ATTR_BOLD);
 	if (G.filter_str && G.filter_str[0])	/* MAX_REGEX_LEN: 44 */
 		scr_printf(1, 17, 0, "regex filter: %.44s%s", G.filter_str,
@@ -79,9 +82,9 @@ static void draw_header_rows(int pid, int erase)
 	scr_flush();
 }
 
-static void draw_header(int pid)
+static void draw_header(void)
 {
-	draw_header_rows(pid, 1);
+	draw_header_rows(1);
 }
 
 /*
@@ -96,11 +99,13 @@ static void restart_stats(void)
 /* The header for PID, then its counters */
 static void set_pid(int pid)
 {
-	draw_header(pid);
+	int old = G.pid;
+
+	G.pid = pid;
+	draw_header();
 	scr_put(4, 1, "Updating pid filter...", 0);
 	scr_flush();
-	if (pid != G.pid) {
-		G.pid = pid;
+	if (pid != old) {
 		stats_refilter();
 		restart_stats();
 	}
@@ -128,11 +133,18 @@ static const char *set_filter(const char *re, char *msg UNUSED_PARAM)
 	return NULL;
 }
 
+/* A row of the body */
+struct row {
+	const struct stat_entry *e;
+	const char *label;	/* the key, or in the by-guest view a name */
+	const char *parent;	/* a child event's " parent" in its key */
+};
+
 /* By (delta, total) or by total, descending; ties keep the table's order */
 static int cmp_rows(const void *a, const void *b)
 {
-	const struct stat_entry *x = *(const struct stat_entry **)a;
-	const struct stat_entry *y = *(const struct stat_entry **)b;
+	const struct stat_entry *x = ((const struct row *)a)->e;
+	const struct stat_entry *y = ((const struct row *)b)->e;
 
 	if (!U.sort_total && x->delta != y->delta)
 		return x->delta < y->delta ? 1 : -1;
@@ -141,31 +153,27 @@ static int cmp_rows(const void *a, const void *b)
 	return x < y ? -1 : 1;
 }
 
-static int is_zero(const struct stat_entry *e)
-{
-	return !e->value && !e->delta;
-}
-
 /*
- * A row's label: the event, "  child", or in the by-guest view (keyed by
- * pid: "4242") the guest's name; "" for no row (no name, or a child in
- * the by-guest view)
+ * A by-guest row's label (keyed by pid: "4242"): the guest's name;
+ * NULL for no row (no name, or a child event's key)
  */
-static char *row_label(const char *key)
+static NOINLINE char *guest_label(const char *key)
 {
-	if (U.by_guest) {
-		unsigned pid = bb_strtou(key, NULL, 10);
+	unsigned pid = bb_strtou(key, NULL, 10);
+	char *name;
 
-		/* not a pid (a child event's key): no name, no row */
-		return errno ? xstrdup("") : host_guest_name(pid);
+	if (errno)
+		return NULL;
+	name = host_guest_name(pid);
+	if (!name[0]) {
+		free(name);
+		name = NULL;
 	}
-	if (strchr(key, ' '))
-		return xasprintf("  %.*s", (int)strcspn(key, " "), key);
-	return xstrdup(key);
+	return name;
 }
 
 /* CurAvg/s: Python's round(), half to even; no rate on the first frame */
-static long long per_second(long long delta, double elapsed)
+static NOINLINE long long per_second(long long delta, double elapsed)
 {
 	return elapsed > 0 ? llrint(delta / elapsed) : 0;
 }
@@ -176,34 +184,33 @@ struct frame {
 	long long total;
 	long long ptotal;	/* the last event's, for its children's %Total */
 	long long tcur;	/* the events' deltas */
-	int row;
+	int row, end;	/* end: the screen's last row, kept for the total */
 	smallint removed;	/* rows left out: their guest went away */
 };
 
-static void draw_row(struct frame *f, const struct stat_entry *e)
+static void draw_row(struct frame *f, const struct row *r)
 {
+	const struct stat_entry *e = r->e;
 	long long cur = per_second(e->delta, f->elapsed), ltotal = f->total;
-	char *label;
+	int indent = 0, len = -1;	/* precision < 0: the whole label */
 
-	if (f->row >= scr_rows() - 1)
+	if (f->row >= f->end)
 		return;
-	label = row_label(e->key);
-	if (!label[0])
-		goto out;
 	if (cur < 0) {	/* a guest went away: its counters with it */
 		f->removed = 1;
-		goto out;
+		return;
 	}
-	if (strchr(e->key, ' ')) {
+	if (r->parent) {	/* "  child", in the body's blank cells */
 		ltotal = f->ptotal;
+		indent = 2;
+		len = r->parent - e->key;
 	} else {
 		f->tcur += e->delta;
 		f->ptotal = e->value;
 	}
-	scr_printf(f->row++, 1, 0, "%-40s %10lld%7.1f %8lld", label,
-		e->value, ltotal ? e->value * 100.0 / ltotal : 0.0, cur);
- out:
-	free(label);
+	scr_printf(f->row++, 1 + indent, 0, "%-*.*s %10lld%7.1f %8lld",
+		40 - indent, len, r->label, e->value,
+		ltotal ? e->value * 100.0 / ltotal : 0.0, cur);
 }
 
 /*
@@ -211,28 +218,19 @@ static void draw_row(struct frame *f, const struct stat_entry *e)
  * kvm_exit") when 'x' is on. Children whose parent has no row are not
  * shown.
  */
-static void draw_rows(struct frame *f)
+static void draw_rows(struct frame *f, const struct row *rows, unsigned n)
 {
-	const struct stat_entry **order = xmalloc((G.nstats + 1) * sizeof(order[0]));
 	unsigned i, j;
 
-	for (i = 0; i < G.nstats; i++)
-		order[i] = &G.stats[i];
-	qsort(order, G.nstats, sizeof(order[0]), cmp_rows);
-	for (i = 0; i < G.nstats; i++) {
-		const char *key = order[i]->key;
-
-		if (is_zero(order[i]) || strchr(key, ' '))
+	for (i = 0; i < n; i++) {
+		if (rows[i].parent)
 			continue;
-		draw_row(f, order[i]);
-		for (j = 0; G.child_events && j < G.nstats; j++) {
-			const char *parent = strchr(order[j]->key, ' ');
-
-			if (parent && strcmp(parent + 1, key) == 0 && !is_zero(order[j]))
-				draw_row(f, order[j]);
+		draw_row(f, &rows[i]);
+		for (j = 0; G.child_events && j < n; j++) {
+			if (rows[j].parent && strcmp(rows[j].parent + 1, rows[i].e->key) == 0)
+				draw_row(f, &rows[j]);
 		}
 	}
-	free(order);
 }
 
 /* The pid of the guest named NAME; 0 if there are none or *N several */
@@ -267,39 +265,54 @@ static void draw_body(double elapsed)
 	struct frame f;
 	long long ctotal = 0;
 	const struct stat_entry *e;
+	struct row *rows, *r;
+	unsigned n = 0;
 
 	if (G.pid && !host_pid_exists(G.pid)) {
 		show_guest_gone();
 		return;
 	}
-	scr_clear_rows(3, scr_rows());
-	stats_update(U.by_guest);
 	memset(&f, 0, sizeof(f));
 	f.elapsed = elapsed;
 	f.row = 3;
+	f.end = scr_rows() - 1;
+	scr_clear_rows(3, f.end + 1);
+	stats_update(U.by_guest);
+	/* the totals, and the rows to draw: each label read once (in the
+	 * by-guest view, from /proc) */
+	rows = xmalloc(G.nstats * sizeof(rows[0]));
 	for (e = G.stats; e < G.stats + G.nstats; e++) {
-		char *label = row_label(e->key);
-
-		if (!label[0])
-			;	/* no row */
-		else if (strchr(e->key, ' '))
+		if (!e->value && !e->delta)
+			continue;	/* adds nothing, shows nothing */
+		r = &rows[n];
+		r->e = e;
+		r->label = U.by_guest ? guest_label(e->key) : e->key;
+		r->parent = strchr(e->key, ' ');
+		if (!r->label)
+			continue;
+		if (r->parent)
 			ctotal += e->value;
 		else
 			f.total += e->value;
-		free(label);
+		n++;
 	}
 	/* only child events pass the filter: they make the total */
 	if (!f.total)
 		f.total = ctotal;
-	draw_rows(&f);
+	qsort(rows, n, sizeof(rows[0]), cmp_rows);
+	draw_rows(&f, rows, n);
+	while (U.by_guest && n)
+		free((char *)rows[--n].label);
+	free(rows);
 	if (f.row == 3)
 		scr_put(4, 1, f.removed ? "Guest removed, updating..."
 			: "No matching events reported yet", 0);
 	if (f.row > 4) {
-		/* the reference's '%-40s %10d        %8s', no rate if none */
-		scr_printf(f.row, 1, ATTR_BOLD, "%-40s %10lld%16s", "Total", f.total, "");
-		if (f.tcur > 0)
-			scr_printf(f.row, 60, ATTR_BOLD, "%8lld", per_second(f.tcur, elapsed));
+		/* the reference's '%-40s %10d        %8s', no rate if none:
+		 * a precision of 0 prints 0 as nothing */
+		scr_printf(f.row, 1, ATTR_BOLD, "%-40s %10lld        %8.*lld",
+			"Total", f.total, f.tcur > 0,
+			f.tcur > 0 ? per_second(f.tcur, elapsed) : 0);
 	}
 	scr_flush();
 }
@@ -475,7 +488,7 @@ static void toggle_by_guest(void)
 		stats_clear();
 		restart_stats();
 	}
-	draw_header(G.pid);
+	draw_header();
 }
 
 /* Returns 1 if the next refresh comes soon (after a prompt) */
@@ -491,7 +504,7 @@ static int handle_key(int key)
 		break;
 	case 'f':
 		ask(draw_filter_prompt, 3, "New regex: ", set_filter);
-		draw_header(G.pid);
+		draw_header();
 		return 1;
 	case 'g':
 	case 'p':
@@ -501,7 +514,7 @@ static int handle_key(int key)
 		return 1;
 	case 'h':
 		show_until_key(draw_help);
-		draw_header(G.pid);
+		draw_header();
 		break;
 	case 'o':
 		U.sort_total ^= 1;
@@ -514,13 +527,13 @@ static int handle_key(int key)
 		break;
 	case 's':
 		prompt_delay();
-		draw_header(G.pid);
+		draw_header();
 		return 1;
 	case 'x':
 		G.child_events ^= 1;
 		break;
 	case KEY_RESIZE:	/* rows cut by a smaller size come back */
-		draw_header_rows(G.pid, 0);
+		draw_header_rows(0);
 		break;
 	}
 	/* any other key (and a resize) just refreshes now */
@@ -533,7 +546,7 @@ void tui_run(void)
 	int wait_ms = INITIAL_DELAY_MS;
 
 	term_start();
-	draw_header(G.pid);
+	draw_header();
 	for (;;) {
 		unsigned long long now = monotonic_us();
 
