@@ -118,7 +118,6 @@ int wait_event(unsigned long long deadline_us, int fd);
 #define host_path(fmt, ...) xasprintf("%s" fmt, G.root, ##__VA_ARGS__)
 void host_find_mounts(void);
 void host_detect_arch(void);
-const char *debugfs_parent(const char *name);	/* NULL if not a child */
 int host_pid_exists(int pid);
 char *host_guest_name(int pid);	/* "" if none; xmalloc'ed, raw bytes */
 /* Pids (ascending) of the guests named NAME; NULL: every named guest */

@@ -25,25 +25,30 @@
 
 #define NO_BASE LLONG_MIN
 
+struct counter {
+	char *name;	/* the file's: "exits" */
+	char *key;	/* the stats key: name, or "child parent" */
+	const char *parent;	/* NULL if not a child */
+	long long sum;	/* all guests: global value - the VMs' bases */
+	int idx;	/* its stats entry in this read; -1: not shown */
+	smallint wanted;
+};
+
 struct vm_dir {
 	struct vm_dir *next;	/* in directory order */
-	long long *base;	/* per field; NO_BASE: not read yet */
+	long long *base;	/* per counter; NO_BASE: not read yet */
 	int pid;
-	smallint seen;	/* found by the latest directory scan */
 	char name[];	/* "4242-11" */
 };
 
 struct debugfs_state {
-	char **fields;	/* every counter file, unfiltered */
-	char **keys;	/* stats keys: "name" or "child parent" */
-	smallint *wanted;
-	unsigned nfields;
+	struct counter *c;	/* every counter file, unfiltered */
+	unsigned n;
 	struct vm_dir *vms;
 	int kvmfd;	/* <debugfs>/kvm */
 	unsigned unreadable;	/* EPERM/EACCES in the latest read */
 	smallint warned;
 };
-#define D (*G.dfs)
 
 /* Not counters (the reference skips them too): histogram-ish sums */
 static int is_exempt(const char *name)
@@ -76,7 +81,7 @@ static int is_counter(const struct dirent *de)
 	struct stat st;
 
 	return de->d_name[0] != '.' && !is_exempt(de->d_name)
-		&& fstatat(D.kvmfd, de->d_name, &st, 0) == 0
+		&& fstatat(G.dfs->kvmfd, de->d_name, &st, 0) == 0
 		&& S_ISREG(st.st_mode);
 }
 
@@ -86,23 +91,30 @@ static int cmp_name(const struct dirent **a, const struct dirent **b)
 	return strcmp((*a)->d_name, (*b)->d_name);
 }
 
-static void scan_fields(void)
+/* s390 reports instruction_* counters as children of exit_instruction */
+static const char *debugfs_parent(const char *name)
+{
+	if (G.arch == ARCH_S390 && is_prefixed_with(name, "instruction_"))
+		return "exit_instruction";
+	return NULL;
+}
+
+static void scan_fields(struct debugfs_state *d)
 {
 	struct dirent **ents;
 	int i, n = scandir(G.debugfs_kvm, &ents, is_counter, cmp_name);
 
 	if (n < 0)
 		bb_perror_msg_and_die("can't open '%s'", G.debugfs_kvm);
-	D.nfields = n;
-	D.fields = xmalloc(n * sizeof(char *));
-	D.keys = xmalloc(n * sizeof(char *));
-	D.wanted = xzalloc(n);
+	d->n = n;
+	d->c = xzalloc(n * sizeof(d->c[0]));
 	for (i = 0; i < n; i++) {
-		const char *parent = debugfs_parent(ents[i]->d_name);
+		struct counter *c = &d->c[i];
 
-		D.fields[i] = ents[i]->d_name;
-		D.keys[i] = parent ? xasprintf("%s %s", D.fields[i], parent)
-				: D.fields[i];
+		c->name = ents[i]->d_name;
+		c->parent = debugfs_parent(c->name);
+		c->key = c->parent ? xasprintf("%s %s", c->name, c->parent)
+				: c->name;
 	}
 	free(ents);
 }
@@ -112,65 +124,64 @@ static void scan_fields(void)
  * in the reference. */
 void debugfs_refilter(void)
 {
-	unsigned i, j;
+	struct debugfs_state *d = G.dfs;
+	struct counter *c, *p, *end = d->c + d->n;
 
-	for (i = 0; i < D.nfields; i++)
-		D.wanted[i] = field_wanted(D.fields[i]);
-	for (i = 0; i < D.nfields; i++) {
-		const char *parent = debugfs_parent(D.fields[i]);
-
-		if (!D.wanted[i] || !parent)
+	for (c = d->c; c < end; c++)
+		c->wanted = field_wanted(c->name);
+	for (c = d->c; c < end; c++) {
+		if (!c->wanted || !c->parent)
 			continue;
-		for (j = 0; j < D.nfields; j++)
-			if (strcmp(D.fields[j], parent) == 0)
-				D.wanted[j] = 1;
+		for (p = d->c; p < end; p++)
+			if (strcmp(p->name, c->parent) == 0)
+				p->wanted = 1;
 	}
 }
 
 /* -i: the VMs of the start count from zero, later ones from first sight */
-static struct vm_dir *new_vm(const char *name, int pid)
+static struct vm_dir *new_vm(unsigned n, const char *name, int pid)
 {
 	struct vm_dir *vm = xzalloc(sizeof(*vm) + strlen(name) + 1);
 	unsigned f;
 
 	strcpy(vm->name, name);
 	vm->pid = pid;
-	vm->base = xmalloc(D.nfields * sizeof(long long));
-	for (f = 0; f < D.nfields; f++)
+	vm->base = xmalloc(n * sizeof(vm->base[0]));
+	for (f = 0; f < n; f++)
 		vm->base[f] = G.include_past ? 0 : NO_BASE;
 	return vm;
 }
 
-/* VMs come and go: rescan every refresh, keep what is still there */
-static void scan_vms(void)
+/* VMs come and go: rescan every refresh, keep what is still there.
+ * The list is rebuilt in directory order; what is left of the old one
+ * has gone. */
+static void scan_vms(struct debugfs_state *d)
 {
 	DIR *dir = opendir(G.debugfs_kvm);
 	struct dirent *de;
-	struct vm_dir *vm, **pp;
+	struct vm_dir *old = d->vms, *vm, **pp, **tail = &d->vms;
 
-	for (vm = D.vms; vm; vm = vm->next)
-		vm->seen = 0;
 	while (dir && (de = readdir(dir)) != NULL) {
 		int pid = vm_dir_pid(de->d_name);
 
 		if (!pid)
 			continue;
-		for (pp = &D.vms; (vm = *pp) != NULL; pp = &vm->next)
+		for (pp = &old; (vm = *pp) != NULL; pp = &vm->next)
 			if (strcmp(vm->name, de->d_name) == 0)
 				break;
-		if (!vm)
-			vm = *pp = new_vm(de->d_name, pid);
-		vm->seen = 1;
+		if (vm)
+			*pp = vm->next;
+		else
+			vm = new_vm(d->n, de->d_name, pid);
+		*tail = vm;
+		tail = &vm->next;
 	}
+	*tail = NULL;
 	if (dir)
 		closedir(dir);
 	G.include_past = 0;	/* -i is for the VMs of the start */
-	for (pp = &D.vms; (vm = *pp) != NULL; ) {
-		if (vm->seen) {
-			pp = &vm->next;
-			continue;
-		}
-		*pp = vm->next;
+	while ((vm = old) != NULL) {
+		old = vm->next;
 		free(vm->base);
 		free(vm);
 	}
@@ -180,24 +191,24 @@ static void scan_vms(void)
  * Values are decimal text, "6000\n"; anything else counts as 0.
  * No atime update per read: ~15% of the kernel's work for a read.
  */
-static long long read_counter(int dirfd, unsigned f)
+static long long read_counter(int dirfd, const char *name)
 {
 	char buf[32];
 	char *end;
 	long long v;
 	ssize_t n = -1;
-	int fd = openat(dirfd, D.fields[f], O_RDONLY | O_CLOEXEC | O_NOATIME);
+	int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOATIME);
 
 	if (fd < 0 && errno == EPERM)	/* not the owner, or lockdown */
-		fd = openat(dirfd, D.fields[f], O_RDONLY | O_CLOEXEC);
+		fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC);
 	if (fd >= 0) {
 		n = read(fd, buf, sizeof(buf) - 1);
 		close(fd);	/* succeeds: errno stays read()'s */
 	}
-	if (n < 0) {
-		if (errno == EPERM || errno == EACCES)
-			D.unreadable++;
-		n = 0;
+	if (n <= 0) {
+		if (n < 0 && (errno == EPERM || errno == EACCES))
+			G.dfs->unreadable++;
+		return 0;
 	}
 	buf[n] = '\0';
 	errno = 0;
@@ -207,30 +218,85 @@ static long long read_counter(int dirfd, unsigned f)
 	return v;
 }
 
+/* The wanted counters' global files (sums over the live VMs) into
+ * their sum; returns how many */
+static unsigned read_globals(struct debugfs_state *d)
+{
+	struct counter *c, *end = d->c + d->n;
+	unsigned n = 0;
+
+	for (c = d->c; c < end; c++) {
+		if (c->wanted) {
+			c->sum = read_counter(d->kvmfd, c->name);
+			n++;
+		}
+	}
+	return n;
+}
+
 /* Kernel lockdown (Secure Boot) makes the writable (0644) counter files
  * answer EPERM while the 0444 ones still read */
 static const char not_readable[] ALIGN1 =
 	"not readable (kernel lockdown or Secure Boot?)";
 
-static void warn_unreadable(void)
+static void warn_unreadable(struct debugfs_state *d)
 {
-	if (!D.unreadable || D.warned)
+	if (!d->unreadable || d->warned)
 		return;
-	D.warned = 1;
+	d->warned = 1;
 	bb_error_msg("%u debugfs counters are %s and count as 0: "
-		"use tracepoints (-t)", D.unreadable, not_readable);
+		"use tracepoints (-t)", d->unreadable, not_readable);
 }
 
 /* Keys exist only once a VM is read, as in the reference */
-static int *resolve_keys(int by_guest)
+static void resolve_keys(struct debugfs_state *d, int by_guest)
 {
-	int *idx = xmalloc(D.nfields * sizeof(int));
-	unsigned f;
+	struct counter *c, *end = d->c + d->n;
 
-	for (f = 0; f < D.nfields; f++)
-		idx[f] = D.wanted[f] && (!by_guest || debugfs_parent(D.fields[f]))
-			? stats_find(D.keys[f]) : -1;
-	return idx;
+	for (c = d->c; c < end; c++)
+		c->idx = c->wanted && (!by_guest || c->parent)
+			? stats_find(c->key) : -1;
+}
+
+/* The TUI's by-guest view: the row of a VM's counters that are not
+ * children, keyed by its pid */
+static int guest_idx(int pid)
+{
+	char key[sizeof(int) * 3 + 2];
+
+	sprintf(key, "%d", pid);
+	return stats_find(key);
+}
+
+/* A VM's wanted counters: each_vm, all into the stats; else only those
+ * without a base yet, and the bases out of the sums */
+static void read_vm(struct debugfs_state *d, struct vm_dir *vm, int each_vm,
+		int gidx)
+{
+	struct counter *c, *end = d->c + d->n;
+	long long *base = vm->base;
+	int dirfd = -1;	/* opened once a value is wanted */
+
+	for (c = d->c; c < end; c++, base++) {
+		long long v = 0;
+
+		if (!c->wanted)
+			continue;
+		if (each_vm || *base == NO_BASE) {
+			if (dirfd < 0)	/* O_PATH: only for openat() */
+				dirfd = openat(d->kvmfd, vm->name,
+					O_PATH | O_DIRECTORY | O_CLOEXEC);
+			v = read_counter(dirfd, c->name);
+			if (*base == NO_BASE)
+				*base = v;
+		}
+		if (each_vm)
+			stats_add(c->idx >= 0 ? c->idx : gidx, v - *base);
+		else
+			c->sum -= *base;
+	}
+	if (dirfd >= 0)
+		close(dirfd);
 }
 
 /*
@@ -244,128 +310,91 @@ static int *resolve_keys(int by_guest)
  */
 void debugfs_read(int by_guest)
 {
-	long long *sum = xzalloc(D.nfields * sizeof(long long));
-	char pidkey[sizeof(int) * 3 + 2];
-	int *idx = NULL;
+	struct debugfs_state *d = G.dfs;
+	struct counter *c;
 	struct vm_dir *vm;
-	unsigned f;
-	int each_vm;
+	int each_vm, found = 0;
 
 	by_guest = ENABLE_FEATURE_KVM_STAT_TUI && by_guest;	/* a screen view */
 	each_vm = G.pid || by_guest;
-	D.unreadable = 0;
-	for (f = 0; f < D.nfields; f++)
-		if (D.wanted[f] && !each_vm)
-			sum[f] = read_counter(D.kvmfd, f);
-	scan_vms();
-	for (vm = D.vms; vm; vm = vm->next) {
-		int dirfd = -1;	/* opened once a value is wanted */
-		int guest_idx = -1;
-
+	d->unreadable = 0;
+	if (!each_vm)
+		read_globals(d);
+	scan_vms(d);
+	for (vm = d->vms; vm; vm = vm->next) {
 		if (G.pid && vm->pid != G.pid)
 			continue;
-		if (!idx)
-			idx = resolve_keys(by_guest);
-		if (by_guest) {
-			sprintf(pidkey, "%d", vm->pid);
-			guest_idx = stats_find(pidkey);
-		}
-		for (f = 0; f < D.nfields; f++) {
-			long long v = 0;
-
-			if (!D.wanted[f])
-				continue;
-			if (each_vm || vm->base[f] == NO_BASE) {
-				if (dirfd < 0)	/* O_PATH: only for openat() */
-					dirfd = openat(D.kvmfd, vm->name,
-						O_PATH | O_DIRECTORY | O_CLOEXEC);
-				v = read_counter(dirfd, f);
-				if (vm->base[f] == NO_BASE)
-					vm->base[f] = v;
-			}
-			if (each_vm)
-				stats_add(idx[f] >= 0 ? idx[f] : guest_idx, v - vm->base[f]);
-			else
-				sum[f] -= vm->base[f];
-		}
-		if (dirfd >= 0)
-			close(dirfd);
+		if (!found++)
+			resolve_keys(d, by_guest);
+		read_vm(d, vm, each_vm, by_guest ? guest_idx(vm->pid) : -1);
 	}
-	if (idx && !each_vm) {
-		for (f = 0; f < D.nfields; f++)
-			if (D.wanted[f])
-				stats_add(idx[f], sum[f]);
+	if (found && !each_vm) {
+		for (c = d->c; c < d->c + d->n; c++)
+			if (c->wanted)
+				stats_add(c->idx, c->sum);
 	}
-	free(idx);
-	free(sum);
 	stats_commit();
-	warn_unreadable();
+	warn_unreadable(d);
 }
 
 #if ENABLE_FEATURE_KVM_STAT_TUI
 /* TUI 'r': totals start again from the current values */
 void debugfs_reset(void)
 {
+	struct debugfs_state *d = G.dfs;
 	struct vm_dir *vm;
 	unsigned f;
 
-	for (vm = D.vms; vm; vm = vm->next)
-		for (f = 0; f < D.nfields; f++)
+	for (vm = d->vms; vm; vm = vm->next)
+		for (f = 0; f < d->n; f++)
 			vm->base[f] = NO_BASE;
 	debugfs_read(0);
 	stats_clear();
 }
 #endif
 
-/* Lockdown: say so up front, using the global files, which exist even
- * while no VM runs */
-static void check_readable(void)
-{
-	unsigned f, tried = 0;
-
-	for (f = 0; f < D.nfields; f++) {
-		if (!D.wanted[f])
-			continue;
-		read_counter(D.kvmfd, f);
-		tried++;
-	}
-	if (tried && D.unreadable == tried)
-		bb_error_msg_and_die("debugfs counters in %s are %s: "
-			"use tracepoints (-t)", G.debugfs_kvm, not_readable);
-	warn_unreadable();
-}
-
 /* Once: -f help or the set-up */
-static void init_state(void)
+static struct debugfs_state *init_state(void)
 {
+	struct debugfs_state *d;
+
 	if (!G.debugfs)
 		bb_simple_error_msg_and_die("debugfs is not mounted: enable "
 			"CONFIG_DEBUG_FS and run "
 			"'mount -t debugfs debugfs /sys/kernel/debug'");
-	G.dfs = xzalloc(sizeof(*G.dfs));
+	G.dfs = d = xzalloc(sizeof(*d));
 	/* O_PATH: for openat() and fstatat(), needs no read permission */
-	D.kvmfd = open(G.debugfs_kvm, O_PATH | O_CLOEXEC);
-	if (D.kvmfd < 0)
+	d->kvmfd = open(G.debugfs_kvm, O_PATH | O_CLOEXEC);
+	if (d->kvmfd < 0)
 		bb_error_msg_and_die("%s not found: make sure that CONFIG_KVM is "
 			"enabled in your kernel and that the modules are loaded",
 			G.debugfs_kvm);
-	scan_fields();
+	scan_fields(d);
+	return d;
 }
 
+/* The wanted counters and their baselines. Lockdown: say so up front,
+ * using the global files, which exist even while no VM runs. */
 void debugfs_setup(void)
 {
-	init_state();
+	struct debugfs_state *d = init_state();
+	unsigned tried;
+
 	debugfs_refilter();
-	check_readable();
+	tried = read_globals(d);
+	if (tried && d->unreadable == tried)
+		bb_error_msg_and_die("debugfs counters in %s are %s: "
+			"use tracepoints (-t)", G.debugfs_kvm, not_readable);
+	warn_unreadable(d);
 	debugfs_read(0);	/* sets the baselines */
 }
 
 /* -f help: the counters, whether or not a VM runs now */
 void debugfs_list_fields(void)
 {
+	struct debugfs_state *d = init_state();
 	unsigned f;
 
-	init_state();
-	for (f = 0; f < D.nfields; f++)
-		stats_find(D.keys[f]);
+	for (f = 0; f < d->n; f++)
+		stats_find(d->c[f].key);
 }

@@ -159,14 +159,6 @@ void host_detect_arch(void)
 		G.arch = exit_arch(u.machine);
 }
 
-/* s390 reports instruction_* counters as children of exit_instruction */
-const char *debugfs_parent(const char *name)
-{
-	if (G.arch == ARCH_S390 && is_prefixed_with(name, "instruction_"))
-		return "exit_instruction";
-	return NULL;
-}
-
 int host_pid_exists(int pid)
 {
 	char *path = host_path("/proc/%d", pid);

@@ -23,8 +23,7 @@ int stats_find(const char *key)
 			return i;
 	if ((G.nstats & 31) == 0)
 		G.stats = xrealloc(G.stats, (G.nstats + 32) * sizeof(G.stats[0]));
-	memset(&G.stats[i], 0, sizeof(G.stats[0]));
-	G.stats[i].key = xstrdup(key);
+	G.stats[i] = (struct stat_entry){ .key = xstrdup(key) };
 	G.nstats++;
 	return i;
 }
