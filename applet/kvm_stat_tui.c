@@ -399,13 +399,15 @@ static const char *take_guest(const char *s, char *msg UNUSED_PARAM)
 	int n;
 
 	if (s[0] && strcmp(s, "0") != 0) {
-		pid = bb_strtou(s, NULL, 10);
-		if (errno == EINVAL) {	/* not all digits: a name */
+		if (s[strspn(s, "0123456789")]) {	/* not all digits: a name */
 			pid = find_guest(s, &n);
 			why = n ? "Multiple matches found, use pid filter instead"
 				: "Not an active guest";
-		} else if (s[0] == '0' || !host_pid_exists(pid)) {
-			pid = 0;	/* "/proc/0042" does not exist either */
+		} else {
+			pid = bb_strtou(s, NULL, 10);
+			/* "/proc/0042" does not exist either */
+			if (s[0] == '0' || errno || !host_pid_exists(pid))
+				pid = 0;
 		}
 		if (!pid)
 			return why;

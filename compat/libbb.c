@@ -264,25 +264,35 @@ unsigned long long FAST_FUNC monotonic_us(void)
 	return ts.tv_sec * 1000000ULL + ts.tv_nsec / 1000;
 }
 
-/* libbb's bb_strtou: errno = EINVAL unless the whole string is a number */
+static unsigned long ret_erange(void)
+{
+	errno = ERANGE;
+	return ULONG_MAX;
+}
+
+/*
+ * libbb's bb_strtou, errno included: ERANGE for an overflow and for what
+ * is no number at all ("", "abc", " 1", "12ab"), EINVAL for a number
+ * followed by something else ("12 ", "12-3"; *endp shows where), else 0.
+ */
 unsigned FAST_FUNC bb_strtou(const char *arg, char **endp, int base)
 {
 	unsigned long v;
 	char *end;
 
-	if (!isalnum((unsigned char)arg[0])) {
-		errno = EINVAL;
-		return UINT_MAX;
-	}
+	if (!endp)
+		endp = &end;
+	*endp = (char *)arg;
+	if (!isalnum((unsigned char)arg[0]))
+		return ret_erange();
 	errno = 0;
-	v = strtoul(arg, &end, base);
-	if (endp)
-		*endp = end;
-	if (errno == 0 && (end == arg || (!endp && *end)))
+	v = strtoul(arg, endp, base);
+	if (**endp) {
+		if (isalnum((unsigned char)**endp) || errno)
+			return ret_erange();
 		errno = EINVAL;
-	if (errno == 0 && v > UINT_MAX)
-		errno = ERANGE;
-	return errno == ERANGE ? UINT_MAX : (unsigned)v;
+	}
+	return v > UINT_MAX ? ret_erange() : v;
 }
 
 /*
