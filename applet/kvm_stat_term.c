@@ -36,6 +36,7 @@ struct term {
 	smallint raw;	/* saved must be put back */
 	smallint unread;	/* input_byte() gives last again */
 	unsigned char last;	/* input_byte()'s */
+	unsigned char attr;	/* out_attr()'s, 0 between rows */
 	unsigned outlen;
 	char out[4096];	/* a frame is sent in as few writes as this allows */
 };
@@ -56,55 +57,56 @@ static struct term *term_ptr;
 /* A dead terminal ends us by SIGHUP/EOF */
 static void out_send(void)
 {
-	full_write(STDOUT_FILENO, T.out, T.outlen);
+	unsigned n = T.outlen;
+
 	T.outlen = 0;
+	full_write(STDOUT_FILENO, T.out, n);
 }
 
-/* N is small: a sequence, a cell */
-static void out_add(const char *s, unsigned n)
+/* A full buffer goes at once: a sequence may straddle two writes */
+static void out_char(int c)
 {
-	if (T.outlen + n > sizeof(T.out))
+	T.out[T.outlen++] = c;
+	if (T.outlen == sizeof(T.out))
 		out_send();
-	memcpy(T.out + T.outlen, s, n);
-	T.outlen += n;
-}
-
-static void out_str(const char *s)
-{
-	out_add(s, strlen(s));
 }
 
 /* Decimal digits without stdio, signal-safe */
-static char *put_uint(char *p, unsigned n)
+static void out_uint(unsigned n)
 {
-	if (n >= 10)
-		p = put_uint(p, n / 10);
-	*p++ = '0' + n % 10;
-	return p;
+	unsigned digit = n % 10;
+
+	if (n / 10)
+		out_uint(n / 10);
+	out_char('0' + digit);
 }
 
-/* "ESC[a;bF", or "ESC[aF" when B is 0 (then it is the default, 1) */
-static void out_csi(unsigned a, unsigned b, char final)
+/* S with its first '\1' sent as A in decimal, the second as B */
+static void out_fmt(const char *s, unsigned a, unsigned b)
 {
-	char buf[32], *p = buf;
-
-	*p++ = '\033';
-	*p++ = '[';
-	p = put_uint(p, a);
-	if (b) {
-		*p++ = ';';
-		p = put_uint(p, b);
+	for (; *s; s++) {
+		if (*s == '\1') {
+			out_uint(a);
+			a = b;
+		} else {
+			out_char(*s);
+		}
 	}
-	*p++ = final;
-	out_add(buf, p - buf);
+}
+
+/* S without '\1' */
+static void out_str(const char *s)
+{
+	out_fmt(s, 0, 0);
 }
 
 /* The rows on screen down to the last one not blank */
 static int rows_used(void)
 {
+	uint16_t *have = T.have;
 	int i = T.rows * T.cols;
 
-	while (--i >= 0 && !T.have[i])
+	while (--i >= 0 && !have[i])
 		continue;
 	return (i + T.cols) / T.cols;	/* i = -1: none */
 }
@@ -112,21 +114,21 @@ static int rows_used(void)
 /*
  * Attributes off, cursor on, the cursor on the line below the last
  * frame (scrolling one line if the frame fills the screen), then the
- * user's settings. A frame being drawn is dropped. Only memcpy(),
+ * user's settings. A frame being drawn is dropped. Only stores,
  * write() and tcsetattr(): signal-safe.
  */
 void term_restore(void)
 {
-	int row;
+	int row, full;
 
 	if (!T.raw)	/* every caller comes after term_start() */
 		return;
 	T.raw = 0;
 	T.outlen = 0;
 	row = rows_used();
-	out_str("\033[m\033[?25h");
-	out_csi((row < T.rows ? row : T.rows - 1) + 1, 0, 'H');
-	if (row >= T.rows)
+	full = row == T.rows;
+	out_fmt("\033[m\033[?25h\033[\1H", row + !full, 0);
+	if (full)
 		out_str("\r\n");
 	out_send();
 	tcsetattr(STDIN_FILENO, TCSADRAIN, &T.saved);
@@ -157,7 +159,6 @@ static unsigned long long after_ms(unsigned ms)
  */
 static NOINLINE int input_byte(unsigned long long deadline)
 {
-	unsigned char c;
 	int n;
 
 	if (T.unread) {
@@ -167,41 +168,43 @@ static NOINLINE int input_byte(unsigned long long deadline)
 	n = wait_event(deadline, STDIN_FILENO);
 	if (n <= 0)	/* 0: time's up, -1: a signal */
 		return n ? INPUT_AGAIN : KEY_TIMEOUT;
-	n = safe_read(STDIN_FILENO, &c, 1);
+	n = safe_read(STDIN_FILENO, &T.last, 1);
 	if (n <= 0) {
 		if (n == 0 || errno != EAGAIN)
 			term_quit(EXIT_FAILURE);	/* the terminal is gone */
 		return INPUT_AGAIN;
 	}
-	return T.last = c;
+	return T.last;
 }
 
 /*
  * Where TIOCGWINSZ says 0x0 (serial consoles): park the cursor in the far
  * corner and read the terminal's answer to "where is it": "ESC[24;80R".
+ * SIZE: rows, columns, and room for the digits of what is not a reply
+ * (never used).
  */
-static void probe_size(int *rows, int *cols)
+static void probe_size(int *size)
 {
 	unsigned long long end = after_ms(CPR_WAIT_MS);
-	int none = 0, *v = &none, c;	/* the number being read */
+	int i = 2, c;	/* the number being read */
 
 	out_str("\0337\033[999;999H\033[6n\0338");
 	out_send();
 	while ((c = input_byte(end)) >= 0) {
 		if (c == '\033') {	/* a reply starts: drop what came before */
-			v = rows;
-			*rows = *cols = 0;
+			i = 0;
+			size[0] = size[1] = 0;
 		} else if (c >= '0' && c <= '9') {
-			*v = *v * 10 + (c - '0');
-		} else if (c == ';' && v == rows) {
-			v = cols;
-		} else if (c == 'R' && v == cols) {
+			size[i] = size[i] * 10 + (c - '0');
+		} else if (c == ';' && i == 0) {
+			i = 1;
+		} else if (c == 'R' && i == 1) {
 			return;
 		} else if (c != '[') {
-			v = &none;	/* not a reply */
+			i = 2;	/* not a reply */
 		}
 	}
-	*rows = 0;	/* no answer */
+	size[0] = 0;	/* no answer */
 }
 
 static NOINLINE int env_number(const char *name, int dflt)
@@ -210,17 +213,6 @@ static NOINLINE int env_number(const char *name, int dflt)
 	int n = s ? atoi(s) : 0;
 
 	return n > 0 ? n : dflt;
-}
-
-/* 0x0 where the kernel does not know it (serial consoles) */
-static void kernel_size(int *rows, int *cols)
-{
-	struct winsize ws;
-
-	memset(&ws, 0, sizeof(ws));
-	ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws);
-	*rows = ws.ws_row;
-	*cols = ws.ws_col;
 }
 
 /* New size: the frame keeps what fits, the screen is cleared and redrawn */
@@ -241,12 +233,29 @@ static void set_size(int rows, int cols)
 	out_str("\033[m\033[H\033[2J");
 }
 
+/*
+ * Takes the size the kernel has if it is new: 1 if so. It has 0x0 where
+ * it does not know it (serial consoles).
+ */
+static int kernel_resize(void)
+{
+	struct winsize ws;
+
+	memset(&ws, 0, sizeof(ws));
+	ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws);
+	if (!ws.ws_row || !ws.ws_col
+	 || (ws.ws_row == T.rows && ws.ws_col == T.cols)
+	)
+		return 0;
+	set_size(ws.ws_row, ws.ws_col);
+	return 1;
+}
+
 void term_start(void)
 {
 	const char *term = getenv("TERM");
 	struct termios raw;
-	unsigned i;
-	int rows, cols;
+	int size[3];
 
 	term_ptr = xzalloc(sizeof(T));
 	/* tcgetattr() is isatty() */
@@ -256,9 +265,7 @@ void term_start(void)
 		bb_simple_error_msg_and_die("the interactive display needs a "
 			"terminal (not TERM=dumb): use -1 or -l for plain output");
 	catch_signals();
-	for (i = 0; i < 32; i++)
-		if (FATAL_SIGS >> i & 1)
-			signal(i, fatal_signal);
+	bb_signals(FATAL_SIGS, fatal_signal);
 	die_func = term_restore;
 	T.raw = 1;
 	/* keys one by one, unechoed; Ctrl-C arrives as a byte (ISIG off) */
@@ -268,14 +275,14 @@ void term_start(void)
 	raw.c_cc[VTIME] = 0;
 	tcsetattr(STDIN_FILENO, TCSANOW, &raw);
 
-	kernel_size(&rows, &cols);
-	if (!rows || !cols)
-		probe_size(&rows, &cols);
-	if (!rows || !cols) {
-		rows = env_number("LINES", 24);
-		cols = env_number("COLUMNS", 80);
+	if (kernel_resize())
+		return;
+	probe_size(size);
+	if (!size[0] || !size[1]) {
+		size[0] = env_number("LINES", 24);
+		size[1] = env_number("COLUMNS", 80);
 	}
-	set_size(rows, cols);
+	set_size(size[0], size[1]);
 }
 
 /* The next byte of an escape sequence, or <0 */
@@ -287,17 +294,18 @@ static NOINLINE int escape_byte(void)
 /* ESC alone, or a whole CSI/SS3 sequence ("ESC[A", "ESC[15~", "ESCOP") */
 static int decode_escape(void)
 {
-	int c = escape_byte(), n;
+	int c = escape_byte();
 
 	if (c != '[' && c != 'O') {
 		if (c >= 0)
 			T.unread = 1;
 		return KEY_ESCAPE;
 	}
-	/* up to the final byte; the Linux console's F1 is "ESC[[A" */
-	for (n = 0; (c = escape_byte()) >= 0; n++)
-		if (c >= 0x40 && c <= 0x7e && !(n == 0 && c == '['))
-			break;
+	c = escape_byte();
+	if (c == '[')	/* the Linux console's F1 is "ESC[[A" */
+		c = escape_byte();
+	while (c >= 0 && (c < 0x40 || c > 0x7e))	/* up to the final byte */
+		c = escape_byte();
 	return KEY_OTHER;
 }
 
@@ -306,7 +314,7 @@ int term_getkey(int timeout_ms)
 	unsigned long long end = timeout_ms < 0 ? ~0ULL : after_ms(timeout_ms);
 
 	for (;;) {
-		int rows, cols, c;
+		int c;
 
 		if (G.quit_signal) {
 			term_restore();
@@ -314,11 +322,8 @@ int term_getkey(int timeout_ms)
 		}
 		if (G.winch_received) {
 			G.winch_received = 0;
-			kernel_size(&rows, &cols);
-			if (rows && cols && (rows != T.rows || cols != T.cols)) {
-				set_size(rows, cols);
+			if (kernel_resize())
 				return KEY_RESIZE;
-			}
 		}
 		c = input_byte(end);
 		if (c == 3)	/* Ctrl-C */
@@ -342,7 +347,7 @@ int scr_cols(void)
 
 void scr_erase(void)
 {
-	scr_clear_rows(0, T.rows);
+	scr_clear_rows(0, INT_MAX);	/* cut to the screen */
 }
 
 void scr_clear_rows(int first, int end)
@@ -372,19 +377,21 @@ void scr_put(int row, int col, const char *s, int attr)
 
 		if (c < ' ' || c > '~')
 			c = '?';
-		line[col] = (c == ' ' && !attr) ? 0 : (attr << 8 | c);
+		c |= attr << 8;
+		line[col] = c == ' ' ? 0 : c;	/* blank: no attributes */
 	}
 }
 
 int scr_printf(int row, int col, int attr, const char *fmt, ...)
 {
+	char *line = T.line;
 	va_list p;
 	int len;
 
 	va_start(p, fmt);
-	len = vsnprintf(T.line, T.cols + 1, fmt, p);
+	len = vsnprintf(line, T.cols + 1, fmt, p);
 	va_end(p);
-	scr_put(row, col, T.line, attr);
+	scr_put(row, col, line, attr);
 	return len;
 }
 
@@ -394,64 +401,68 @@ void scr_cursor(int row, int col)
 	T.cur_col = (col < T.cols ? col : T.cols - 1) + 1;
 }
 
-/* "ESC[0;1;7m": attributes are set whole, never added */
+/*
+ * Makes ATTR the current attributes, if they are not: "ESC[0;1;7m", set
+ * whole, never added
+ */
 static void out_attr(int attr)
 {
-	char buf[16], *p = stpcpy(buf, "\033[");
-	int i;
+	const char *p = "1457";	/* ATTR_BOLD ... ATTR_REVERSE */
 
+	if (attr == T.attr)
+		return;
+	T.attr = attr;
+	out_str("\033[");
 	if (attr)
-		*p++ = '0';
-	for (i = 0; i < 4; i++) {
-		if (attr & (1 << i)) {	/* ATTR_BOLD ... ATTR_REVERSE */
-			*p++ = ';';
-			*p++ = "1457"[i];
+		out_char('0');
+	for (; attr; attr >>= 1, p++) {
+		if (attr & 1) {
+			out_char(';');
+			out_char(*p);
 		}
 	}
-	*p++ = 'm';
-	out_add(buf, p - buf);
+	out_char('m');
 }
 
 /* Sends the span of the row that changed; a blank tail as "erase line" */
 static NOINLINE void flush_row(int r)
 {
 	uint16_t *want = T.want + r * T.cols, *have = T.have + r * T.cols;
-	int first = 0, last = T.cols - 1, stop, c, attr = 0;
+	int first = -1, last = 0, stop = 0, c;
 
-	while (first < T.cols && want[first] == have[first])
-		first++;
-	if (first == T.cols)
+	/* the cells that changed, from FIRST to LAST; blank from STOP on */
+	for (c = 0; c < T.cols; c++) {
+		if (want[c] != have[c]) {
+			if (first < 0)
+				first = c;
+			last = c;
+		}
+		if (want[c])
+			stop = c + 1;
+	}
+	if (first < 0)
 		return;
-	while (want[last] == have[last])
-		last--;
-	stop = T.cols;
-	while (stop > first && !want[stop - 1])
-		stop--;
+	if (stop < first)
+		stop = first;
 	if (last - stop < 3)	/* "ESC[K" costs 3 bytes */
 		stop = last + 1;
-	out_csi(r + 1, first ? first + 1 : 0, 'H');
+	out_fmt(first ? "\033[\1;\1H" : "\033[\1H", r + 1, first + 1);
 	for (c = first; c < stop; c++) {
-		int gap = 0;
-		char ch;
+		int same = c;	/* end of the unchanged cells from C */
 
-		while (c + gap < stop && want[c + gap] == have[c + gap])
-			gap++;
+		while (same < stop && want[same] == have[same])
+			same++;
 		/* jump over unchanged cells ("ESC[nC", plain VT100) when that
 		 * is shorter than sending them again; it paints nothing */
-		if (c + gap < stop && gap > 3) {
-			out_csi(gap, 0, 'C');
-			c += gap - 1;
+		if (same < stop && same - c > 3) {
+			out_fmt("\033[\1C", same - c, 0);
+			c = same - 1;
 			continue;
 		}
-		ch = want[c] ? want[c] & 0xff : ' ';
-		if (want[c] >> 8 != attr) {
-			attr = want[c] >> 8;
-			out_attr(attr);
-		}
-		out_add(&ch, 1);
+		out_attr(want[c] >> 8);
+		out_char(want[c] ? want[c] : ' ');	/* the low byte; 0: blank */
 	}
-	if (attr)
-		out_attr(0);
+	out_attr(0);
 	if (stop <= last)
 		out_str("\033[K");
 	memcpy(have, want, T.cols * sizeof(want[0]));
@@ -461,16 +472,12 @@ void scr_flush(void)
 {
 	int r;
 
-	if (!T.cursor_hidden) {	/* hidden while drawing */
+	if (!T.cursor_hidden)	/* hidden while drawing */
 		out_str("\033[?25l");
-		T.cursor_hidden = 1;
-	}
 	for (r = 0; r < T.rows; r++)
 		flush_row(r);
-	if (T.cur_row) {
-		out_csi(T.cur_row, T.cur_col, 'H');
-		out_str("\033[?25h");
-		T.cursor_hidden = 0;
-	}
+	T.cursor_hidden = !T.cur_row;
+	if (T.cur_row)
+		out_fmt("\033[\1;\1H\033[?25h", T.cur_row, T.cur_col);
 	out_send();
 }

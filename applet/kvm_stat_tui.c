@@ -31,19 +31,27 @@ struct tui {
 };
 static struct tui U;
 
-/* Each line: its key, then what the key does */
-static const char help_text[] ALIGN1 =
-	"b" "toggle events by guests (debugfs only, honors filters)\0"
-	"c" "clear filter\0"
-	"f" "filter by regular expression\0"
-	"g" "filter by guest name/PID\0"
+/* Each line: its key, then what the key does ('p': as 'g') */
+#define HELP_BCF \
+	"b" "toggle events by guests (debugfs only, honors filters)\0" \
+	"c" "clear filter\0" \
+	"f" "filter by regular expression\0" \
+	"g"
+static const char help_text[] ALIGN1 = HELP_BCF
+	"filter by guest name/PID\0"
 	"h" "display interactive commands reference\0"
 	"o" "toggle sorting order (Total vs CurAvg/s)\0"
-	"p" "filter by guest name/PID\0"
+	"p" "\0"
 	"q" "quit\0"
 	"r" "reset stats\0"
 	"s" "set delay between refreshs (value range: 0.1-25.5 secs)\0"
 	"x" "toggle reporting of stats for individual child trace events\0";
+
+/* The regex set with -f or 'f', "" if none */
+static NOINLINE const char *filter_str(void)
+{
+	return G.filter_str ? G.filter_str : "";
+}
 
 /* "..." if S is longer than MAX, which the reference cuts it to */
 static const char *cut_mark(const char *s, unsigned max)
@@ -51,47 +59,48 @@ static const char *cut_mark(const char *s, unsigned max)
 	return strlen(s) > max ? "..." : "";
 }
 
-/* Rows 0-2; the reference's _refresh_header() when ERASE (all rows) */
-static void draw_header_rows(int erase)
+/*
+ * Rows 0-2, after clearing the rows above END (cut to the screen); with
+ * all rows, the reference's _refresh_header()
+ */
+static void draw_header_rows(int end)
 {
-	int pid = G.pid;
-	const char *name;
+	int pid = G.pid, len;
+	const char *name, *re;
 
-	scr_clear_rows(0, erase ? scr_rows() : 3);
+	scr_clear_rows(0, end);
 	free(U.gname);
 	U.gname = host_guest_name(pid);	/* as the reference: "" for pid 0 */
 	name = U.gname;
-	if (pid) {
-		int len = scr_printf(0, 0, ATTR_BOLD, "kvm statistics - pid %d ", pid);
-
-		/* the reference's MAX_GUEST_NAME_LEN: 48 */
-		if (name[0])
-			len += scr_printf(0, len, ATTR_BOLD, "(%.48s%s)", name,
-				cut_mark(name, 48));
-		U.headline_len = len;
-	} else
-		scr_put(0, 0, "kvm statistics - summary", ATTR_BOLD);
-	if (G.filter_str && G.filter_str[0])	/* MAX_REGEX_LEN: 44 */
-		scr_printf(1, 17, 0, "regex filter: %.44s%s", G.filter_str,
-			cut_mark(G.filter_str, 44));
+	len = scr_printf(0, 0, ATTR_BOLD, pid ? "kvm statistics - pid %d "
+		: "kvm statistics - summary", pid);
+	/* the reference's MAX_GUEST_NAME_LEN: 48; no name for pid 0 */
+	if (name[0])
+		len += scr_printf(0, len, ATTR_BOLD, "(%.48s%s)", name,
+			cut_mark(name, 48));
+	U.headline_len = len;
+	re = filter_str();
+	if (re[0])	/* MAX_REGEX_LEN: 44 */
+		scr_printf(1, 17, 0, "regex filter: %.44s%s", re, cut_mark(re, 44));
 	/* the reference's '%-40s %10s%7s %8s' */
 	scr_printf(2, 1, ATTR_REVERSE, "%-40s      Total %%Total CurAvg/s",
 		U.by_guest ? "Guest Name" : "Event");
-	if (erase)
+	if (end > 3)
 		scr_put(4, 1, "Collecting data...", 0);
 	scr_flush();
 }
 
 static void draw_header(void)
 {
-	draw_header_rows(1);
+	draw_header_rows(INT_MAX);
 }
 
 /*
- * After the providers start over: one read, so that the next refresh
- * shows the change since now, not everything as one jump
+ * One read of the counters: each refresh's, and after the providers
+ * start over, so that the next refresh shows the change since now, not
+ * everything as one jump
  */
-static void restart_stats(void)
+static void read_stats(void)
 {
 	stats_update(U.by_guest);
 }
@@ -107,7 +116,7 @@ static void set_pid(int pid)
 	scr_flush();
 	if (pid != old) {
 		stats_refilter();
-		restart_stats();
+		read_stats();
 	}
 }
 
@@ -119,7 +128,7 @@ static const char *set_filter(const char *re, char *msg UNUSED_PARAM)
 {
 	char *copy;
 
-	if (strcmp(G.filter_str ? G.filter_str : "", re) == 0)
+	if (strcmp(filter_str(), re) == 0)
 		return NULL;
 	copy = xstrdup(re);
 	if (try_field_filter(copy) != 0) {
@@ -129,7 +138,7 @@ static const char *set_filter(const char *re, char *msg UNUSED_PARAM)
 	free(U.filter);
 	U.filter = copy;
 	stats_refilter();
-	restart_stats();
+	read_stats();
 	return NULL;
 }
 
@@ -218,17 +227,18 @@ static void draw_row(struct frame *f, const struct row *r)
  * kvm_exit") when 'x' is on. Children whose parent has no row are not
  * shown.
  */
-static void draw_rows(struct frame *f, const struct row *rows, unsigned n)
+static void draw_rows(struct frame *f, const struct row *rows,
+		const struct row *end)
 {
-	unsigned i, j;
+	const struct row *r, *c;
 
-	for (i = 0; i < n; i++) {
-		if (rows[i].parent)
+	for (r = rows; r < end; r++) {
+		if (r->parent)
 			continue;
-		draw_row(f, &rows[i]);
-		for (j = 0; G.child_events && j < n; j++) {
-			if (rows[j].parent && strcmp(rows[j].parent + 1, rows[i].e->key) == 0)
-				draw_row(f, &rows[j]);
+		draw_row(f, r);
+		for (c = rows; G.child_events && c < end; c++) {
+			if (c->parent && strcmp(c->parent + 1, r->e->key) == 0)
+				draw_row(f, c);
 		}
 	}
 }
@@ -277,32 +287,32 @@ static void draw_body(double elapsed)
 	f.row = 3;
 	f.end = scr_rows() - 1;
 	scr_clear_rows(3, f.end + 1);
-	stats_update(U.by_guest);
+	read_stats();
 	/* the totals, and the rows to draw: each label read once (in the
 	 * by-guest view, from /proc) */
-	rows = xmalloc(G.nstats * sizeof(rows[0]));
+	r = rows = xmalloc(G.nstats * sizeof(rows[0]));
 	for (e = G.stats; e < G.stats + G.nstats; e++) {
-		if (!e->value && !e->delta)
+		if (!(e->value | e->delta))
 			continue;	/* adds nothing, shows nothing */
-		r = &rows[n];
 		r->e = e;
-		r->label = U.by_guest ? guest_label(e->key) : e->key;
 		r->parent = strchr(e->key, ' ');
+		r->label = U.by_guest ? guest_label(e->key) : e->key;
 		if (!r->label)
 			continue;
 		if (r->parent)
 			ctotal += e->value;
 		else
 			f.total += e->value;
+		r++;
 		n++;
 	}
 	/* only child events pass the filter: they make the total */
 	if (!f.total)
 		f.total = ctotal;
 	qsort(rows, n, sizeof(rows[0]), cmp_rows);
-	draw_rows(&f, rows, n);
-	while (U.by_guest && n)
-		free((char *)rows[--n].label);
+	draw_rows(&f, rows, r);
+	while (U.by_guest && r > rows)
+		free((char *)(--r)->label);
 	free(rows);
 	if (f.row == 3)
 		scr_put(4, 1, f.removed ? "Guest removed, updating..."
@@ -312,37 +322,44 @@ static void draw_body(double elapsed)
 		 * a precision of 0 prints 0 as nothing */
 		scr_printf(f.row, 1, ATTR_BOLD, "%-40s %10lld        %8.*lld",
 			"Total", f.total, f.tcur > 0,
-			f.tcur > 0 ? per_second(f.tcur, elapsed) : 0);
+			per_second(f.tcur > 0 ? f.tcur : 0, elapsed));
 	}
 	scr_flush();
 }
 
 /*
- * A prompt on ROW, on DRAW's screen, until Escape (returns 0) or until
- * TAKE takes the answer (returns NULL). Else TAKE returns why not, shown
- * two rows below as '"answer": why', or MSG if it wrote a whole message
- * there. Line editing: printable ASCII, Backspace, ^U.
+ * A prompt: TEXT's bold title, then DRAW's screen (if any), and on ROW
+ * the prompt after TEXT's '\0' (a format: given the delay in seconds),
+ * until Escape (returns 0) or until TAKE takes the answer (returns
+ * NULL). Else TAKE returns why not, shown two rows below as '"answer":
+ * why', or MSG if it wrote a whole message there. Line editing:
+ * printable ASCII, Backspace, ^U.
  */
-static int ask(void (*draw)(void), int row, const char *prompt,
+static int ask(const char *text, void (*draw)(void), int row,
 		const char *(*take)(const char *in, char *msg))
 {
 	char buf[INPUT_MAX + 1], msg[MSG_SIZE];
-	int len = 0, plen = strlen(prompt), key;
+	long len = 0, tail;
+	int plen, key;
 
 	msg[0] = '\0';
 	for (;;) {
-		/* keep the end of a long input in sight */
-		int skip = plen + len + 1 - scr_cols();
-
-		if (skip < 0)
-			skip = 0;
-		if (skip > len)
-			skip = len;
 		buf[len] = '\0';
 		scr_erase();
-		draw();
+		scr_put(0, 0, text, ATTR_BOLD);
+		if (draw)
+			draw();
 		scr_put(row + 2, 0, msg, 0);
-		scr_cursor(row, scr_printf(row, 0, 0, "%s%s", prompt, buf + skip));
+		plen = scr_printf(row, 0, 0, text + strlen(text) + 1,
+			G.delay_ms / 1000.0);
+		/* keep the end of a long input in sight: its last TAIL bytes */
+		tail = scr_cols() - 1 - plen;
+		if (tail > len)
+			tail = len;
+		if (tail < 0)
+			tail = 0;
+		scr_put(row, plen, buf + len - tail, 0);
+		scr_cursor(row, plen + tail);
 		scr_flush();
 		key = term_getkey(-1);
 		scr_cursor(-1, 0);	/* hidden, unless the prompt stays */
@@ -355,12 +372,12 @@ static int ask(void (*draw)(void), int row, const char *prompt,
 				return 1;
 			if (why != msg)
 				sprintf(msg, "\"%s\": %s", buf, why);
-			len = 0;	/* asks again, from an empty line */
+			key = 21;	/* asks again, from an empty line */
 		}
-		if ((key == 127 || key == 8) && len)
-			len--;
-		else if (key == 21)	/* ^U */
+		if (key == 21)	/* ^U */
 			len = 0;
+		else if ((key == 127 || key == 8) && len)
+			len--;
 		else if (key >= ' ' && key <= '~' && len < INPUT_MAX)
 			buf[len++] = key;
 	}
@@ -368,78 +385,57 @@ static int ask(void (*draw)(void), int row, const char *prompt,
 
 static void draw_filter_prompt(void)
 {
-	scr_put(0, 0, "Show statistics for events matching a regex.", ATTR_BOLD);
-	scr_printf(2, 0, 0, "Current regex: %s", G.filter_str ? G.filter_str : "");
+	scr_printf(2, 0, 0, "Current regex: %s", filter_str());
 }
 
 static void draw_guest_prompt(void)
 {
-	int *pids, n, i, row = 8;
+	int *pids, n, i;
 
-	scr_put(0, 0, "Show statistics for specific guest or pid.", ATTR_BOLD);
 	scr_put(1, 0, "This might limit the shown data to the trace statistics.", 0);
 	/* the reference's '%8s  %-60s' */
 	scr_printf(7, 2, ATTR_UNDERLINE, "     Pid  %-60s",
 		"Guest Name (fuzzy list, might be inaccurate!)");
 	n = host_find_guests(NULL, &pids);
-	for (i = 0; i < n && row < scr_rows(); i++) {
+	/* rows below the screen are not drawn; blanks are no cells either */
+	for (i = 0; i < n; i++) {
 		char *name = host_guest_name(pids[i]);
 
-		scr_printf(row++, 2, 0, "%8d  %-60s", pids[i], name);
+		scr_printf(8 + i, 2, 0, "%8d  %s", pids[i], name);
 		free(name);
 	}
 	free(pids);
 }
 
-/* A "Guest or pid" answer: its pid (0 for all guests), or why not */
+/* A "Guest or pid" answer: its pid ("" or "0": all guests), or why not */
 static const char *take_guest(const char *s, char *msg UNUSED_PARAM)
 {
-	const char *why = "Not a running process";
 	unsigned pid = 0;
 	int n;
 
-	if (s[0] && strcmp(s, "0") != 0) {
-		if (s[strspn(s, "0123456789")]) {	/* not all digits: a name */
-			pid = find_guest(s, &n);
-			why = n ? "Multiple matches found, use pid filter instead"
-				: "Not an active guest";
-		} else {
-			pid = bb_strtou(s, NULL, 10);
-			/* "/proc/0042" does not exist either */
-			if (s[0] == '0' || errno || !host_pid_exists(pid))
-				pid = 0;
-		}
+	if (s[strspn(s, "0123456789")]) {	/* not all digits: a name */
+		pid = find_guest(s, &n);
 		if (!pid)
-			return why;
+			return n ? "Multiple matches found, use pid filter instead"
+				: "Not an active guest";
+	} else if (s[0]) {
+		pid = bb_strtou(s, NULL, 10);
+		/* "/proc/0042" does not exist either */
+		if (errno || (s[0] == '0' ? s[1] : !host_pid_exists(pid)))
+			return "Not a running process";
 	}
 	set_pid(pid);
 	return NULL;
 }
 
-static void draw_delay_prompt(void)
-{
-	/* DELAY_DEFAULT_MS, as the reference prints it */
-	scr_put(0, 0, "Set update interval (defaults to 3.0s).", ATTR_BOLD);
-}
-
 static const char *take_delay(const char *in, char *msg)
 {
-	unsigned ms = DELAY_DEFAULT_MS;	/* an empty answer */
-
-	if (!in[0] || !check_delay(in, &ms, msg, MSG_SIZE)) {
-		G.delay_ms = ms;
+	/* an empty answer: DELAY_DEFAULT_MS, in seconds; G.delay_ms is
+	 * set only if valid */
+	if (!check_delay(in[0] ? in : "3", &G.delay_ms, msg, MSG_SIZE))
 		return NULL;
-	}
 	/* a range error is the reference's; anything else: */
 	return msg[0] == '"' ? msg : "Invalid value";
-}
-
-static void prompt_delay(void)
-{
-	char prompt[40];
-
-	sprintf(prompt, "Change delay from %.1fs to ", G.delay_ms / 1000.0);
-	ask(draw_delay_prompt, 2, prompt, take_delay);
 }
 
 /* Shows DRAW's screen until a key (other than a resize) is pressed */
@@ -452,19 +448,24 @@ static void show_until_key(void (*draw)(void))
 	} while (term_getkey(-1) == KEY_RESIZE);
 }
 
-static void put_centered(int row, const char *s, int attr)
-{
-	int col = scr_cols() - (int)strlen(s);
-
-	scr_put(row, col > 0 ? col / 2 : 0, s, attr);
-}
-
-/* The reference's _show_msg() */
+/* The reference's _show_msg(): lines centered from row 2, the last reversed */
 static void draw_no_by_guest(void)
 {
-	put_centered(2, "Command not available with tracepoints enabled", 0);
-	put_centered(3, "Restart with debugfs only (see option '-d') and try again!", 0);
-	put_centered(5, "Press any key to continue", ATTR_REVERSE);
+	static const char text[] ALIGN1 =
+		"Command not available with tracepoints enabled\0"
+		"Restart with debugfs only (see option '-d') and try again!\0"
+		"\0"
+		"Press any key to continue";
+	const char *s = text;
+	int row, col, len;
+
+	for (row = 2; row < 6; row++) {
+		len = strlen(s);
+		col = scr_cols() - len;
+		/* row 5: ATTR_REVERSE (row 4 is empty) */
+		scr_put(row, col > 0 ? col / 2 : 0, s, (row & 4) << 1);
+		s += len + 1;
+	}
 }
 
 static void draw_help(void)
@@ -475,71 +476,64 @@ static void draw_help(void)
 	scr_put(0, 0, "Interactive commands reference", ATTR_BOLD);
 	scr_put(2, 0, "Press any key to exit", ATTR_REVERSE);
 	for (s = help_text; *s; s += strlen(s) + 1)
-		scr_printf(row++, 0, 0, "   %c     %s", s[0], s + 1);
+		scr_printf(row++, 0, 0, "   %c     %s", s[0],
+			s[1] ? s + 1 : help_text + sizeof(HELP_BCF) - 1);
 	scr_put(row, 0, "Any other key refreshes statistics immediately", 0);
 }
 
-/* By-guest rows need per-VM counters: debugfs only */
-static void toggle_by_guest(void)
-{
-	if (G.use_tracepoints) {
-		show_until_key(draw_no_by_guest);
-	} else {
-		U.by_guest ^= 1;
-		/* event keys and pid keys do not mix: start over, keep deltas right */
-		stats_clear();
-		restart_stats();
-	}
-	draw_header();
-}
-
-/* Returns 1 if the next refresh comes soon (after a prompt) */
+/*
+ * Returns 1 if the next refresh comes soon (after a prompt). One test
+ * per key: as a switch, gcc makes a jump table of 184 bytes.
+ */
 static int handle_key(int key)
 {
-	switch (key) {
-	case 'b':
-		toggle_by_guest();
-		break;
-	case 'c':	/* no filter, all guests */
+	if (key == 'q')
+		term_quit(EXIT_SUCCESS);
+	if (key == 'c') {	/* no filter, all guests */
 		set_filter("", NULL);
 		set_pid(0);
-		break;
-	case 'f':
-		ask(draw_filter_prompt, 3, "New regex: ", set_filter);
-		draw_header();
-		return 1;
-	case 'g':
-	case 'p':
-		if (!ask(draw_guest_prompt, 3, "Guest or pid [ENTER exits]: ",
+	}
+	if (key == 'o')
+		U.sort_total ^= 1;
+	if (key == 'r') {
+		stats_reset();
+		read_stats();
+	}
+	if (key == 'x')
+		G.child_events ^= 1;
+	if (key == KEY_RESIZE)	/* rows cut by a smaller size come back */
+		draw_header_rows(3);
+	if (key == 'g' || key == 'p') {
+		if (!ask("Show statistics for specific guest or pid.\0"
+				"Guest or pid [ENTER exits]: ", draw_guest_prompt, 3,
 				take_guest))
 			set_pid(G.pid);	/* Escape: as the reference */
 		return 1;
-	case 'h':
-		show_until_key(draw_help);
-		draw_header();
-		break;
-	case 'o':
-		U.sort_total ^= 1;
-		break;
-	case 'q':
-		term_quit(EXIT_SUCCESS);
-	case 'r':
-		stats_reset();
-		restart_stats();
-		break;
-	case 's':
-		prompt_delay();
-		draw_header();
-		return 1;
-	case 'x':
-		G.child_events ^= 1;
-		break;
-	case KEY_RESIZE:	/* rows cut by a smaller size come back */
-		draw_header_rows(0);
-		break;
 	}
-	/* any other key (and a resize) just refreshes now */
-	return 0;
+	if (key == 'b') {
+		/* by-guest rows need per-VM counters: debugfs only */
+		if (G.use_tracepoints)
+			show_until_key(draw_no_by_guest);
+		else {
+			U.by_guest ^= 1;
+			/* event keys and pid keys do not mix: start over,
+			 * keep deltas right */
+			stats_clear();
+			read_stats();
+		}
+	} else if (key == 'h')
+		show_until_key(draw_help);
+	else if (key == 'f')
+		ask("Show statistics for events matching a regex.\0"
+			"New regex: ", draw_filter_prompt, 3, set_filter);
+	else if (key == 's')
+		/* DELAY_DEFAULT_MS, as the reference prints it */
+		ask("Set update interval (defaults to 3.0s).\0"
+			"Change delay from %.1fs to ", NULL, 2, take_delay);
+	else	/* any other key (and a resize) just refreshes now */
+		return 0;
+	draw_header();
+	return key == 'f' || key == 's';
 }
 
 void tui_run(void)

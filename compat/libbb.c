@@ -256,6 +256,22 @@ char *FAST_FUNC is_prefixed_with(const char *string, const char *key)
 	return (char *)string;
 }
 
+/* libbb/signals.c: F for each signal whose bit (1 << sig) is in SIGS */
+void FAST_FUNC bb_signals(int sigs, void (*f)(int))
+{
+	int sig_no = 0;
+	int bit = 1;
+
+	while (sigs) {
+		if (sigs & bit) {
+			sigs -= bit;
+			signal(sig_no, f);
+		}
+		sig_no++;
+		bit <<= 1;
+	}
+}
+
 unsigned long long FAST_FUNC monotonic_us(void)
 {
 	struct timespec ts;

@@ -80,6 +80,7 @@ void *xmalloc_open_read_close(const char *filename, size_t *maxsz_p) FAST_FUNC;
 char *skip_whitespace(const char *s) FAST_FUNC;
 char *is_prefixed_with(const char *string, const char *key) FAST_FUNC;
 unsigned long long monotonic_us(void) FAST_FUNC;
+void bb_signals(int sigs, void (*f)(int)) FAST_FUNC;
 unsigned bb_strtou(const char *arg, char **endp, int base) FAST_FUNC;
 
 extern uint32_t option_mask32;
