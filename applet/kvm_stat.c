@@ -163,36 +163,31 @@ int try_field_filter(const char *re)
 	return 0;
 }
 
-void set_field_filter(const char *re)
-{
-	if (try_field_filter(re) != 0)
-		bb_error_msg_and_die("\"%s\" is not a valid regular expression", re);
-}
-
 /*
  * Python's str(float), for the reference's delay messages: the shortest
  * digits that read back the same, fixed notation for exponents -4..15.
  */
-static void format_py_float(char *buf, size_t size, double d)
+static void format_py_float(char buf[40], double d)
 {
-	char digits[32];
+	char *e;
 	int prec = 0, exp;
 
-	if (d - d != 0) {	/* Python: "inf", "-inf" */
-		strcpy(buf, d < 0 ? "-inf" : "inf");
-		return;
-	}
-	/* 17 digits always read back the same */
+	/* the fewest digits (prec of them) that read back the same: 17
+	 * always do; "inf" reads back too */
 	do
-		snprintf(digits, sizeof(digits), "%.*e", prec++, d);
-	while (strtod(digits, NULL) != d);
-	exp = atoi(strchr(digits, 'e') + 1);
-	prec -= exp + 1;	/* the decimals of the fixed notation */
-	if (exp < -4 || exp >= 16)
-		strcpy(buf, digits);
-	else
-		snprintf(buf, size, "%.*f%s", prec > 0 ? prec : 0, d,
-			prec > 0 ? "" : ".0");
+		sprintf(buf, "%.*e", prec, d);
+	while (prec++ < 16 && strtod(buf, NULL) != d);
+	/* fixed notation: %g shows these digits (it drops trailing zeros),
+	 * or exp + 1 of them, all of a whole number */
+	e = strchr(buf, 'e');
+	if (e) {
+		exp = atoi(e + 1);
+		if (exp >= -4 && exp < 16)
+			sprintf(buf, "%.*g", prec > exp ? prec : exp + 1, d);
+	}
+	/* a decimal point as Python's, but in "inf" */
+	if (!strpbrk(buf, ".en"))
+		strcat(buf, ".0");
 }
 
 /* Returns NULL if STR is a valid delay (stored in *ms), else the reason */
@@ -200,25 +195,27 @@ const char *check_delay(const char *str, unsigned *ms, char *msg, size_t size)
 {
 	char num[40];
 	char *end;
+	const char *fmt = "invalid delay '%s': not a number";
 	double d;
+	int low;
 
 	/* out of range is no error: Python makes 1e400 inf, 1e-400 0.0 */
 	d = strtod(str, &end);
-	while (isspace(*end))
-		end++;
+	low = d < DELAY_MIN_DS / 10.0;
 	/* what Python's float() rejects: hex, trailing garbage; and nan */
-	if (end == str || *end || d != d || strpbrk(str, "xX")) {
-		snprintf(msg, size, "invalid delay '%s': not a number", str);
-		return msg;
+	if (end != str && !*skip_whitespace(end) && d == d
+	 && !strpbrk(str, "xX")) {
+		if (!low && d <= DELAY_MAX_DS / 10.0) {
+			*ms = (unsigned)(d * 1000 + 0.5);
+			return NULL;
+		}
+		format_py_float(num, d);
+		str = num;
+		fmt = "\"%s\": Delay must be %s";
 	}
-	if (d < DELAY_MIN_DS / 10.0 || d > DELAY_MAX_DS / 10.0) {
-		format_py_float(num, sizeof(num), d);
-		snprintf(msg, size, "\"%s\": Delay must be %s", num,
-			d < 1 ? ">=0.1" : "<=25.5");
-		return msg;
-	}
-	*ms = (unsigned)(d * 1000 + 0.5);
-	return NULL;
+	/* one call for both: the first format leaves the limit unused */
+	snprintf(msg, size, fmt, str, low ? ">=0.1" : "<=25.5");
+	return msg;
 }
 
 static void die_if_bad_delay(const char *str, unsigned *ms)
@@ -250,9 +247,10 @@ static int pid_of_guest(const char *name)
 	if (n == 0)
 		bb_error_msg_and_die("no guest by the name \"%s\" found", name);
 	for (i = 0; i < n; i++)
-		outbuf_printf(&list, i ? " %d" : "%d", pids[i]);
+		outbuf_printf(&list, " %d", pids[i]);
+	/* + 1: the list without its first space */
 	bb_error_msg_and_die("multiple processes found (pids: %s). "
-		"Use \"-p\" to specify the desired pid", list.buf);
+		"Use \"-p\" to specify the desired pid", list.buf + 1);
 }
 
 /* Sources: -d, -t, or both; tracepoints by default (reference rule) */
@@ -295,23 +293,24 @@ static void reject_missing_features(void)
 }
 
 /* The reference's checks, in an order that reports misuse first */
-static void check_options(const char *pid_str, const char *guest,
-		const char *delay_str)
+static void check_options(void)
 {
 	reject_missing_features();
 	if ((G.opts & OPT_c) && !(G.opts & (OPT_l | OPT_L)))
 		bb_simple_error_msg_and_die("option -c/--csv requires -l/--log");
 	if ((G.opts & OPT_z) && !(G.opts & (OPT_l | OPT_L)))
 		bb_simple_error_msg_and_die("option -z/--skip-zero-records requires -l/-L");
-	if (G.filter_str && strcmp(G.filter_str, "help") != 0)
-		set_field_filter(G.filter_str);
+	/* "-f help" compiles too: stats_list_fields() drops the filter */
+	if (try_field_filter(G.filter_str) != 0)
+		bb_error_msg_and_die("\"%s\" is not a valid regular expression",
+			G.filter_str);
 	G.delay_ms = DELAY_DEFAULT_MS;
-	if (delay_str)
-		die_if_bad_delay(delay_str, &G.delay_ms);
-	if (pid_str)
-		G.pid = parse_pid(pid_str);
-	if (guest)
-		G.pid = pid_of_guest(guest);
+	if (G.delay_str)
+		die_if_bad_delay(G.delay_str, &G.delay_ms);
+	if (G.pid_str)
+		G.pid = parse_pid(G.pid_str);
+	if (G.guest)
+		G.pid = pid_of_guest(G.guest);
 	if (G.pid && !host_pid_exists(G.pid))
 		bb_error_msg_and_die("pid %d does not exist "
 			"(a thread id instead of a process id?)", G.pid);
@@ -336,19 +335,18 @@ static void record_signal(int sig)
 void catch_signals(void)
 {
 	static const uint8_t sigs[] ALIGN1 = { SIGINT, SIGTERM, SIGHUP, SIGWINCH };
-	struct sigaction sa;
 	unsigned i;
 
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = record_signal;
-	sigemptyset(&G.caught_signals);
-	sigprocmask(SIG_BLOCK, NULL, &G.wait_mask);
+	/* G.caught_signals is zeroed, i.e. empty (libbb's signal code
+	 * relies on that too) */
 	for (i = 0; i < sizeof(sigs); i++) {
-		sigaction(sigs[i], &sa, NULL);
+		/* its SA_RESTART is moot: ppoll is never restarted */
+		signal(sigs[i], record_signal);
 		sigaddset(&G.caught_signals, sigs[i]);
-		sigdelset(&G.wait_mask, sigs[i]);	/* even if inherited blocked */
 	}
-	sigprocmask(SIG_BLOCK, &G.caught_signals, NULL);
+	/* the mask inside ppoll: ours open, even if inherited blocked */
+	sigprocmask(SIG_UNBLOCK, &G.caught_signals, NULL);
+	sigprocmask(SIG_BLOCK, &G.caught_signals, &G.wait_mask);
 }
 
 int wait_event(unsigned long long deadline_us, int fd)
@@ -359,31 +357,39 @@ int wait_event(unsigned long long deadline_us, int fd)
 		struct timespec ts;
 		int n;
 
-		if (G.quit_signal || G.hup_received || G.winch_received)
+		/* | : one test, not three */
+		if (G.quit_signal | G.hup_received | G.winch_received)
 			return -1;
 		if (now >= deadline_us)
 			return 0;
 		ts.tv_sec = (deadline_us - now) / 1000000;
 		ts.tv_nsec = (deadline_us - now) % 1000000 * 1000;
-		n = ppoll(&pfd, fd >= 0, &ts, &G.wait_mask);
+		/* poll skips a negative fd */
+		n = ppoll(&pfd, 1, &ts, &G.wait_mask);
 		if (n > 0)
 			return 1;
 	}
 }
 
+/* Dies by SIG, after the fast cleanup; returns if SIG is held off */
+static void raise_default(int sig)
+{
+	if (ENABLE_FEATURE_KVM_STAT_TRACEPOINTS && G.use_tracepoints)
+		tracepoint_close_fast();
+	signal(sig, SIG_DFL);
+	sigprocmask(SIG_UNBLOCK, &G.caught_signals, NULL);
+	raise(sig);
+}
+
 /* SIGINT ends with status 0 like the reference's KeyboardInterrupt;
- * other signals end us by the signal, after the fast cleanup */
+ * other signals end us by the signal */
 void quit_on_signal(void)
 {
 	int sig = G.quit_signal;
 
 	if (sig == SIGINT)
 		quit_fast(EXIT_SUCCESS);
-	if (ENABLE_FEATURE_KVM_STAT_TRACEPOINTS && G.use_tracepoints)
-		tracepoint_close_fast();
-	signal(sig, SIG_DFL);
-	sigprocmask(SIG_UNBLOCK, &G.caught_signals, NULL);
-	raise(sig);
+	raise_default(sig);
 	_exit(128 + sig);
 }
 
@@ -416,12 +422,8 @@ void out_write(int fd, const char *buf, size_t len)
 {
 	if (full_write(fd, buf, len) == (ssize_t)len)
 		return;
-	if (errno == EPIPE) {
-		if (ENABLE_FEATURE_KVM_STAT_TRACEPOINTS && G.use_tracepoints)
-			tracepoint_close_fast();
-		signal(SIGPIPE, SIG_DFL);
-		raise(SIGPIPE);
-	}
+	if (errno == EPIPE)
+		raise_default(SIGPIPE);
 	bb_simple_perror_msg("write error");
 	quit_fast(EXIT_FAILURE);
 }
@@ -429,12 +431,11 @@ void out_write(int fd, const char *buf, size_t len)
 int kvm_stat_main(int argc, char **argv) MAIN_EXTERNALLY_VISIBLE;
 int kvm_stat_main(int argc UNUSED_PARAM, char **argv)
 {
-	const char *pid_str = NULL, *guest = NULL, *delay_str = NULL;
 	const char *root;
 
 	INIT_G();
 	G.opts = getopt32long(argv, "1cdf:g:hilL:p:s:tz", kvm_stat_longopts,
-			&G.filter_str, &guest, &G.log_file, &pid_str, &delay_str);
+			&G.filter_str, &G.guest, &G.log_file, &G.pid_str, &G.delay_str);
 	if (G.opts & OPT_h) {
 		xfunc_error_retval = 0;
 		bb_show_usage();
@@ -446,7 +447,7 @@ int kvm_stat_main(int argc UNUSED_PARAM, char **argv)
 	G.include_past = !!(G.opts & OPT_i);
 	signal(SIGPIPE, SIG_IGN);
 
-	check_options(pid_str, guest, delay_str);
+	check_options();
 	host_find_mounts();
 	host_detect_arch();
 	choose_sources();

@@ -70,7 +70,6 @@ struct globals {
 	char *tracefs;	/* "<root><tracefs mount>", NULL if none */
 	char *debugfs_kvm;	/* "<debugfs>/kvm" */
 	const char *filter_str;	/* -f as given; NULL or "": every field */
-	regex_t filter_re;
 	smallint have_filter;
 	smallint arch;
 	smallint use_debugfs;
@@ -93,7 +92,12 @@ struct globals {
 	volatile sig_atomic_t hup_received;	/* SIGHUP with -L: reopen */
 	volatile sig_atomic_t winch_received;	/* SIGWINCH: TUI resize */
 	sigset_t caught_signals;
+
+	/* past offset 127, where x86 needs longer displacements: the
+	 * big and the seldom used fields */
 	sigset_t wait_mask;	/* inside ppoll: the caught ones open */
+	regex_t filter_re;
+	const char *guest, *pid_str, *delay_str;	/* -g, -p, -s as given */
 };
 #define G (*ptr_to_globals)
 #define INIT_G() do { \
@@ -103,7 +107,6 @@ struct globals {
 /* kvm_stat.c */
 int field_wanted(const char *name);
 int try_field_filter(const char *re);	/* -1 on a bad regex; NULL: none */
-void set_field_filter(const char *re);	/* dies on a bad regex */
 /* NULL if STR is a valid delay (then *ms is set), else the message */
 const char *check_delay(const char *str, unsigned *ms, char *msg, size_t size);
 void quit_fast(int status) NORETURN;	/* hand perf fds off, then exit */

@@ -25,6 +25,7 @@ struct log_state {
 	struct outbuf out;	/* the record being built */
 	unsigned *order;	/* the keys of the first read, sorted */
 	unsigned nkeys;
+	unsigned records;	/* since the last banner */
 	int fd;
 	smallint csv;
 	smallint header_only;	/* -L -c: the banner is the file's header */
@@ -51,10 +52,14 @@ static void write_line(struct log_state *ls)
 	out->len = 0;
 }
 
+/* The field names; with -L -c only at the very top of the file */
 static void put_banner(struct log_state *ls)
 {
 	unsigned i;
 
+	ls->records = 0;
+	if (ls->header_only && lseek(ls->fd, 0, SEEK_END) != 0)
+		return;
 	if (ls->csv)
 		outbuf_printf(&ls->out, "timestamp");
 	for (i = 0; i < ls->nkeys; i++) {
@@ -66,21 +71,13 @@ static void put_banner(struct log_state *ls)
 	write_line(ls);
 }
 
-/* A header line only at the very top of a file */
-static void put_first_banner(struct log_state *ls)
-{
-	if (ls->header_only && lseek(ls->fd, 0, SEEK_END) != 0)
-		return;
-	put_banner(ls);
-}
-
-/* -z: a record with all deltas zero is dropped; returns 0 then */
-static int put_record(struct log_state *ls)
+/* -z: a record with all deltas zero is dropped */
+static void put_record(struct log_state *ls)
 {
 	time_t now = time(NULL);
 	struct tm tm;
 	unsigned i;
-	int changed = 0;
+	long long changed = 0;	/* the deltas or'ed */
 
 	/* strftime's "%Y-%m-%d %H:%M:%S", without its ~4 KiB of libc */
 	localtime_r(&now, &tm);
@@ -90,22 +87,21 @@ static int put_record(struct log_state *ls)
 	for (i = 0; i < ls->nkeys; i++) {
 		long long delta = G.stats[ls->order[i]].delta;
 
-		changed |= delta != 0;
+		changed |= delta;
 		outbuf_printf(&ls->out, ls->csv ? ",%lld" : " %9lld", delta);
 	}
 	if (!changed && (G.opts & OPT_z)) {
 		ls->out.len = 0;
-		return 0;
+		return;
 	}
 	write_line(ls);
-	return 1;
+	ls->records++;
 }
 
 void log_run(void)
 {
 	struct log_state ls;
 	unsigned long long next;
-	unsigned records = 0;	/* since the last banner */
 
 	memset(&ls, 0, sizeof(ls));
 	ls.csv = !!(G.opts & OPT_c);
@@ -115,7 +111,7 @@ void log_run(void)
 	stats_update(0);
 	ls.nkeys = G.nstats;
 	ls.order = stats_order_by_key();
-	put_first_banner(&ls);
+	put_banner(&ls);
 	next = monotonic_us();
 	for (;;) {
 		next += G.delay_ms * 1000ULL;
@@ -127,16 +123,13 @@ void log_run(void)
 				G.hup_received = 0;
 				close(ls.fd);
 				ls.fd = open_log();
-				put_first_banner(&ls);
-				records = 0;
+				put_banner(&ls);
 			}
 			G.winch_received = 0;
 		}
-		if (records == BANNER_REPEAT && !ls.header_only) {
+		if (ls.records == BANNER_REPEAT && !ls.header_only)
 			put_banner(&ls);
-			records = 0;
-		}
 		stats_update(0);
-		records += put_record(&ls);
+		put_record(&ls);
 	}
 }

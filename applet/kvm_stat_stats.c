@@ -114,13 +114,13 @@ void stats_list_fields(void)
 	unsigned i;
 	const char *prev = NULL;
 
-	G.have_filter = 0;
+	G.have_filter = 0;	/* the regex "help" */
 	if (ENABLE_FEATURE_KVM_STAT_DEBUGFS && G.use_debugfs)
 		debugfs_list_fields();
 	if (ENABLE_FEATURE_KVM_STAT_TRACEPOINTS && G.use_tracepoints) {
 		tracepoint_list_fields();
 		for (i = 0; i < G.nstats; i++)
-			G.stats[i].key[strcspn(G.stats[i].key, "(")] = '\0';
+			*strchrnul(G.stats[i].key, '(') = '\0';
 	}
 	order = stats_order_by_key();
 	for (i = 0; i < G.nstats; i++) {
