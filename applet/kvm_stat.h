@@ -153,7 +153,8 @@ void tracepoint_list_fields(void);
 void tracepoint_close_fast(void);	/* perf fds closed in the background */
 
 /* kvm_stat_exits.c: exit-reason tables (names without their prefix).
- * kvm_exit's table is G.arch's (the other ARCH_* have none). */
+ * kvm_exit's table is G.arch's (the other ARCH_* have none). The values
+ * are in the generated tables too (testsuite/gen-exit-c.sh). */
 enum {
 	EXITS_VMX = ARCH_VMX,
 	EXITS_SVM = ARCH_SVM,
@@ -166,8 +167,8 @@ enum {
 int exit_reason(int table, unsigned i, char *name);
 
 /* kvm_stat_perf.c: the perf_event_open ABI, and the background closer */
-/* FILTER: NULL, or e.g. "exit_reason==12" */
-int perf_open_tracepoint(unsigned id, const char *filter, int pid, int cpu,
+/* FILTER: NULL, or e.g. "exit_reason==12"; GID: a cpu, or a thread (-p) */
+int perf_open_tracepoint(unsigned id, const char *filter, int gid,
 		int group_fd);
 int perf_enable(int fd);	/* the whole group, through its leader */
 int perf_reset(int fd);	/* the whole group's counts to 0 */

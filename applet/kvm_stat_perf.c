@@ -57,8 +57,9 @@ struct perf_attr {
  * whole group starts counting at once when it is enabled; members follow
  * their leader. PERF_FORMAT_GROUP: one read returns every member's count.
  * FILTER, e.g. "exit_reason==12": count only the events whose field matches.
+ * GID: a cpu (all its threads), or with -p a thread (on every cpu).
  */
-int perf_open_tracepoint(unsigned id, const char *filter, int pid, int cpu,
+int perf_open_tracepoint(unsigned id, const char *filter, int gid,
 		int group_fd)
 {
 	struct perf_attr attr = {
@@ -68,9 +69,13 @@ int perf_open_tracepoint(unsigned id, const char *filter, int pid, int cpu,
 		.read_format = PERF_FORMAT_GROUP,
 		.flags = group_fd < 0 ? PERF_ATTR_DISABLED : 0,
 	};
-	int fd;
+	int fd, pid = -1;
 
-	fd = syscall(SYS_perf_event_open, &attr, pid, cpu, group_fd, 0UL);
+	if (G.pid) {
+		pid = gid;
+		gid = -1;
+	}
+	fd = syscall(SYS_perf_event_open, &attr, pid, gid, group_fd, 0UL);
 	if (fd >= 0 && filter && ioctl(fd, PERF_IOC_SET_FILTER, filter) != 0) {
 		close(fd);	/* keeps errno: it succeeds */
 		return -1;
@@ -92,20 +97,19 @@ int perf_reset(int fd)
 }
 #endif
 
-/* fds is mostly ascending (opened in order): try *NEXT first */
+/* fds is mostly ascending (opened in order): the search starts at *NEXT */
 static int is_kept(const int *fds, unsigned n, int fd, unsigned *next)
 {
-	unsigned i;
+	unsigned i, k = *next;
 
-	if (*next < n && fds[*next] == fd) {
-		(*next)++;
-		return 1;
-	}
-	for (i = 0; i < n; i++)
-		if (fds[i] == fd) {
-			*next = i + 1;
+	for (i = 0; i < n; i++, k++) {
+		if (k >= n)
+			k = 0;
+		if (fds[k] == fd) {
+			*next = k + 1;
 			return 1;
 		}
+	}
 	return 0;
 }
 
@@ -141,26 +145,25 @@ static void closer_run(const int *fds, unsigned n, int sync_fd) NORETURN;
 static void closer_run(const int *fds, unsigned n, int sync_fd)
 {
 	struct rlimit rl;
-	int fd, hi = sync_fd, null;
-	unsigned next = 0;
+	int fd, null = open("/dev/null", O_RDWR);
+	unsigned next = 0, left = n;	/* perf fds not met yet */
 	char c;
 
-	for (fd = n; fd--;)
-		if (fds[fd] > hi)
-			hi = fds[fd];
-	null = open("/dev/null", O_RDWR);
-	for (fd = 0; fd <= hi; fd++) {
-		if (fd == sync_fd || is_kept(fds, n, fd, &next))
+	for (fd = 0; left || fd <= sync_fd; fd++) {
+		if (fd == sync_fd)
 			continue;
-		if (fd < 3)
+		if (is_kept(fds, n, fd, &next))
+			left--;
+		else if (fd < 3)
 			dup2(null, fd);	/* null itself goes later, if above 2 */
 		else
 			close(fd);
 	}
-	if (syscall(SYS_close_range, hi + 1, ~0U, 0) != 0
+	/* above the last perf fd and sync_fd */
+	if (syscall(SYS_close_range, fd, ~0U, 0) != 0
 	 && getrlimit(RLIMIT_NOFILE, &rl) == 0) {
-		while (++hi < (int)rl.rlim_cur && hi < (1 << 20))
-			close(hi);
+		for (; fd < (int)rl.rlim_cur && fd < (1 << 20); fd++)
+			close(fd);
 	}
 	if (chdir("/") != 0) {
 		/* nothing holds us anywhere else anyway */
@@ -186,10 +189,8 @@ void perf_hand_off(const int *fds, unsigned n)
 		pid = raw_fork();
 		if (pid == 0) {
 			setsid();
-			if (raw_fork() == 0) {
-				close(sync[1]);
+			if (raw_fork() == 0)	/* sync[1] closes with the rest */
 				closer_run(fds, n, sync[0]);
-			}
 			_exit(0);
 		}
 		close(sync[0]);

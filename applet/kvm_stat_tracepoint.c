@@ -17,9 +17,9 @@
 
 struct tp_event {
 	char *key;	/* "kvm_pio", or "kvm_exit(HLT) kvm_exit" */
-	char *filter;	/* NULL, or "exit_reason==12" */
+	char *filter;	/* NULL, or "exit_reason==12" (after the key's NUL) */
 	unsigned id;	/* events/kvm/NAME/id */
-	int stat_idx;	/* valid while stats_gen is G.stats_gen */
+	int stat_idx;	/* valid while tps->stats_gen is G.stats_gen + 1 */
 };
 
 struct tracepoint_state {
@@ -28,23 +28,9 @@ struct tracepoint_state {
 	int *gid;	/* per group: cpu, or thread id with -p */
 	int *fds;	/* ngroups * nev, leader first in each group */
 	unsigned ngroups;
-	unsigned stats_gen;
+	unsigned nqueued;	/* groups at gid[ngroups...], not opened yet */
+	unsigned stats_gen;	/* G.stats_gen + 1 at the keys' lookup; 0: none */
 };
-
-/*
- * The exit-reason table of NAME's children and the field they filter on.
- * kvm_exit's table is the host's (EXITS_VMX is ARCH_VMX...): none for
- * ARCH_UNKNOWN, s390 and ppc (which has a field, exit_nr, but no table).
- */
-static int child_table(const char *name, const char **field)
-{
-	if (strcmp(name, "kvm_userspace_exit") == 0) {
-		*field = "reason";
-		return EXITS_USER;
-	}
-	*field = G.arch == ARCH_ARM64 ? "esr_ec" : "exit_reason";
-	return strcmp(name, "kvm_exit") == 0 ? G.arch : -1;
-}
 
 /* 0 if NAME has no readable id: not an event */
 static unsigned read_event_id(const char *dir, const char *name)
@@ -53,7 +39,7 @@ static unsigned read_event_id(const char *dir, const char *name)
 
 	open_read_close(path, buf, sizeof(buf) - 1);
 	free(path);
-	return strtoul(buf, NULL, 10);	/* "103\n" */
+	return atoi(buf);	/* "103\n" */
 }
 
 static void add_event(unsigned id, char *key, char *filter)
@@ -68,21 +54,38 @@ static void add_event(unsigned id, char *key, char *filter)
 	e->id = id;
 }
 
-/* kvm_exit(HLT) ... : every reason of the table that passes -f */
-static void add_children(const char *parent, unsigned id)
+/*
+ * kvm_exit(HLT) ... : every reason of the table that passes -f. The key
+ * and the filter share one allocation: "kvm_exit(HLT) kvm_exit\0filter".
+ * kvm_exit's table is the host's (EXITS_VMX is ARCH_VMX...): none for
+ * ARCH_UNKNOWN, s390 and ppc (which has a field, exit_nr, but no table).
+ */
+static NOINLINE void add_children(const char *parent, unsigned id)
 {
-	const char *field;
-	int table = child_table(parent, &field);
-	char reason[EXIT_NAME_MAX], *name;
-	int code;
+	const char *field = G.arch == ARCH_ARM64 ? "esr_ec" : "exit_reason";
+	int table = G.arch;
+	char reason[EXIT_NAME_MAX], *key;
+	int code, which;
 	unsigned i;
 
+	which = index_in_strings("kvm_exit\0" "kvm_userspace_exit\0", parent);
+	if (which < 0)
+		return;
+	if (which) {
+		field = "exit_reason" + 5;	/* "reason" */
+		table = EXITS_USER;
+	}
+
 	for (i = 0; (code = exit_reason(table, i, reason)) >= 0; i++) {
-		name = xasprintf("%s(%s)", parent, reason);
-		if (field_wanted(name))
-			add_event(id, xasprintf("%s %s", name, parent),
-				xasprintf("%s==%d", field, code));
-		free(name);
+		/* "kvm_exit(HLT)" alone for -f, then joined to its parent */
+		key = xasprintf("%s(%s)%c%s%c%s==%d", parent, reason, 0, parent,
+			0, field, code);
+		if (!field_wanted(key)) {
+			free(key);
+			continue;
+		}
+		key[strlen(key)] = ' ';
+		add_event(id, key, strchr(key, '\0') + 1);
 	}
 }
 
@@ -135,7 +138,7 @@ static unsigned count_open_fds(void)
 /*
  * One descriptor per event of each new group, plus what is open already.
  * prlimit, not setrlimit: musl's setrlimit syncs every thread, code we
- * have no use for (one thread).
+ * have no use for (one thread); getrlimit has no such cost.
  */
 static void raise_nofile(unsigned groups)
 {
@@ -143,7 +146,7 @@ static void raise_nofile(unsigned groups)
 	struct rlimit rl;
 	rlim_t need = (rlim_t)groups * tps->nev + count_open_fds() + 16;
 
-	prlimit(0, RLIMIT_NOFILE, NULL, &rl);
+	getrlimit(RLIMIT_NOFILE, &rl);
 	if (rl.rlim_cur >= need)
 		return;
 	rl.rlim_cur = need;
@@ -163,53 +166,55 @@ static void NORETURN die_perf_open(const char *key)
 }
 
 /*
- * Open one group: a thread (cpu -1), or a cpu (pid -1). A thread that
- * ended meanwhile (ESRCH) is skipped: returns 0.
+ * Open group GID after the others. A thread that ended meanwhile (ESRCH)
+ * is skipped.
  */
-static int open_group(int *fds, int gid)
+static NOINLINE void open_group(struct tracepoint_state *tps, int gid)
 {
-	struct tracepoint_state *tps = G.tps;
-	int pid = G.pid ? gid : -1, cpu = G.pid ? -1 : gid;
+	int *fds = tps->fds + tps->ngroups * tps->nev;
 	const struct tp_event *e;
 	int leader = -1;
 	unsigned i;
 
 	for (i = 0, e = tps->ev; i < tps->nev; i++, e++) {
-		fds[i] = perf_open_tracepoint(e->id, e->filter, pid, cpu, leader);
+		fds[i] = perf_open_tracepoint(e->id, e->filter, gid, leader);
 		if (fds[i] < 0) {
 			if (errno != ESRCH)
 				die_perf_open(e->key);
 			while (i)
 				close(fds[--i]);
-			return 0;
+			return;
 		}
 		leader = fds[0];
 	}
 	perf_enable(fds[0]);
-	return 1;
+	tps->gid[tps->ngroups++] = gid;
 }
 
-/* Queue group GID at gid[ngroups + N], for open_groups() */
-static void queue_group(unsigned n, int gid)
+/* Queue group GID, for open_groups() */
+static void queue_group(int gid)
 {
 	struct tracepoint_state *tps = G.tps;
+	unsigned n = tps->ngroups + tps->nqueued++;
 
-	tps->gid = xrealloc(tps->gid, (tps->ngroups + n + 1) * sizeof(int));
-	tps->gid[tps->ngroups + n] = gid;
+	tps->gid = xrealloc(tps->gid, (n + 1) * sizeof(int));
+	tps->gid[n] = gid;
 }
 
-/* Open the N queued groups; the threads that ended meanwhile drop out */
-static void open_groups(unsigned n)
+/* Open the queued groups (if any); the threads that ended meanwhile drop
+ * out */
+static void open_groups(void)
 {
 	struct tracepoint_state *tps = G.tps;
-	unsigned i, end = tps->ngroups + n;
+	unsigned i, end = tps->ngroups + tps->nqueued;
 
-	raise_nofile(n);
+	if (!tps->nqueued)
+		return;
+	raise_nofile(tps->nqueued);
+	tps->nqueued = 0;
 	tps->fds = xrealloc(tps->fds, end * tps->nev * sizeof(int));
-	for (i = tps->ngroups; i < end; i++) {
-		if (open_group(tps->fds + tps->ngroups * tps->nev, tps->gid[i]))
-			tps->gid[tps->ngroups++] = tps->gid[i];
-	}
+	for (i = tps->ngroups; i < end; i++)
+		open_group(tps, tps->gid[i]);
 }
 
 static int have_group(int gid)
@@ -230,28 +235,25 @@ static void add_new_threads(void)
 	char *path = host_path("/proc/%d/task", G.pid);
 	DIR *d = opendir(path);
 	struct dirent *de;
-	unsigned n = 0;
 	int tid;
 
 	free(path);
 	if (!d)
 		return;	/* the guest ended: keep its final counts */
 	while ((de = readdir(d)) != NULL) {
-		tid = strtoul(de->d_name, NULL, 10);	/* 0: "." or ".." */
+		tid = atoi(de->d_name);	/* 0: "." or ".." */
 		if (tid == 0 || have_group(tid))
 			continue;
-		queue_group(n++, tid);
+		queue_group(tid);
 	}
 	closedir(d);
-	if (n)
-		open_groups(n);
+	open_groups();
 }
 
-/* "0-3,6,8-9\n": queues 0 1 2 3 6 8 9; returns the count, 0 if malformed */
-static unsigned queue_cpu_list(const char *s)
+/* "0-3,6,8-9\n": queues 0 1 2 3 6 8 9; returns 0 if malformed */
+static int queue_cpu_list(const char *s)
 {
 	unsigned long first, last;
-	unsigned n = 0;
 	char *end;
 
 	do {
@@ -263,10 +265,10 @@ static unsigned queue_cpu_list(const char *s)
 		if (end == s || last < first || last > 65535)
 			return 0;
 		while (first <= last)
-			queue_group(n++, first++);
+			queue_group(first++);
 		s = end + 1;
 	} while (*end == ',');
-	return *end == '\n' || *end == '\0' ? n : 0;
+	return *end == '\n' || *end == '\0';
 }
 
 /* One group per online CPU: counts of every guest on it */
@@ -275,23 +277,20 @@ static void add_online_cpus(void)
 	char buf[4096];
 	char *path = host_path("/sys/devices/system/cpu/online");
 	ssize_t len = open_read_close(path, buf, sizeof(buf) - 1);
-	unsigned n;
 
 	if (len < 0)
 		bb_perror_msg_and_die("can't read '%s'", path);
 	buf[len] = '\0';
-	n = queue_cpu_list(buf);
-	if (n == 0)
+	if (!queue_cpu_list(buf))
 		bb_error_msg_and_die("can't parse '%s'", path);
 	free(path);
-	open_groups(n);
+	open_groups();
 }
 
 void tracepoint_setup(void)
 {
 	struct tracepoint_state *tps = collect_events();
 
-	tps->stats_gen = G.stats_gen - 1;	/* look the keys up at the first read */
 	if (tps->nev == 0)
 		return;	/* -f selects no tracepoint */
 	if (G.pid)
@@ -311,11 +310,11 @@ void tracepoint_read(void)
 	if (G.pid && tps->nev)	/* none: -f selects no tracepoint */
 		add_new_threads();
 	for (i = 0, e = tps->ev; i < tps->nev; i++, e++) {
-		if (tps->stats_gen != G.stats_gen)
+		if (tps->stats_gen != G.stats_gen + 1)
 			e->stat_idx = stats_find(e->key);
 		stats_add(e->stat_idx, 0);	/* a row even with no group */
 	}
-	tps->stats_gen = G.stats_gen;
+	tps->stats_gen = G.stats_gen + 1;
 	for (g = 0; g < tps->ngroups; g++) {
 		if (read(tps->fds[g * tps->nev], buf, sizeof(buf))
 				!= (ssize_t)sizeof(buf))
@@ -343,10 +342,10 @@ void tracepoint_refilter(void)
 	struct tracepoint_state *tps = G.tps;
 
 	tracepoint_close_fast();
+	tps->stats_gen = 0;	/* the new keys: looked up at the next read */
 	while (tps->nev) {
 		tps->nev--;
-		free(tps->ev[tps->nev].key);
-		free(tps->ev[tps->nev].filter);
+		free(tps->ev[tps->nev].key);	/* the filter too */
 	}
 	tracepoint_setup();	/* reuses the arrays */
 }

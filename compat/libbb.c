@@ -272,6 +272,20 @@ void FAST_FUNC bb_signals(int sigs, void (*f)(int))
 	}
 }
 
+/* libbb/compare_string_array.c */
+int FAST_FUNC index_in_strings(const char *strings, const char *key)
+{
+	int idx = 0;
+
+	while (*strings) {
+		if (strcmp(strings, key) == 0)
+			return idx;
+		strings += strlen(strings) + 1;	/* skip NUL */
+		idx++;
+	}
+	return -1;
+}
+
 unsigned long long FAST_FUNC monotonic_us(void)
 {
 	struct timespec ts;

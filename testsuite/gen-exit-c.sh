@@ -2,7 +2,7 @@
 # Print the tables of applet/kvm_stat_exits.c from the installed uapi
 # headers plus testsuite/exit-reasons-upstream.h (newer kernels, arm64).
 # usage: testsuite/gen-exit-c.sh [INCLUDE_DIR]   (default /usr/include)
-# The format is described in applet/kvm_stat_exits.c; the names are packed
+# The format is described in applet/kvm_stat_exits.c; the text is packed
 # with pairs of bytes chosen by pack() below.
 inc=${1:-/usr/include}
 here=$(dirname "$0")
@@ -18,9 +18,14 @@ table() {	# TABLE HEADER...: "TABLE NAME CODE" lines
 	table svm "$asm/svm.h" "$up"
 	table arm64 "$up"
 } | LC_ALL=C awk '	# C locale: bytes 0x80-0xff are characters of their own
+# NUL: awk strings hold no NUL byte, DEL (in no name) stands for it.
+# EXITS_*: the table ids of applet/kvm_stat.h.
 BEGIN {
 	for (c = 1; c < 256; c++)
 		ord[sprintf("%c", c)] = c
+	NUL = sprintf("%c", 127)
+	ord[NUL] = 0
+	id["user"] = 16; id["vmx"] = 1; id["svm"] = 2; id["arm64"] = 3
 }
 
 { t[NR] = $1; name[NR] = $2; code[NR] = $3 }
@@ -47,7 +52,7 @@ function stored(i,  p) {
 	return name[i]
 }
 
-# The pair of bytes most often next to each other in the names (ties: the
+# The pair of bytes most often next to each other in the entries (ties: the
 # first in byte order, as for-in has no order); "" if no pair is there 3
 # times: a token costs its 2 bytes and saves one for each pair it replaces.
 function best_pair(  i, j, n, p, best) {
@@ -84,7 +89,7 @@ function pack(  p, c, i) {
 	}
 }
 
-# S as a C string literal: skip bytes and tokens in octal
+# S as a C string literal: NUL, control bytes and tokens in octal
 function c_string(s,  r, i, ch) {
 	r = ""
 	for (i = 1; i <= length(s); i++) {
@@ -94,44 +99,43 @@ function c_string(s,  r, i, ch) {
 	return r
 }
 
-# S with its tokens expanded, for the comments
+# S with its tokens expanded, for the comments (NUL, skip bytes in octal)
 function plain(s,  r, i, ch) {
 	r = ""
 	for (i = 1; i <= length(s); i++) {
 		ch = substr(s, i, 1)
-		r = r (ord[ch] >= 128 ? plain(token[ord[ch] - 128]) : ch)
+		r = r (ord[ch] >= 128 ? plain(token[ord[ch] - 128]) : \
+			ord[ch] < 32 ? sprintf("\\%o", ord[ch]) : ch)
 	}
 	return r
-}
-
-function end_run(i) {
-	if (i > 1)
-		runs = runs sprintf("\n\t{ %d, 0x%x, EXITS_%s },",
-			size, code[first], toupper(t[first]))
 }
 
 END {
 	for (i = 1; i <= NR; i++) {
 		# a name is a printf format (see pattern()): no other %
-		if (length(name[i]) >= 32 || index(name[i], "%")) {
+		if (length(name[i]) >= 32 || index(name[i], "%") ||
+		    index(name[i], NUL) || index(name[i], "#")) {
 			print "gen-exit-c.sh: bad name " name[i] > "/dev/stderr"
 			exit 1
 		}
 		# a gap of more codes than a skip byte counts (1-31) starts
-		# a new run (SVM: 0xa6 -> 0x400)
+		# a run: "#", the table id, its code / 32 (then a skip byte)
+		run = ""
 		if (t[i] != t[i - 1] || code[i] - next_code > 31) {
-			next_code = code[i]
+			next_code = code[i] - code[i] % 32
+			if (next_code / 32 >= 127) {
+				print "gen-exit-c.sh: code too high " name[i] > "/dev/stderr"
+				exit 1
+			}
+			run = "#" sprintf("%c", id[t[i]]) \
+				(next_code ? sprintf("%c", next_code / 32) : NUL)
 			new_run[i] = 1
 			prev = ""
 		}
-		skip[i] = code[i] - next_code
+		skip = code[i] - next_code
 		next_code = code[i] + 1
-		text[i] = stored(i)
-		# the pattern is expanded into a buffer of EXIT_NAME_MAX
-		if (length(text[i]) >= 32) {
-			print "gen-exit-c.sh: long pattern " text[i] > "/dev/stderr"
-			exit 1
-		}
+		text[i] = run (skip ? sprintf("%c", skip) : "") stored(i) NUL
+		size += length(text[i])
 	}
 	pack()
 
@@ -139,19 +143,12 @@ END {
 	for (i = 0; i < ntok; i++)
 		printf "\n\t\"%s\"%s\t/* \\%03o %s */", c_string(token[i]),
 			(i == ntok - 1 ? ";" : ""), 128 + i, plain(token[i])
-	printf "\n\nstatic const unsigned char exit_names[] ALIGN1 ="
+	printf "\n\nstatic const unsigned char exit_text[] ALIGN1 ="
 	for (i = 1; i <= NR; i++) {
-		if (new_run[i]) {
-			end_run(i)
-			first = i
-			size = 0
+		if (new_run[i])
 			printf "\n\t/* %s from 0x%x */", t[i], code[i]
-		}
-		s = (skip[i] ? sprintf("%c", skip[i]) : "") text[i]
-		printf "\n\t\"%s\\0\"%s\t/* 0x%x %s */", c_string(s),
+		printf "\n\t\"%s\"%s\t/* 0x%x %s */", c_string(text[i]),
 			(i == NR ? ";" : ""), code[i], name[i]
-		size += length(s) + 1
 	}
-	end_run(NR + 1)
-	printf "\n\nstatic const struct exit_run exit_runs[] = {%s\n};\n", runs
+	printf "\n#define EXIT_TEXT_SIZE %d\t/* exit_text expanded */\n", size
 }'
