@@ -28,17 +28,20 @@
 struct counter {
 	char *name;	/* the file's: "exits" */
 	char *key;	/* the stats key: name, or "child parent" */
-	const char *parent;	/* NULL if not a child */
-	long long sum;	/* all guests: global value - the VMs' bases */
+	long long global;	/* all guests: the global file's value */
 	int idx;	/* its stats entry in this read; -1: not shown */
 	smallint wanted;
+	smallint child;	/* of PARENT; 32 bytes in all: cheap indexing */
 };
+
+/* "PID-FD" as the kernel names a VM's directory: two ints */
+#define VM_NAME_SIZE	sizeof("2147483647-2147483647")
 
 struct vm_dir {
 	struct vm_dir *next;	/* in directory order */
-	long long *base;	/* per counter; NO_BASE: not read yet */
 	int pid;
-	char name[];	/* "4242-11" */
+	char name[VM_NAME_SIZE];	/* "4242-11" */
+	long long base[];	/* per counter; NO_BASE: not read yet */
 };
 
 struct debugfs_state {
@@ -51,28 +54,23 @@ struct debugfs_state {
 };
 
 /* Not counters (the reference skips them too): histogram-ish sums */
-static int is_exempt(const char *name)
-{
-	static const char exempt[] ALIGN1 =
-		"halt_poll_fail_ns\0" "halt_poll_success_ns\0" "halt_wait_ns\0";
-	const char *s;
+static const char exempt[] ALIGN1 =
+	"halt_poll_fail_ns\0" "halt_poll_success_ns\0" "halt_wait_ns\0";
 
-	for (s = exempt; *s; s += strlen(s) + 1)
-		if (strcmp(name, s) == 0)
-			return 1;
-	return 0;
-}
-
-/* "4242-11": digits, '-', digits. Never "vcpu0" or anything else. */
+/* "4242-11": digits, '-', digits, no longer than two ints. Never "vcpu0" or
+ * anything else. */
 static int vm_dir_pid(const char *name)
 {
 	char *end;
-	unsigned long pid = strtoul(name, &end, 10);
+	/* > INT_MAX unless NAME starts with digits, END after them */
+	unsigned pid = bb_strtou(name, &end, 10);
+	const char *s = end;
 
-	if (!isdigit(name[0]) || *end != '-' || !isdigit(end[1]) || pid > INT_MAX)
+	if (*s != '-' || pid > INT_MAX)
 		return 0;
-	strtoul(end + 1, &end, 10);
-	return *end ? 0 : pid;
+	while (isdigit(*++s))
+		continue;
+	return *s || s[-1] == '-' || s - name >= (int)VM_NAME_SIZE ? 0 : pid;
 }
 
 /* Regular files, except the exempt ones */
@@ -80,7 +78,7 @@ static int is_counter(const struct dirent *de)
 {
 	struct stat st;
 
-	return de->d_name[0] != '.' && !is_exempt(de->d_name)
+	return de->d_name[0] != '.' && index_in_strings(exempt, de->d_name) < 0
 		&& fstatat(G.dfs->kvmfd, de->d_name, &st, 0) == 0
 		&& S_ISREG(st.st_mode);
 }
@@ -91,13 +89,9 @@ static int cmp_name(const struct dirent **a, const struct dirent **b)
 	return strcmp((*a)->d_name, (*b)->d_name);
 }
 
-/* s390 reports instruction_* counters as children of exit_instruction */
-static const char *debugfs_parent(const char *name)
-{
-	if (G.arch == ARCH_S390 && is_prefixed_with(name, "instruction_"))
-		return "exit_instruction";
-	return NULL;
-}
+/* s390 reports instruction_* counters as children of exit_instruction,
+ * the only parent */
+static const char PARENT[] ALIGN1 = "exit_instruction";
 
 static void scan_fields(struct debugfs_state *d)
 {
@@ -112,9 +106,9 @@ static void scan_fields(struct debugfs_state *d)
 		struct counter *c = &d->c[i];
 
 		c->name = ents[i]->d_name;
-		c->parent = debugfs_parent(c->name);
-		c->key = c->parent ? xasprintf("%s %s", c->name, c->parent)
-				: c->name;
+		c->child = G.arch == ARCH_S390
+			&& is_prefixed_with(c->name, "instruction_");
+		c->key = c->child ? xasprintf("%s %s", c->name, PARENT) : c->name;
 	}
 	free(ents);
 }
@@ -125,31 +119,38 @@ static void scan_fields(struct debugfs_state *d)
 void debugfs_refilter(void)
 {
 	struct debugfs_state *d = G.dfs;
-	struct counter *c, *p, *end = d->c + d->n;
+	struct counter *c = d->c + d->n;
+	smallint child_wanted = 0;
 
-	for (c = d->c; c < end; c++)
-		c->wanted = field_wanted(c->name);
-	for (c = d->c; c < end; c++) {
-		if (!c->wanted || !c->parent)
-			continue;
-		for (p = d->c; p < end; p++)
-			if (strcmp(p->name, c->parent) == 0)
-				p->wanted = 1;
+	/* Backwards: in byte order the children (instruction_*) come after
+	 * their parent (exit_instruction) */
+	while (c-- != d->c) {
+		c->wanted = field_wanted(c->name)
+			|| (child_wanted && strcmp(c->name, PARENT) == 0);
+		child_wanted |= c->wanted & c->child;
 	}
 }
 
 /* -i: the VMs of the start count from zero, later ones from first sight */
 static struct vm_dir *new_vm(unsigned n, const char *name, int pid)
 {
-	struct vm_dir *vm = xzalloc(sizeof(*vm) + strlen(name) + 1);
-	unsigned f;
+	struct vm_dir *vm = xmalloc(sizeof(*vm) + n * sizeof(vm->base[0]));
 
 	strcpy(vm->name, name);
 	vm->pid = pid;
-	vm->base = xmalloc(n * sizeof(vm->base[0]));
-	for (f = 0; f < n; f++)
-		vm->base[f] = G.include_past ? 0 : NO_BASE;
+	while (n--)
+		vm->base[n] = G.include_past ? 0 : NO_BASE;
 	return vm;
+}
+
+static void free_vms(struct vm_dir *vm)
+{
+	while (vm) {
+		struct vm_dir *next = vm->next;
+
+		free(vm);
+		vm = next;
+	}
 }
 
 /* VMs come and go: rescan every refresh, keep what is still there.
@@ -180,11 +181,7 @@ static void scan_vms(struct debugfs_state *d)
 	if (dir)
 		closedir(dir);
 	G.include_past = 0;	/* -i is for the VMs of the start */
-	while ((vm = old) != NULL) {
-		old = vm->next;
-		free(vm->base);
-		free(vm);
-	}
+	free_vms(old);
 }
 
 /*
@@ -195,7 +192,7 @@ static long long read_counter(int dirfd, const char *name)
 {
 	char buf[32];
 	char *end;
-	long long v;
+	long long v = 0;
 	ssize_t n = -1;
 	int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOATIME);
 
@@ -205,29 +202,29 @@ static long long read_counter(int dirfd, const char *name)
 		n = read(fd, buf, sizeof(buf) - 1);
 		close(fd);	/* succeeds: errno stays read()'s */
 	}
-	if (n <= 0) {
-		if (n < 0 && (errno == EPERM || errno == EACCES))
+	if (n < 0) {
+		if (errno == EPERM || errno == EACCES)
 			G.dfs->unreadable++;
-		return 0;
+	} else {
+		buf[n] = '\0';
+		errno = 0;
+		v = strtoll(buf, &end, 10);	/* 0 if no digits */
+		if (errno || *skip_whitespace(end))
+			v = 0;
 	}
-	buf[n] = '\0';
-	errno = 0;
-	v = strtoll(buf, &end, 10);
-	if (end == buf || errno || *skip_whitespace(end))
-		return 0;
 	return v;
 }
 
-/* The wanted counters' global files (sums over the live VMs) into
- * their sum; returns how many */
+/* The wanted counters' global files (sums over the live VMs);
+ * returns how many */
 static unsigned read_globals(struct debugfs_state *d)
 {
-	struct counter *c, *end = d->c + d->n;
+	struct counter *c = d->c + d->n;
 	unsigned n = 0;
 
-	for (c = d->c; c < end; c++) {
+	while (c-- != d->c) {	/* any order (backwards: less code) */
 		if (c->wanted) {
-			c->sum = read_counter(d->kvmfd, c->name);
+			c->global = read_counter(d->kvmfd, c->name);
 			n++;
 		}
 	}
@@ -238,62 +235,64 @@ static unsigned read_globals(struct debugfs_state *d)
  * answer EPERM while the 0444 ones still read */
 static const char not_readable[] ALIGN1 =
 	"not readable (kernel lockdown or Secure Boot?)";
+static const char use_tracepoints[] ALIGN1 = ": use tracepoints (-t)";
 
 static void warn_unreadable(struct debugfs_state *d)
 {
 	if (!d->unreadable || d->warned)
 		return;
 	d->warned = 1;
-	bb_error_msg("%u debugfs counters are %s and count as 0: "
-		"use tracepoints (-t)", d->unreadable, not_readable);
+	bb_error_msg("%u debugfs counters are %s and count as 0%s",
+		d->unreadable, not_readable, use_tracepoints);
 }
 
-/* Keys exist only once a VM is read, as in the reference */
-static void resolve_keys(struct debugfs_state *d, int by_guest)
+/* Keys exist only once a VM is read, as in the reference. All guests:
+ * the global values go in with them (the VMs' bases come out in
+ * read_vm()). */
+static void resolve_keys(struct debugfs_state *d, int by_guest, int each_vm)
 {
 	struct counter *c, *end = d->c + d->n;
 
-	for (c = d->c; c < end; c++)
-		c->idx = c->wanted && (!by_guest || c->parent)
-			? stats_find(c->key) : -1;
-}
-
-/* The TUI's by-guest view: the row of a VM's counters that are not
- * children, keyed by its pid */
-static int guest_idx(int pid)
-{
-	char key[sizeof(int) * 3 + 2];
-
-	sprintf(key, "%d", pid);
-	return stats_find(key);
+	for (c = d->c; c < end; c++) {
+		c->idx = -1;
+		if (c->wanted && (!by_guest || c->child)) {
+			c->idx = stats_find(c->key);
+			if (!each_vm)
+				stats_add(c->idx, c->global);
+		}
+	}
 }
 
 /* A VM's wanted counters: each_vm, all into the stats; else only those
- * without a base yet, and the bases out of the sums */
+ * without a base yet are read, and the bases go into the stats
+ * negated */
 static void read_vm(struct debugfs_state *d, struct vm_dir *vm, int each_vm,
 		int gidx)
 {
-	struct counter *c, *end = d->c + d->n;
-	long long *base = vm->base;
+	struct counter *c = d->c + d->n;
+	long long *base = vm->base + d->n;
 	int dirfd = -1;	/* opened once a value is wanted */
 
-	for (c = d->c; c < end; c++, base++) {
+	while (c-- != d->c) {	/* any order: the sums are the same */
 		long long v = 0;
+		int fresh;
 
+		base--;
 		if (!c->wanted)
 			continue;
-		if (each_vm || *base == NO_BASE) {
+		fresh = *base == NO_BASE;
+		if (each_vm || fresh) {
 			if (dirfd < 0)	/* O_PATH: only for openat() */
 				dirfd = openat(d->kvmfd, vm->name,
 					O_PATH | O_DIRECTORY | O_CLOEXEC);
 			v = read_counter(dirfd, c->name);
-			if (*base == NO_BASE)
+			if (fresh)
 				*base = v;
+			if (!each_vm)
+				v = 0;
 		}
-		if (each_vm)
-			stats_add(c->idx >= 0 ? c->idx : gidx, v - *base);
-		else
-			c->sum -= *base;
+		/* all guests: only the base, out of the global value */
+		stats_add(c->idx >= 0 ? c->idx : gidx, v - *base);
 	}
 	if (dirfd >= 0)
 		close(dirfd);
@@ -311,7 +310,6 @@ static void read_vm(struct debugfs_state *d, struct vm_dir *vm, int each_vm,
 void debugfs_read(int by_guest)
 {
 	struct debugfs_state *d = G.dfs;
-	struct counter *c;
 	struct vm_dir *vm;
 	int each_vm, found = 0;
 
@@ -325,13 +323,10 @@ void debugfs_read(int by_guest)
 		if (G.pid && vm->pid != G.pid)
 			continue;
 		if (!found++)
-			resolve_keys(d, by_guest);
-		read_vm(d, vm, each_vm, by_guest ? guest_idx(vm->pid) : -1);
-	}
-	if (found && !each_vm) {
-		for (c = d->c; c < d->c + d->n; c++)
-			if (c->wanted)
-				stats_add(c->idx, c->sum);
+			resolve_keys(d, by_guest, each_vm);
+		/* by guest: a VM's counters but children in a row keyed
+		 * by its pid */
+		read_vm(d, vm, each_vm, by_guest ? stats_find(utoa(vm->pid)) : -1);
 	}
 	stats_commit();
 	warn_unreadable(d);
@@ -341,13 +336,12 @@ void debugfs_read(int by_guest)
 /* TUI 'r': totals start again from the current values */
 void debugfs_reset(void)
 {
-	struct debugfs_state *d = G.dfs;
 	struct vm_dir *vm;
-	unsigned f;
 
-	for (vm = d->vms; vm; vm = vm->next)
-		for (f = 0; f < d->n; f++)
-			vm->base[f] = NO_BASE;
+	/* Unnamed, no VM is found again by scan_vms(): each comes back
+	 * without bases (-i was for the start) */
+	for (vm = G.dfs->vms; vm; vm = vm->next)
+		vm->name[0] = '\0';
 	debugfs_read(0);
 	stats_clear();
 }
@@ -383,8 +377,8 @@ void debugfs_setup(void)
 	debugfs_refilter();
 	tried = read_globals(d);
 	if (tried && d->unreadable == tried)
-		bb_error_msg_and_die("debugfs counters in %s are %s: "
-			"use tracepoints (-t)", G.debugfs_kvm, not_readable);
+		bb_error_msg_and_die("debugfs counters in %s are %s%s",
+			G.debugfs_kvm, not_readable, use_tracepoints);
 	warn_unreadable(d);
 	debugfs_read(0);	/* sets the baselines */
 }

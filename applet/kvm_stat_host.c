@@ -9,11 +9,20 @@
 #include "kvm_stat.h"
 #include <sys/utsname.h>
 
-static int is_dir(const char *path)
+/* host_path() of a plain path: smaller at each call than the macro */
+static char *root_path(const char *path)
+{
+	return host_path("%s", path);
+}
+
+/* The type and permission bits of PATH, which is freed; 0 if none */
+static unsigned mode_of(char *path)
 {
 	struct stat st;
+	unsigned mode = stat(path, &st) == 0 ? st.st_mode : 0;
 
-	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+	free(path);
+	return mode;
 }
 
 static int is_octal(char c)
@@ -47,7 +56,7 @@ static void unescape_mount_path(char *s)
  */
 void host_find_mounts(void)
 {
-	char *path = host_path("/proc/mounts");
+	char *path = root_path("/proc/mounts");
 	char *mounts = xmalloc_open_read_close(path, NULL);
 	char *line, *next;
 
@@ -55,7 +64,7 @@ void host_find_mounts(void)
 		bb_perror_msg_and_die("can't read '%s'", path);
 	free(path);
 	for (line = mounts; *line; line = next) {
-		char *dir, *type;
+		char *dir, *type, **mnt = NULL;
 
 		next = strchrnul(line, '\n');
 		if (*next)
@@ -65,40 +74,35 @@ void host_find_mounts(void)
 		if (!type)
 			continue;
 		*type++ = '\0';
-		unescape_mount_path(dir);
-		if (!G.debugfs && is_prefixed_with(type, "debugfs "))
-			G.debugfs = host_path("%s", dir);
-		if (ENABLE_FEATURE_KVM_STAT_TRACEPOINTS
-		 && !G.tracefs && is_prefixed_with(type, "tracefs "))
-			G.tracefs = host_path("%s", dir);
-	}
-	free(mounts);
-	if (ENABLE_FEATURE_KVM_STAT_TRACEPOINTS && !G.tracefs && G.debugfs) {
-		path = xasprintf("%s/tracing/events", G.debugfs);
-		if (is_dir(path)) {
-			*strrchr(path, '/') = '\0';	/* "<debugfs>/tracing" */
-			G.tracefs = path;
-		} else {
-			free(path);
+		if (is_prefixed_with(type, "debugfs "))
+			mnt = &G.debugfs;
+		else if (ENABLE_FEATURE_KVM_STAT_TRACEPOINTS
+		 && is_prefixed_with(type, "tracefs "))
+			mnt = &G.tracefs;
+		if (mnt && !*mnt) {	/* the first of each type */
+			unescape_mount_path(dir);
+			*mnt = root_path(dir);
 		}
 	}
-	if (G.debugfs)
+	free(mounts);
+	if (G.debugfs) {
 		G.debugfs_kvm = xasprintf("%s/kvm", G.debugfs);
+		if (ENABLE_FEATURE_KVM_STAT_TRACEPOINTS && !G.tracefs
+		 && S_ISDIR(mode_of(xasprintf("%s/tracing/events", G.debugfs))))
+			G.tracefs = xasprintf("%s/tracing", G.debugfs);
+	}
 }
 
+/* As access(F_OK) */
 static int file_exists(const char *name)
 {
-	char *path = host_path("%s", name);
-	int r = access(path, F_OK) == 0;
-
-	free(path);
-	return r;
+	return mode_of(root_path(name)) != 0;
 }
 
 /* The first "flags\t\t: fpu vme ... vmx ..." line of x86 /proc/cpuinfo */
 static int cpuinfo_arch(void)
 {
-	char *path = host_path("/proc/cpuinfo");
+	char *path = root_path("/proc/cpuinfo");
 	char *info = xmalloc_open_read_close(path, NULL);
 	char *p = info;
 	int arch = ARCH_UNKNOWN;
@@ -109,6 +113,7 @@ static int cpuinfo_arch(void)
 		if (p)
 			p++;
 	}
+	/* no strstr(): it would add ~1 KiB of libc to the binary */
 	for (; p && *p && *p != '\n'; p++) {
 		if (is_prefixed_with(p, " vmx")) {
 			arch = ARCH_VMX;	/* wins over svm */
@@ -145,7 +150,7 @@ static int exit_arch(const char *machine)
 void host_detect_arch(void)
 {
 	struct utsname u;
-	char *path = host_path("/proc/sys/kernel/arch");
+	char *path = root_path("/proc/sys/kernel/arch");
 	ssize_t n = open_read_close(path, u.machine, sizeof(u.machine) - 1);
 
 	free(path);
@@ -161,11 +166,7 @@ void host_detect_arch(void)
 
 int host_pid_exists(int pid)
 {
-	char *path = host_path("/proc/%d", pid);
-	int r = is_dir(path);
-
-	free(path);
-	return r;
+	return S_ISDIR(mode_of(host_path("/proc/%d", pid)));
 }
 
 /*
@@ -178,25 +179,17 @@ static const char *name_from_option(char *opt)
 	const char *name = "";
 
 	while (*opt) {
-		char *part = opt, *d = opt;
+		char *part = opt, *d = opt, *guest;
 
-		for (;;) {
-			if (*opt == ',' && opt[1] == ',') {
-				*d++ = ',';
-				opt += 2;
-			} else if (*opt == ',' || !*opt) {
-				break;
-			} else {
-				*d++ = *opt++;
-			}
-		}
-		if (*opt)
-			opt++;
-		*d = '\0';	/* after the step: d may be where the ',' was */
+		/* up to a ',' not doubled, which OPT steps over; ",," is one */
+		while (*opt && (*opt != ',' || *++opt == ','))
+			*d++ = *opt++;
+		*d = '\0';	/* d may be where the ',' was */
 		if (!strchr(part, '='))
 			return part;
-		if (is_prefixed_with(part, "guest="))
-			name = part + 6;
+		guest = is_prefixed_with(part, "guest=");
+		if (guest)
+			name = guest;
 	}
 	return name;
 }
@@ -214,11 +207,11 @@ char *host_guest_name(int pid)
 		/* "-name" or "--name" */
 		if (strcmp(arg + (arg[0] == '-' && arg[1] == '-'), "-name") == 0) {
 			arg += strlen(arg) + 1;
-			if (arg < cmd + len)
-				found = name_from_option(arg);
 			break;
 		}
 	}
+	if (cmd && arg < cmd + len)	/* else no -name, or nothing after */
+		found = name_from_option(arg);
 	name = xstrdup(found);
 	free(cmd);
 	return name;
@@ -226,10 +219,10 @@ char *host_guest_name(int pid)
 
 int host_find_guests(const char *want, int **pids)
 {
-	char *path = host_path("/proc");
+	char *path = root_path("/proc");
 	DIR *dir = opendir(path);
 	struct dirent *de;
-	int n = 0;
+	unsigned n = 0;
 
 	free(path);
 	*pids = NULL;

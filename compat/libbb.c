@@ -286,6 +286,15 @@ int FAST_FUNC index_in_strings(const char *strings, const char *key)
 	return -1;
 }
 
+/* libbb/xfuncs.c: decimal, in a static buffer the next call overwrites */
+char *FAST_FUNC utoa(unsigned n)
+{
+	static char local_buf[sizeof(n) * 3];
+
+	sprintf(local_buf, "%u", n);
+	return local_buf;
+}
+
 unsigned long long FAST_FUNC monotonic_us(void)
 {
 	struct timespec ts;

@@ -81,6 +81,7 @@ char *skip_whitespace(const char *s) FAST_FUNC;
 char *is_prefixed_with(const char *string, const char *key) FAST_FUNC;
 /* index of KEY in "str0\0str1\0...\0" (an empty string ends it), or -1 */
 int index_in_strings(const char *strings, const char *key) FAST_FUNC;
+char *utoa(unsigned n) FAST_FUNC;
 unsigned long long monotonic_us(void) FAST_FUNC;
 void bb_signals(int sigs, void (*f)(int)) FAST_FUNC;
 unsigned bb_strtou(const char *arg, char **endp, int base) FAST_FUNC;
