@@ -31,17 +31,15 @@ struct tui {
 };
 static struct tui U;
 
-/* Each line: its key, then what the key does ('p': as 'g') */
-#define HELP_BCF \
-	"b" "toggle events by guests (debugfs only, honors filters)\0" \
-	"c" "clear filter\0" \
-	"f" "filter by regular expression\0" \
-	"g"
-static const char help_text[] ALIGN1 = HELP_BCF
-	"filter by guest name/PID\0"
+/* Each line: its key, then what the key does */
+static const char help_text[] ALIGN1 =
+	"b" "toggle events by guests (debugfs only, honors filters)\0"
+	"c" "clear filter\0"
+	"f" "filter by regular expression\0"
+	"g" "filter by guest name/PID\0"
 	"h" "display interactive commands reference\0"
 	"o" "toggle sorting order (Total vs CurAvg/s)\0"
-	"p" "\0"
+	"p" "filter by guest name/PID\0"
 	"q" "quit\0"
 	"r" "reset stats\0"
 	"s" "set delay between refreshs (value range: 0.1-25.5 secs)\0"
@@ -462,8 +460,8 @@ static void draw_no_by_guest(void)
 	for (row = 2; row < 6; row++) {
 		len = strlen(s);
 		col = scr_cols() - len;
-		/* row 5: ATTR_REVERSE (row 4 is empty) */
-		scr_put(row, col > 0 ? col / 2 : 0, s, (row & 4) << 1);
+		/* row 4 is empty */
+		scr_put(row, col > 0 ? col / 2 : 0, s, row == 5 ? ATTR_REVERSE : 0);
 		s += len + 1;
 	}
 }
@@ -476,8 +474,7 @@ static void draw_help(void)
 	scr_put(0, 0, "Interactive commands reference", ATTR_BOLD);
 	scr_put(2, 0, "Press any key to exit", ATTR_REVERSE);
 	for (s = help_text; *s; s += strlen(s) + 1)
-		scr_printf(row++, 0, 0, "   %c     %s", s[0],
-			s[1] ? s + 1 : help_text + sizeof(HELP_BCF) - 1);
+		scr_printf(row++, 0, 0, "   %c     %s", s[0], s + 1);
 	scr_put(row, 0, "Any other key refreshes statistics immediately", 0);
 }
 
