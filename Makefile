@@ -52,7 +52,12 @@ $(BUILD)/usage.h: $(APPLET_SRC) compat/mkusage.sh | $(BUILD)
 	compat/mkusage.sh $(APPLET_SRC) > $@
 
 $(BUILD)/%.o: applet/%.c $(HEADERS) | $(BUILD) deps-build
-	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(CFLAGS_$(*F).o) -c -o $@ $<
+
+# Per-object flags, as BusyBox's Kbuild takes them from the //kbuild: lines:
+#   //kbuild:CFLAGS_kvm_stat_tui.o := -fno-jump-tables
+$(foreach line,$(shell sed -n 's,^//kbuild:\(CFLAGS_[a-z_]*\.o\) *:*= *,\1=,p' \
+	$(APPLET_SRC) | tr ' ' '~'),$(eval $(subst ~, ,$(line))))
 
 $(BUILD)/libbb.o: compat/libbb.c compat/libbb.h $(BUILD)/usage.h $(BUILD)/autoconf.h | deps-build
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<

@@ -4,8 +4,20 @@
  *
  * Licensed under GPLv2, see file LICENSE in this source tree.
  *
- * Data flow: providers (debugfs, tracepoints) add counter values into the
- * stats table; views (batch, log, TUI) read only the stats table.
+ * Calls run one way, each layer using only the ones below it:
+ *
+ *   kvm_stat.c          main: options, sources, mode dispatch
+ *   batch, log, tui     the views; the TUI draws through kvm_stat_term.c
+ *   stats               the table name -> (value, delta); the only code
+ *                       that knows the providers
+ *   debugfs, tracepoint the providers (tracepoint over perf and exits)
+ *   core, host          output buffer, field filter, delays, signals and
+ *                       waiting; /proc, /sys and the mounts
+ *
+ * The views read counters only from the stats table. The TUI also asks
+ * the host layer for guest names and pids (its headline, the 'g' prompt,
+ * the by-guest rows) and sets the filter, the delay and the pid, which
+ * the stats layer passes on to the providers.
  */
 #ifndef KVM_STAT_H
 #define KVM_STAT_H 1
@@ -47,13 +59,17 @@ enum {
 #define DELAY_DEFAULT_MS	3000
 
 /*
- * One counter as the views see it. The key is the event name, or
- * "child parent" for a child event (e.g. "kvm_exit(HLT) kvm_exit"),
- * or a pid in the TUI's by-guest view: the same keys as the reference,
- * so that sorting by key gives the reference's order.
+ * One counter as the views see it. KEY gives the sort order only: the
+ * reference's keys, so that sorting by key gives the reference's order.
+ * It is the event name, "child parent" for a child event (e.g.
+ * "kvm_exit(HLT) kvm_exit"), or a pid in the TUI's by-guest view.
+ * stats_find() works out the rest once.
  */
 struct stat_entry {
 	char *key;
+	const char *parent;	/* a child event's parent (inside KEY); NULL */
+	int name_len;	/* the name shown: KEY's first NAME_LEN bytes */
+	int pid;	/* a by-guest row: its guest; else 0 */
 	long long value;	/* total as of the last read */
 	long long delta;	/* change since the read before */
 	long long acc;	/* sum gathered by the provider reading now */
@@ -63,58 +79,100 @@ struct stat_entry {
 struct debugfs_state;
 struct tracepoint_state;
 
+/* The screen (kvm_stat_term.c, allocated by term_start()): a cell is (attributes << 8 | byte), 0 for
+ * a blank; WANT is the frame being drawn, HAVE what the terminal shows */
+struct term_state {
+	struct termios saved;
+	uint16_t *want, *have;	/* one allocation, with line */
+	char *line;	/* scr_printf()'s text: one screen row */
+	int rows, cols;
+	int cur_row, cur_col;	/* 1-based, as sent; cur_row 0: hidden */
+	smallint cursor_hidden;
+	smallint raw;	/* saved must be put back */
+	smallint unread;	/* input_byte() gives last again */
+	smallint hung_up;	/* read() saw the end of the terminal */
+	unsigned char last;	/* input_byte()'s */
+	unsigned char attr;	/* out_attr()'s, 0 between rows */
+	unsigned outlen;
+	char out[4096];	/* a frame is sent in as few writes as this allows */
+};
+
+/* The interactive views (kvm_stat_tui.c) */
+struct tui_state {
+	char *gname;	/* the watched guest's name when the header was drawn */
+	char *filter;	/* our copy of the regex set with 'f' */
+	int headline_len;
+	smallint by_guest;	/* 'b' */
+	smallint sort_total;	/* 'o' */
+	smallint child_events;	/* 'x' */
+};
+
 struct globals {
 	unsigned opts;
-	const char *root;	/* $KVM_STAT_ROOT, "" by default */
-	char *debugfs;	/* "<root><debugfs mount>", NULL if not mounted */
-	char *tracefs;	/* "<root><tracefs mount>", NULL if none */
-	char *debugfs_kvm;	/* "<debugfs>/kvm" */
 	const char *filter_str;	/* -f as given; NULL or "": every field */
 	smallint have_filter;
 	smallint arch;
 	smallint use_debugfs;
 	smallint use_tracepoints;
-	smallint include_past;	/* -i */
-	smallint child_events;	/* TUI 'x' */
 	int pid;	/* 0: all guests */
 	unsigned delay_ms;	/* -s */
-	const char *log_file;	/* -L */
 
 	struct stat_entry *stats;
 	unsigned nstats;
-	unsigned stats_gen;	/* bumped when entries are dropped */
 
 	struct debugfs_state *dfs;
 	struct tracepoint_state *tps;
+	void (*quit_hook)(void);	/* set by the stats layer: fast cleanup */
+	IF_FEATURE_KVM_STAT_TUI(struct tui_state tui;)
+	IF_FEATURE_KVM_STAT_TUI(struct term_state *term;)
 
 	/* set by signal handlers, seen by wait_event() */
 	volatile sig_atomic_t quit_signal;	/* SIGINT, SIGTERM, SIGHUP w/o -L */
 	volatile sig_atomic_t hup_received;	/* SIGHUP with -L: reopen */
 	volatile sig_atomic_t winch_received;	/* SIGWINCH: TUI resize */
+	/* The fields above are used all over: x86 reaches offsets up to 127
+	 * with one byte of displacement, further ones take four (see
+	 * check_globals_layout()). The big and the seldom used ones follow. */
 	sigset_t caught_signals;
-
-	/* past offset 127, where x86 needs longer displacements: the
-	 * big and the seldom used fields */
 	sigset_t wait_mask;	/* inside ppoll: the caught ones open */
+	const char *log_file;	/* -L */
+	const char *root;	/* $KVM_STAT_ROOT, "" by default */
+	char *debugfs;	/* "<root><debugfs mount>", NULL if not mounted */
+	char *tracefs;	/* "<root><tracefs mount>", NULL if none */
+	char *debugfs_kvm;	/* "<debugfs>/kvm" */
 	regex_t filter_re;
 	const char *guest, *pid_str, *delay_str;	/* -g, -p, -s as given */
 };
 #define G (*ptr_to_globals)
 #define INIT_G() do { \
 	SET_PTR_TO_GLOBALS(xzalloc(sizeof(G))); \
+	check_globals_layout(); \
 } while (0)
+#define check_globals_layout() \
+	BUILD_BUG_ON(offsetof(struct globals, caught_signals) > 127)
 
-/* kvm_stat.c */
+/* kvm_stat_core.c: what every layer uses */
 int field_wanted(const char *name);
 int try_field_filter(const char *re);	/* -1 on a bad regex; NULL: none */
 /* NULL if STR is a valid delay (then *ms is set), else the message */
 const char *check_delay(const char *str, unsigned *ms, char *msg, size_t size);
-void quit_fast(int status) NORETURN;	/* hand perf fds off, then exit */
+void quit_fast(int status) NORETURN;	/* G.quit_hook, then exit */
 void quit_on_signal(void) NORETURN;	/* after G.quit_signal: as the reference */
 void catch_signals(void);	/* INT TERM HUP WINCH only set flags */
 /* Sleep until monotonic_us() >= DEADLINE_US, a caught signal, or FD
- * (if >= 0) readable: returns 0 (time), -1 (signal) or 1 (fd) */
+ * (if >= 0) readable */
+enum { WAIT_SIGNAL = -1, WAIT_TIMEOUT = 0, WAIT_READABLE = 1 };
 int wait_event(unsigned long long deadline_us, int fd);
+
+/* Output: a record is built in memory and written at once */
+struct outbuf {
+	char *buf;
+	size_t len, cap;
+};
+void outbuf_printf(struct outbuf *o, const char *fmt, ...)
+	__attribute__ ((format (printf, 2, 3)));
+/* write all or die; EPIPE ends quietly */
+void out_write(int fd, const char *buf, size_t len);
 
 /* kvm_stat_host.c: the host as seen through $KVM_STAT_ROOT */
 /* "<root>FMT", xmalloc'ed; FMT is a string literal */
@@ -127,7 +185,11 @@ char *host_guest_name(int pid);	/* "" if none; xmalloc'ed, raw bytes */
 int host_find_guests(const char *name, int **pids);	/* count */
 
 /* kvm_stat_stats.c: name -> (value, delta), merged from the providers */
+void stats_choose_sources(void);	/* -d, -t, or the default */
+void stats_setup(void);	/* the chosen providers' counters opened */
+void stats_list_fields(void) NORETURN;	/* -f help */
 int stats_find(const char *key);	/* index, created if new */
+int stats_find_guest(int pid);	/* the by-guest row of PID */
 void stats_add(int idx, long long v);
 void stats_commit(void);	/* after each provider: value, delta */
 void stats_update(int by_guest);	/* read every provider */
@@ -135,7 +197,6 @@ void stats_clear(void);	/* drop all entries: filter or pid changed */
 void stats_reset(void);	/* TUI 'r': providers restart from zero */
 void stats_refilter(void);	/* filter or pid changed: providers re-setup */
 unsigned *stats_order_by_key(void);	/* xmalloc'ed, G.nstats indexes */
-void stats_list_fields(void);	/* -f help */
 
 /* kvm_stat_debugfs.c */
 void debugfs_setup(void);
@@ -154,7 +215,7 @@ void tracepoint_close_fast(void);	/* perf fds closed in the background */
 
 /* kvm_stat_exits.c: exit-reason tables (names without their prefix).
  * kvm_exit's table is G.arch's (the other ARCH_* have none). The values
- * are in the generated tables too (testsuite/gen-exit-c.sh). */
+ * are read by scripts/gen-exit-c.sh too. */
 enum {
 	EXITS_VMX = ARCH_VMX,
 	EXITS_SVM = ARCH_SVM,
@@ -167,8 +228,9 @@ enum {
 int exit_reason(int table, unsigned i, char *name);
 
 /* kvm_stat_perf.c: the perf_event_open ABI, and the background closer */
-/* FILTER: NULL, or e.g. "exit_reason==12"; GID: a cpu, or a thread (-p) */
-int perf_open_tracepoint(unsigned id, const char *filter, int gid,
+/* FILTER: NULL, or e.g. "exit_reason==12". PID -1 and a CPU: every
+ * thread on that cpu; a thread PID and CPU -1: that thread anywhere. */
+int perf_open_tracepoint(unsigned id, const char *filter, int pid, int cpu,
 		int group_fd);
 int perf_enable(int fd);	/* the whole group, through its leader */
 int perf_reset(int fd);	/* the whole group's counts to 0 */
@@ -178,16 +240,6 @@ void perf_hand_off(const int *fds, unsigned n);
 void batch_run(void) NORETURN;
 void log_run(void) NORETURN;
 void tui_run(void) NORETURN;
-
-/* Output: a record is built in memory and written at once */
-struct outbuf {
-	char *buf;
-	size_t len, cap;
-};
-void outbuf_printf(struct outbuf *o, const char *fmt, ...)
-	__attribute__ ((format (printf, 2, 3)));
-/* write all or die; EPIPE ends quietly */
-void out_write(int fd, const char *buf, size_t len);
 
 POP_SAVED_FUNCTION_VISIBILITY
 

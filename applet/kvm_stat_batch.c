@@ -17,7 +17,7 @@ void batch_run(void)
 
 	catch_signals();
 	stats_update(0);
-	if (wait_event(monotonic_us() + 1000000, -1) < 0)
+	if (wait_event(monotonic_us() + 1000000, -1) == WAIT_SIGNAL)
 		quit_on_signal();	/* Ctrl-C: nothing printed, as the reference */
 	stats_update(0);
 	order = stats_order_by_key();
@@ -25,7 +25,7 @@ void batch_run(void)
 		const struct stat_entry *e = &G.stats[order[i]];
 
 		outbuf_printf(&out, "%-42.*s%10lld%10lld\n",
-			(int)strcspn(e->key, " "), e->key, e->value, e->delta);
+			e->name_len, e->key, e->value, e->delta);
 	}
 	out_write(STDOUT_FILENO, out.buf, out.len);
 	quit_fast(EXIT_SUCCESS);

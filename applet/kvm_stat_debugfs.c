@@ -28,10 +28,10 @@
 struct counter {
 	char *name;	/* the file's: "exits" */
 	char *key;	/* the stats key: name, or "child parent" */
-	long long global;	/* all guests: the global file's value */
+	long long sum;	/* all guests: the global file's value less bases */
 	int idx;	/* its stats entry in this read; -1: not shown */
 	smallint wanted;
-	smallint child;	/* of PARENT; 32 bytes in all: cheap indexing */
+	smallint child;	/* of PARENT */
 };
 
 /* "PID-FD" as the kernel names a VM's directory: two ints */
@@ -51,6 +51,7 @@ struct debugfs_state {
 	int kvmfd;	/* <debugfs>/kvm */
 	unsigned unreadable;	/* EPERM/EACCES in the latest read */
 	smallint warned;
+	smallint include_past;	/* -i, until the VMs of the start are seen */
 };
 
 /* Not counters (the reference skips them too): histogram-ish sums */
@@ -132,14 +133,15 @@ void debugfs_refilter(void)
 }
 
 /* -i: the VMs of the start count from zero, later ones from first sight */
-static struct vm_dir *new_vm(unsigned n, const char *name, int pid)
+static struct vm_dir *new_vm(struct debugfs_state *d, const char *name, int pid)
 {
+	unsigned n = d->n;
 	struct vm_dir *vm = xmalloc(sizeof(*vm) + n * sizeof(vm->base[0]));
 
 	strcpy(vm->name, name);
 	vm->pid = pid;
 	while (n--)
-		vm->base[n] = G.include_past ? 0 : NO_BASE;
+		vm->base[n] = d->include_past ? 0 : NO_BASE;
 	return vm;
 }
 
@@ -173,14 +175,14 @@ static void scan_vms(struct debugfs_state *d)
 		if (vm)
 			*pp = vm->next;
 		else
-			vm = new_vm(d->n, de->d_name, pid);
+			vm = new_vm(d, de->d_name, pid);
 		*tail = vm;
 		tail = &vm->next;
 	}
 	*tail = NULL;
 	if (dir)
 		closedir(dir);
-	G.include_past = 0;	/* -i is for the VMs of the start */
+	d->include_past = 0;	/* -i is for the VMs of the start */
 	free_vms(old);
 }
 
@@ -215,16 +217,16 @@ static long long read_counter(int dirfd, const char *name)
 	return v;
 }
 
-/* The wanted counters' global files (sums over the live VMs);
- * returns how many */
+/* All guests: the wanted counters' global files (sums over the live VMs)
+ * into their sums; returns how many */
 static unsigned read_globals(struct debugfs_state *d)
 {
-	struct counter *c = d->c + d->n;
+	struct counter *c;
 	unsigned n = 0;
 
-	while (c-- != d->c) {	/* any order (backwards: less code) */
+	for (c = d->c; c < d->c + d->n; c++) {
 		if (c->wanted) {
-			c->global = read_counter(d->kvmfd, c->name);
+			c->sum = read_counter(d->kvmfd, c->name);
 			n++;
 		}
 	}
@@ -246,56 +248,67 @@ static void warn_unreadable(struct debugfs_state *d)
 		d->unreadable, not_readable, use_tracepoints);
 }
 
-/* Keys exist only once a VM is read, as in the reference. All guests:
- * the global values go in with them (the VMs' bases come out in
- * read_vm()). */
-static void resolve_keys(struct debugfs_state *d, int by_guest, int each_vm)
+/* Keys exist only once a VM is read, as in the reference. By guest, only
+ * child events keep rows of their own: the rest adds up in the guest's. */
+static void resolve_keys(struct debugfs_state *d, int by_guest)
 {
-	struct counter *c, *end = d->c + d->n;
+	struct counter *c;
 
-	for (c = d->c; c < end; c++) {
+	for (c = d->c; c < d->c + d->n; c++) {
 		c->idx = -1;
-		if (c->wanted && (!by_guest || c->child)) {
+		if (c->wanted && (!by_guest || c->child))
 			c->idx = stats_find(c->key);
-			if (!each_vm)
-				stats_add(c->idx, c->global);
-		}
 	}
 }
 
-/* A VM's wanted counters: each_vm, all into the stats; else only those
- * without a base yet are read, and the bases go into the stats
- * negated */
-static void read_vm(struct debugfs_state *d, struct vm_dir *vm, int each_vm,
-		int gidx)
+/* Counter F of VM; its directory is opened at the first read (O_PATH: for
+ * openat() only), and closed by the caller */
+static long long read_vm_counter(struct debugfs_state *d, struct vm_dir *vm,
+		unsigned f, int *dirfd)
 {
-	struct counter *c = d->c + d->n;
-	long long *base = vm->base + d->n;
-	int dirfd = -1;	/* opened once a value is wanted */
+	if (*dirfd < 0)
+		*dirfd = openat(d->kvmfd, vm->name, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	return read_counter(*dirfd, d->c[f].name);
+}
 
-	while (c-- != d->c) {	/* any order: the sums are the same */
-		long long v = 0;
-		int fresh;
+/*
+ * A VM's wanted counters less their bases, which are read when the VM is
+ * first seen. -p or by guest (EACH_VM): each counter is read and goes into
+ * its row, or else (by guest) into GUEST_IDX. All guests: only the bases
+ * are read, and come out of the global files' sums.
+ */
+static void read_vm(struct debugfs_state *d, struct vm_dir *vm, int each_vm,
+		int guest_idx)
+{
+	int dirfd = -1;
+	unsigned f;
 
-		base--;
+	for (f = 0; f < d->n; f++) {
+		struct counter *c = &d->c[f];
+		long long v = 0, *base = &vm->base[f];
+
 		if (!c->wanted)
 			continue;
-		fresh = *base == NO_BASE;
-		if (each_vm || fresh) {
-			if (dirfd < 0)	/* O_PATH: only for openat() */
-				dirfd = openat(d->kvmfd, vm->name,
-					O_PATH | O_DIRECTORY | O_CLOEXEC);
-			v = read_counter(dirfd, c->name);
-			if (fresh)
-				*base = v;
-			if (!each_vm)
-				v = 0;
-		}
-		/* all guests: only the base, out of the global value */
-		stats_add(c->idx >= 0 ? c->idx : gidx, v - *base);
+		if (each_vm || *base == NO_BASE)
+			v = read_vm_counter(d, vm, f, &dirfd);
+		if (*base == NO_BASE)
+			*base = v;
+		if (each_vm)
+			stats_add(c->idx >= 0 ? c->idx : guest_idx, v - *base);
+		else
+			c->sum -= *base;
 	}
 	if (dirfd >= 0)
 		close(dirfd);
+}
+
+static void add_sums(struct debugfs_state *d)
+{
+	struct counter *c;
+
+	for (c = d->c; c < d->c + d->n; c++)
+		if (c->wanted)
+			stats_add(c->idx, c->sum);
 }
 
 /*
@@ -323,11 +336,11 @@ void debugfs_read(int by_guest)
 		if (G.pid && vm->pid != G.pid)
 			continue;
 		if (!found++)
-			resolve_keys(d, by_guest, each_vm);
-		/* by guest: a VM's counters but children in a row keyed
-		 * by its pid */
-		read_vm(d, vm, each_vm, by_guest ? stats_find(utoa(vm->pid)) : -1);
+			resolve_keys(d, by_guest);
+		read_vm(d, vm, each_vm, by_guest ? stats_find_guest(vm->pid) : -1);
 	}
+	if (found && !each_vm)
+		add_sums(d);
 	stats_commit();
 	warn_unreadable(d);
 }
@@ -357,6 +370,7 @@ static struct debugfs_state *init_state(void)
 			"CONFIG_DEBUG_FS and run "
 			"'mount -t debugfs debugfs /sys/kernel/debug'");
 	G.dfs = d = xzalloc(sizeof(*d));
+	d->include_past = !!(G.opts & OPT_i);
 	/* O_PATH: for openat() and fstatat(), needs no read permission */
 	d->kvmfd = open(G.debugfs_kvm, O_PATH | O_CLOEXEC);
 	if (d->kvmfd < 0)

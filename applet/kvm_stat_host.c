@@ -9,14 +9,14 @@
 #include "kvm_stat.h"
 #include <sys/utsname.h>
 
-/* host_path() of a plain path: smaller at each call than the macro */
+/* host_path() of a path that is no format */
 static char *root_path(const char *path)
 {
 	return host_path("%s", path);
 }
 
 /* The type and permission bits of PATH, which is freed; 0 if none */
-static unsigned mode_of(char *path)
+static unsigned mode_of_and_free(char *path)
 {
 	struct stat st;
 	unsigned mode = stat(path, &st) == 0 ? st.st_mode : 0;
@@ -88,7 +88,7 @@ void host_find_mounts(void)
 	if (G.debugfs) {
 		G.debugfs_kvm = xasprintf("%s/kvm", G.debugfs);
 		if (ENABLE_FEATURE_KVM_STAT_TRACEPOINTS && !G.tracefs
-		 && S_ISDIR(mode_of(xasprintf("%s/tracing/events", G.debugfs))))
+		 && S_ISDIR(mode_of_and_free(xasprintf("%s/tracing/events", G.debugfs))))
 			G.tracefs = xasprintf("%s/tracing", G.debugfs);
 	}
 }
@@ -96,7 +96,7 @@ void host_find_mounts(void)
 /* As access(F_OK) */
 static int file_exists(const char *name)
 {
-	return mode_of(root_path(name)) != 0;
+	return mode_of_and_free(root_path(name)) != 0;
 }
 
 /* The first "flags\t\t: fpu vme ... vmx ..." line of x86 /proc/cpuinfo */
@@ -166,7 +166,7 @@ void host_detect_arch(void)
 
 int host_pid_exists(int pid)
 {
-	return S_ISDIR(mode_of(host_path("/proc/%d", pid)));
+	return S_ISDIR(mode_of_and_free(host_path("/proc/%d", pid)));
 }
 
 /*

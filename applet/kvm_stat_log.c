@@ -63,10 +63,10 @@ static void put_banner(struct log_state *ls)
 	if (ls->csv)
 		outbuf_printf(&ls->out, "timestamp");
 	for (i = 0; i < ls->nkeys; i++) {
-		const char *key = G.stats[ls->order[i]].key;
+		const struct stat_entry *e = &G.stats[ls->order[i]];
 
 		outbuf_printf(&ls->out, ls->csv ? ",%.*s" : "%.*s ",
-			(int)strcspn(key, " "), key);
+			e->name_len, e->key);
 	}
 	write_line(ls);
 }
@@ -115,7 +115,7 @@ void log_run(void)
 	next = monotonic_us();
 	for (;;) {
 		next += G.delay_ms * 1000ULL;
-		while (wait_event(next, -1) < 0) {
+		while (wait_event(next, -1) == WAIT_SIGNAL) {
 			if (G.quit_signal)
 				quit_on_signal();
 			/* logrotate moved the file away: on in a new one */

@@ -57,9 +57,10 @@ struct perf_attr {
  * whole group starts counting at once when it is enabled; members follow
  * their leader. PERF_FORMAT_GROUP: one read returns every member's count.
  * FILTER, e.g. "exit_reason==12": count only the events whose field matches.
- * GID: a cpu (all its threads), or with -p a thread (on every cpu).
+ * PID -1 and a CPU: every thread on that cpu; a thread PID and CPU -1: that
+ * thread on every cpu.
  */
-int perf_open_tracepoint(unsigned id, const char *filter, int gid,
+int perf_open_tracepoint(unsigned id, const char *filter, int pid, int cpu,
 		int group_fd)
 {
 	struct perf_attr attr = {
@@ -69,13 +70,9 @@ int perf_open_tracepoint(unsigned id, const char *filter, int gid,
 		.read_format = PERF_FORMAT_GROUP,
 		.flags = group_fd < 0 ? PERF_ATTR_DISABLED : 0,
 	};
-	int fd, pid = -1;
+	int fd;
 
-	if (G.pid) {
-		pid = gid;
-		gid = -1;
-	}
-	fd = syscall(SYS_perf_event_open, &attr, pid, gid, group_fd, 0UL);
+	fd = syscall(SYS_perf_event_open, &attr, pid, cpu, group_fd, 0UL);
 	if (fd >= 0 && filter && ioctl(fd, PERF_IOC_SET_FILTER, filter) != 0) {
 		close(fd);	/* keeps errno: it succeeds */
 		return -1;

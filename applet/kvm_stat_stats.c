@@ -3,7 +3,8 @@
  * kvm_stat: the stats table: key -> (value, delta), merged from the
  * providers as the reference's Stats.get() does: each provider's read
  * replaces the values of the keys it reports, keys it does not report
- * keep their last (value, delta).
+ * keep their last (value, delta). This is the only file that knows the
+ * providers: the views and main go through it.
  *
  * Licensed under GPLv2, see file LICENSE in this source tree.
  */
@@ -11,22 +12,41 @@
 #include "kvm_stat.h"
 
 /*
- * Linear search: called once per field per refresh (providers cache
- * the index), a few hundred keys at most.
+ * Linear search: called once per field per refresh, a few hundred keys
+ * at most. A new entry's parent and shown name are worked out here,
+ * once: "kvm_exit(HLT) kvm_exit" is the child kvm_exit(HLT) of kvm_exit.
  */
 int stats_find(const char *key)
 {
+	struct stat_entry *e;
 	unsigned i;
+	char *space;
 
 	for (i = 0; i < G.nstats; i++)
 		if (strcmp(G.stats[i].key, key) == 0)
 			return i;
 	if ((G.nstats & 31) == 0)
 		G.stats = xrealloc(G.stats, (G.nstats + 32) * sizeof(G.stats[0]));
-	G.stats[i] = (struct stat_entry){ .key = xstrdup(key) };
-	G.nstats++;
+	e = &G.stats[G.nstats++];
+	memset(e, 0, sizeof(*e));
+	e->key = xstrdup(key);
+	space = strchrnul(e->key, ' ');
+	e->name_len = space - e->key;
+	if (*space)
+		e->parent = space + 1;
 	return i;
 }
+
+#if ENABLE_FEATURE_KVM_STAT_TUI && ENABLE_FEATURE_KVM_STAT_DEBUGFS
+/* The TUI's by-guest view: one row per guest, keyed by its pid */
+int stats_find_guest(int pid)
+{
+	int idx = stats_find(utoa(pid));
+
+	G.stats[idx].pid = pid;
+	return idx;
+}
+#endif
 
 void stats_add(int idx, long long v)
 {
@@ -48,6 +68,53 @@ void stats_commit(void)
 	}
 }
 
+/* Which providers: -d, -t, or both; tracepoints by default (the
+ * reference's rule), debugfs where tracefs is missing */
+void stats_choose_sources(void)
+{
+	if (G.opts & OPT_d) {
+		if (!ENABLE_FEATURE_KVM_STAT_DEBUGFS)
+			bb_simple_error_msg_and_die("-d: debugfs support is not built in");
+		G.use_debugfs = 1;
+	}
+	if ((G.opts & OPT_t) || !G.use_debugfs) {
+		if (!ENABLE_FEATURE_KVM_STAT_TRACEPOINTS) {
+			if (G.opts & OPT_t)
+				bb_simple_error_msg_and_die("-t: tracepoint support is not built in");
+			/* this build's only source is debugfs */
+			G.use_debugfs = 1;
+			return;
+		}
+		if (!G.tracefs) {
+			if ((G.opts & OPT_t) || !ENABLE_FEATURE_KVM_STAT_DEBUGFS)
+				bb_simple_error_msg_and_die("tracefs not found: "
+					"enable CONFIG_TRACING and mount tracefs"
+					IF_FEATURE_KVM_STAT_DEBUGFS(", or use -d"));
+			bb_simple_error_msg("tracefs not found, "
+				"falling back to debugfs statistics");
+			G.use_debugfs = 1;
+			return;
+		}
+		G.use_tracepoints = 1;
+	}
+}
+
+/* Quitting: the tracepoint counters are closed in the background */
+static void close_fast(void)
+{
+	tracepoint_close_fast();
+}
+
+void stats_setup(void)
+{
+	if (ENABLE_FEATURE_KVM_STAT_DEBUGFS && G.use_debugfs)
+		debugfs_setup();
+	if (ENABLE_FEATURE_KVM_STAT_TRACEPOINTS && G.use_tracepoints) {
+		G.quit_hook = close_fast;
+		tracepoint_setup();
+	}
+}
+
 void stats_update(int by_guest)
 {
 	if (ENABLE_FEATURE_KVM_STAT_DEBUGFS && G.use_debugfs)
@@ -62,7 +129,6 @@ void stats_clear(void)
 {
 	while (G.nstats)
 		free(G.stats[--G.nstats].key);
-	G.stats_gen++;
 }
 
 void stats_reset(void)
@@ -104,34 +170,32 @@ unsigned *stats_order_by_key(void)
 
 /*
  * -f help: every field the sources offer, in the reference's "  name"
- * list format. Tracepoint children fold into their event name
- * ("kvm_exit(HLT) kvm_exit" -> "kvm_exit"), listed once.
+ * list format, cut at '(' as the reference does: the children of
+ * tracepoints fold into their event, listed once.
  */
 void stats_list_fields(void)
 {
 	struct outbuf out = { NULL, 0, 0 };
 	unsigned *order;
 	unsigned i;
-	const char *prev = NULL;
+	int len, prev_len = -1;
+	const char *prev = "";
 
 	G.have_filter = 0;	/* the regex "help" */
 	if (ENABLE_FEATURE_KVM_STAT_DEBUGFS && G.use_debugfs)
 		debugfs_list_fields();
-	if (ENABLE_FEATURE_KVM_STAT_TRACEPOINTS && G.use_tracepoints) {
+	if (ENABLE_FEATURE_KVM_STAT_TRACEPOINTS && G.use_tracepoints)
 		tracepoint_list_fields();
-		for (i = 0; i < G.nstats; i++)
-			*strchrnul(G.stats[i].key, '(') = '\0';
-	}
 	order = stats_order_by_key();
 	for (i = 0; i < G.nstats; i++) {
 		const char *key = G.stats[order[i]].key;
 
-		/* only folded children repeat */
-		if (ENABLE_FEATURE_KVM_STAT_TRACEPOINTS
-		 && prev && strcmp(prev, key) == 0)
+		len = strcspn(key, "(");
+		if (len == prev_len && strncmp(prev, key, len) == 0)
 			continue;
-		outbuf_printf(&out, "  %s\n", key);
+		outbuf_printf(&out, "  %.*s\n", len, key);
 		prev = key;
+		prev_len = len;
 	}
 	if (G.nstats == 0)
 		outbuf_printf(&out, "  \n");

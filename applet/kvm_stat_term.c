@@ -20,28 +20,8 @@
 
 #define CPR_WAIT_MS	500	/* cursor position report: 9600 baud is ~10 ms */
 #define ESC_WAIT_MS	50	/* rest of an escape sequence after ESC */
-#define INPUT_AGAIN	(-2)	/* input_byte(): see again what is up */
-
-/*
- * A cell is (attributes << 8 | byte), 0 for a blank: "want" is the frame
- * being drawn, "have" what the terminal shows.
- */
-struct term {
-	struct termios saved;
-	uint16_t *want, *have;	/* one allocation, with line */
-	char *line;	/* scr_printf()'s text: one screen row */
-	int rows, cols;
-	int cur_row, cur_col;	/* 1-based, as sent; cur_row 0: hidden */
-	smallint cursor_hidden;
-	smallint raw;	/* saved must be put back */
-	smallint unread;	/* input_byte() gives last again */
-	unsigned char last;	/* input_byte()'s */
-	unsigned char attr;	/* out_attr()'s, 0 between rows */
-	unsigned outlen;
-	char out[4096];	/* a frame is sent in as few writes as this allows */
-};
-static struct term *term_ptr;
-#define T (*term_ptr)
+/* input_byte(): a signal came, see what is up; no KEY_* has this value */
+#define INPUT_AGAIN	(-100)
 
 /*
  * SIGINT, SIGTERM, SIGHUP and SIGWINCH are the core's (catch_signals():
@@ -57,17 +37,17 @@ static struct term *term_ptr;
 /* A dead terminal ends us by SIGHUP/EOF */
 static void out_send(void)
 {
-	unsigned n = T.outlen;
+	unsigned n = G.term->outlen;
 
-	T.outlen = 0;
-	full_write(STDOUT_FILENO, T.out, n);
+	G.term->outlen = 0;
+	full_write(STDOUT_FILENO, G.term->out, n);
 }
 
 /* A full buffer goes at once: a sequence may straddle two writes */
 static void out_char(int c)
 {
-	T.out[T.outlen++] = c;
-	if (T.outlen == sizeof(T.out))
+	G.term->out[G.term->outlen++] = c;
+	if (G.term->outlen == sizeof(G.term->out))
 		out_send();
 }
 
@@ -103,12 +83,12 @@ static void out_str(const char *s)
 /* The rows on screen down to the last one not blank */
 static int rows_used(void)
 {
-	uint16_t *have = T.have;
-	int i = T.rows * T.cols;
+	uint16_t *have = G.term->have;
+	int i = G.term->rows * G.term->cols;
 
 	while (--i >= 0 && !have[i])
 		continue;
-	return (i + T.cols) / T.cols;	/* i = -1: none */
+	return (i + G.term->cols) / G.term->cols;	/* i = -1: none */
 }
 
 /*
@@ -121,23 +101,17 @@ void term_restore(void)
 {
 	int row, full;
 
-	if (!T.raw)	/* every caller comes after term_start() */
+	if (!G.term->raw)	/* every caller comes after term_start() */
 		return;
-	T.raw = 0;
-	T.outlen = 0;
+	G.term->raw = 0;
+	G.term->outlen = 0;
 	row = rows_used();
-	full = row == T.rows;
+	full = row == G.term->rows;
 	out_fmt("\033[m\033[?25h\033[\1H", row + !full, 0);
 	if (full)
 		out_str("\r\n");
 	out_send();
-	tcsetattr(STDIN_FILENO, TCSADRAIN, &T.saved);
-}
-
-void term_quit(int status)
-{
-	term_restore();
-	quit_fast(status);
+	tcsetattr(STDIN_FILENO, TCSADRAIN, &G.term->saved);
 }
 
 static void fatal_signal(int sig)
@@ -153,28 +127,35 @@ static unsigned long long after_ms(unsigned ms)
 }
 
 /*
- * The next input byte; KEY_TIMEOUT if none came by DEADLINE (µs), or
- * INPUT_AGAIN if a signal came (or nothing could be read after all).
- * Bytes are read one by one: what follows stays for the next call.
+ * The next input byte; KEY_TIMEOUT if none came by DEADLINE (µs),
+ * INPUT_AGAIN if a signal came (or nothing could be read after all), or
+ * KEY_HANGUP once the terminal is gone. Bytes are read one by one: what
+ * follows stays for the next call.
  */
 static NOINLINE int input_byte(unsigned long long deadline)
 {
 	int n;
 
-	if (T.unread) {
-		T.unread = 0;
-		return T.last;
+	if (G.term->hung_up)
+		return KEY_HANGUP;
+	if (G.term->unread) {
+		G.term->unread = 0;
+		return G.term->last;
 	}
 	n = wait_event(deadline, STDIN_FILENO);
-	if (n <= 0)	/* 0: time's up, -1: a signal */
-		return n ? INPUT_AGAIN : KEY_TIMEOUT;
-	n = safe_read(STDIN_FILENO, &T.last, 1);
+	if (n == WAIT_TIMEOUT)
+		return KEY_TIMEOUT;
+	if (n == WAIT_SIGNAL)
+		return INPUT_AGAIN;
+	n = safe_read(STDIN_FILENO, &G.term->last, 1);
 	if (n <= 0) {
-		if (n == 0 || errno != EAGAIN)
-			term_quit(EXIT_FAILURE);	/* the terminal is gone */
+		if (n == 0 || errno != EAGAIN) {
+			G.term->hung_up = 1;
+			return KEY_HANGUP;
+		}
 		return INPUT_AGAIN;
 	}
-	return T.last;
+	return G.term->last;
 }
 
 /*
@@ -220,16 +201,16 @@ static void set_size(int rows, int cols)
 {
 	unsigned cells = rows * cols;
 	uint16_t *want = xzalloc(cells * 2 * sizeof(want[0]) + cols + 1);
-	int r, w = cols < T.cols ? cols : T.cols;
+	int r, w = cols < G.term->cols ? cols : G.term->cols;
 
-	for (r = 0; r < rows && r < T.rows; r++)
-		memcpy(want + r * cols, T.want + r * T.cols, w * sizeof(want[0]));
-	free(T.want);
-	T.want = want;
-	T.have = want + cells;
-	T.line = (char *)(want + 2 * cells);
-	T.rows = rows;
-	T.cols = cols;
+	for (r = 0; r < rows && r < G.term->rows; r++)
+		memcpy(want + r * cols, G.term->want + r * G.term->cols, w * sizeof(want[0]));
+	free(G.term->want);
+	G.term->want = want;
+	G.term->have = want + cells;
+	G.term->line = (char *)(want + 2 * cells);
+	G.term->rows = rows;
+	G.term->cols = cols;
 	out_str("\033[m\033[H\033[2J");
 }
 
@@ -244,7 +225,7 @@ static int kernel_resize(void)
 	memset(&ws, 0, sizeof(ws));
 	ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws);
 	if (!ws.ws_row || !ws.ws_col
-	 || (ws.ws_row == T.rows && ws.ws_col == T.cols)
+	 || (ws.ws_row == G.term->rows && ws.ws_col == G.term->cols)
 	)
 		return 0;
 	set_size(ws.ws_row, ws.ws_col);
@@ -257,9 +238,9 @@ void term_start(void)
 	struct termios raw;
 	int size[3];
 
-	term_ptr = xzalloc(sizeof(T));
+	G.term = xzalloc(sizeof(*G.term));
 	/* tcgetattr() is isatty() */
-	if (tcgetattr(STDIN_FILENO, &T.saved) != 0 || !isatty(STDOUT_FILENO)
+	if (tcgetattr(STDIN_FILENO, &G.term->saved) != 0 || !isatty(STDOUT_FILENO)
 	 || (term && strcmp(term, "dumb") == 0)
 	)
 		bb_simple_error_msg_and_die("the interactive display needs a "
@@ -267,9 +248,9 @@ void term_start(void)
 	catch_signals();
 	bb_signals(FATAL_SIGS, fatal_signal);
 	die_func = term_restore;
-	T.raw = 1;
+	G.term->raw = 1;
 	/* keys one by one, unechoed; Ctrl-C arrives as a byte (ISIG off) */
-	raw = T.saved;
+	raw = G.term->saved;
 	raw.c_lflag &= ~(ICANON | ECHO | ECHONL | ISIG | IEXTEN);
 	raw.c_cc[VMIN] = 1;
 	raw.c_cc[VTIME] = 0;
@@ -298,7 +279,7 @@ static int decode_escape(void)
 
 	if (c != '[' && c != 'O') {
 		if (c >= 0)
-			T.unread = 1;
+			G.term->unread = 1;
 		return KEY_ESCAPE;
 	}
 	c = escape_byte();
@@ -316,46 +297,44 @@ int term_getkey(int timeout_ms)
 	for (;;) {
 		int c;
 
-		if (G.quit_signal) {
-			term_restore();
-			quit_on_signal();
-		}
+		if (G.quit_signal)
+			return KEY_QUIT;
 		if (G.winch_received) {
 			G.winch_received = 0;
 			if (kernel_resize())
 				return KEY_RESIZE;
 		}
 		c = input_byte(end);
-		if (c == 3)	/* Ctrl-C */
-			term_quit(EXIT_SUCCESS);
+		if (c == 3)	/* Ctrl-C: ISIG is off */
+			return KEY_QUIT;
 		if (c == '\033')
 			return decode_escape();
-		if (c != INPUT_AGAIN)	/* a key, or KEY_TIMEOUT */
+		if (c != INPUT_AGAIN)	/* a key, KEY_TIMEOUT or KEY_HANGUP */
 			return c;
 	}
 }
 
 int scr_rows(void)
 {
-	return T.rows;
+	return G.term->rows;
 }
 
 int scr_cols(void)
 {
-	return T.cols;
+	return G.term->cols;
 }
 
 void scr_erase(void)
 {
-	scr_clear_rows(0, INT_MAX);	/* cut to the screen */
+	scr_clear_rows(0, G.term->rows);
 }
 
 void scr_clear_rows(int first, int end)
 {
-	if (end > T.rows)
-		end = T.rows;
+	if (end > G.term->rows)
+		end = G.term->rows;
 	if (first < end)
-		memset(T.want + first * T.cols, 0, (end - first) * T.cols * sizeof(T.want[0]));
+		memset(G.term->want + first * G.term->cols, 0, (end - first) * G.term->cols * sizeof(G.term->want[0]));
 }
 
 /*
@@ -366,12 +345,12 @@ void scr_clear_rows(int first, int end)
  */
 void scr_put(int row, int col, const char *s, int attr)
 {
-	int end = T.cols - (row == T.rows - 1);
+	int end = G.term->cols - (row == G.term->rows - 1);
 	uint16_t *line;
 
-	if ((unsigned)row >= (unsigned)T.rows)
+	if ((unsigned)row >= (unsigned)G.term->rows)
 		return;
-	line = T.want + row * T.cols;
+	line = G.term->want + row * G.term->cols;
 	for (; *s && col < end; s++, col++) {
 		unsigned c = (unsigned char)*s;
 
@@ -384,12 +363,12 @@ void scr_put(int row, int col, const char *s, int attr)
 
 int scr_printf(int row, int col, int attr, const char *fmt, ...)
 {
-	char *line = T.line;
+	char *line = G.term->line;
 	va_list p;
 	int len;
 
 	va_start(p, fmt);
-	len = vsnprintf(line, T.cols + 1, fmt, p);
+	len = vsnprintf(line, G.term->cols + 1, fmt, p);
 	va_end(p);
 	scr_put(row, col, line, attr);
 	return len;
@@ -397,8 +376,8 @@ int scr_printf(int row, int col, int attr, const char *fmt, ...)
 
 void scr_cursor(int row, int col)
 {
-	T.cur_row = (row < T.rows ? row : T.rows - 1) + 1;
-	T.cur_col = (col < T.cols ? col : T.cols - 1) + 1;
+	G.term->cur_row = (row < G.term->rows ? row : G.term->rows - 1) + 1;
+	G.term->cur_col = (col < G.term->cols ? col : G.term->cols - 1) + 1;
 }
 
 /*
@@ -409,9 +388,9 @@ static void out_attr(int attr)
 {
 	const char *p = "1457";	/* ATTR_BOLD ... ATTR_REVERSE */
 
-	if (attr == T.attr)
+	if (attr == G.term->attr)
 		return;
-	T.attr = attr;
+	G.term->attr = attr;
 	out_str("\033[");
 	if (attr)
 		out_char('0');
@@ -427,11 +406,11 @@ static void out_attr(int attr)
 /* Sends the span of the row that changed; a blank tail as "erase line" */
 static NOINLINE void flush_row(int r)
 {
-	uint16_t *want = T.want + r * T.cols, *have = T.have + r * T.cols;
+	uint16_t *want = G.term->want + r * G.term->cols, *have = G.term->have + r * G.term->cols;
 	int first = -1, last = 0, stop = 0, c;
 
 	/* the cells that changed, from FIRST to LAST; blank from STOP on */
-	for (c = 0; c < T.cols; c++) {
+	for (c = 0; c < G.term->cols; c++) {
 		if (want[c] != have[c]) {
 			if (first < 0)
 				first = c;
@@ -465,19 +444,19 @@ static NOINLINE void flush_row(int r)
 	out_attr(0);
 	if (stop <= last)
 		out_str("\033[K");
-	memcpy(have, want, T.cols * sizeof(want[0]));
+	memcpy(have, want, G.term->cols * sizeof(want[0]));
 }
 
 void scr_flush(void)
 {
 	int r;
 
-	if (!T.cursor_hidden)	/* hidden while drawing */
+	if (!G.term->cursor_hidden)	/* hidden while drawing */
 		out_str("\033[?25l");
-	for (r = 0; r < T.rows; r++)
+	for (r = 0; r < G.term->rows; r++)
 		flush_row(r);
-	T.cursor_hidden = !T.cur_row;
-	if (T.cur_row)
-		out_fmt("\033[\1;\1H\033[?25h", T.cur_row, T.cur_col);
+	G.term->cursor_hidden = !G.term->cur_row;
+	if (G.term->cur_row)
+		out_fmt("\033[\1;\1H\033[?25h", G.term->cur_row, G.term->cur_col);
 	out_send();
 }

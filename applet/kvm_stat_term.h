@@ -23,13 +23,14 @@ enum {
 	KEY_TIMEOUT = -1,
 	KEY_RESIZE = -2,	/* the screen was resized: redraw */
 	KEY_OTHER = -3,	/* an escape sequence (arrow, function key) */
+	KEY_QUIT = -4,	/* Ctrl-C, or a quitting signal (G.quit_signal) */
+	KEY_HANGUP = -5,	/* the terminal is gone */
 	KEY_ESCAPE = 27,
 };
 
 void term_start(void);	/* dies if stdin/stdout is no usable terminal */
 void term_restore(void);	/* every exit path; safe in a signal handler */
-void term_quit(int status) NORETURN;	/* restore, then quit_fast() */
-int term_getkey(int timeout_ms);	/* <0: forever; quits on Ctrl-C/signals */
+int term_getkey(int timeout_ms);	/* <0: forever */
 int scr_rows(void);
 int scr_cols(void);
 

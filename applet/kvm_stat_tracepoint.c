@@ -17,19 +17,21 @@
 
 struct tp_event {
 	char *key;	/* "kvm_pio", or "kvm_exit(HLT) kvm_exit" */
-	char *filter;	/* NULL, or "exit_reason==12" (after the key's NUL) */
+	char *filter;	/* NULL, or "exit_reason==12" */
 	unsigned id;	/* events/kvm/NAME/id */
-	int stat_idx;	/* valid while tps->stats_gen is G.stats_gen + 1 */
 };
 
+/*
+ * A perf group counts every event for one target: a cpu (all guests), or
+ * a thread of the guest (-p).
+ */
 struct tracepoint_state {
 	struct tp_event *ev;
 	unsigned nev;
-	int *gid;	/* per group: cpu, or thread id with -p */
+	int *target;	/* per group: the cpu, or the thread id with -p */
 	int *fds;	/* ngroups * nev, leader first in each group */
 	unsigned ngroups;
-	unsigned nqueued;	/* groups at gid[ngroups...], not opened yet */
-	unsigned stats_gen;	/* G.stats_gen + 1 at the keys' lookup; 0: none */
+	unsigned nqueued;	/* groups at target[ngroups...], not opened yet */
 };
 
 /* 0 if NAME has no readable id: not an event */
@@ -55,37 +57,35 @@ static void add_event(unsigned id, char *key, char *filter)
 }
 
 /*
- * kvm_exit(HLT) ... : every reason of the table that passes -f. The key
- * and the filter share one allocation: "kvm_exit(HLT) kvm_exit\0filter".
- * kvm_exit's table is the host's (EXITS_VMX is ARCH_VMX...): none for
- * ARCH_UNKNOWN, s390 and ppc (which has a field, exit_nr, but no table).
+ * kvm_exit(HLT) ... : every reason of the table that passes -f, counted
+ * with a filter on the reason field. kvm_exit's table is the host's
+ * (EXITS_VMX is ARCH_VMX...): none for ARCH_UNKNOWN, s390 and ppc (which
+ * has a field, exit_nr, but no table).
  */
 static NOINLINE void add_children(const char *parent, unsigned id)
 {
-	const char *field = G.arch == ARCH_ARM64 ? "esr_ec" : "exit_reason";
-	int table = G.arch;
-	char reason[EXIT_NAME_MAX], *key;
-	int code, which;
+	const char *field;
+	char reason[EXIT_NAME_MAX], *name;
+	int table, code;
 	unsigned i;
 
-	which = index_in_strings("kvm_exit\0" "kvm_userspace_exit\0", parent);
-	if (which < 0)
-		return;
-	if (which) {
-		field = "exit_reason" + 5;	/* "reason" */
+	if (strcmp(parent, "kvm_exit") == 0) {
+		table = G.arch;
+		field = G.arch == ARCH_ARM64 ? "esr_ec" : "exit_reason";
+	} else if (strcmp(parent, "kvm_userspace_exit") == 0) {
 		table = EXITS_USER;
+		field = "reason";
+	} else {
+		return;
 	}
 
 	for (i = 0; (code = exit_reason(table, i, reason)) >= 0; i++) {
-		/* "kvm_exit(HLT)" alone for -f, then joined to its parent */
-		key = xasprintf("%s(%s)%c%s%c%s==%d", parent, reason, 0, parent,
-			0, field, code);
-		if (!field_wanted(key)) {
-			free(key);
-			continue;
-		}
-		key[strlen(key)] = ' ';
-		add_event(id, key, strchr(key, '\0') + 1);
+		/* -f sees the child's own name: "kvm_exit(HLT)" */
+		name = xasprintf("%s(%s)", parent, reason);
+		if (field_wanted(name))
+			add_event(id, xasprintf("%s %s", name, parent),
+				xasprintf("%s==%d", field, code));
+		free(name);
 	}
 }
 
@@ -166,18 +166,19 @@ static void NORETURN die_perf_open(const char *key)
 }
 
 /*
- * Open group GID after the others. A thread that ended meanwhile (ESRCH)
- * is skipped.
+ * Open the group of TARGET after the others. A thread that ended
+ * meanwhile (ESRCH) is skipped.
  */
-static NOINLINE void open_group(struct tracepoint_state *tps, int gid)
+static NOINLINE void open_group(struct tracepoint_state *tps, int target)
 {
+	int pid = G.pid ? target : -1, cpu = G.pid ? -1 : target;
 	int *fds = tps->fds + tps->ngroups * tps->nev;
 	const struct tp_event *e;
 	int leader = -1;
 	unsigned i;
 
 	for (i = 0, e = tps->ev; i < tps->nev; i++, e++) {
-		fds[i] = perf_open_tracepoint(e->id, e->filter, gid, leader);
+		fds[i] = perf_open_tracepoint(e->id, e->filter, pid, cpu, leader);
 		if (fds[i] < 0) {
 			if (errno != ESRCH)
 				die_perf_open(e->key);
@@ -188,17 +189,17 @@ static NOINLINE void open_group(struct tracepoint_state *tps, int gid)
 		leader = fds[0];
 	}
 	perf_enable(fds[0]);
-	tps->gid[tps->ngroups++] = gid;
+	tps->target[tps->ngroups++] = target;
 }
 
-/* Queue group GID, for open_groups() */
-static void queue_group(int gid)
+/* Queue the group of TARGET, for open_groups() */
+static void queue_group(int target)
 {
 	struct tracepoint_state *tps = G.tps;
 	unsigned n = tps->ngroups + tps->nqueued++;
 
-	tps->gid = xrealloc(tps->gid, (n + 1) * sizeof(int));
-	tps->gid[n] = gid;
+	tps->target = xrealloc(tps->target, (n + 1) * sizeof(int));
+	tps->target[n] = target;
 }
 
 /* Open the queued groups (if any); the threads that ended meanwhile drop
@@ -214,16 +215,16 @@ static void open_groups(void)
 	tps->nqueued = 0;
 	tps->fds = xrealloc(tps->fds, end * tps->nev * sizeof(int));
 	for (i = tps->ngroups; i < end; i++)
-		open_group(tps, tps->gid[i]);
+		open_group(tps, tps->target[i]);
 }
 
-static int have_group(int gid)
+static int have_group(int target)
 {
 	struct tracepoint_state *tps = G.tps;
 	unsigned i;
 
 	for (i = 0; i < tps->ngroups; i++)
-		if (tps->gid[i] == gid)
+		if (tps->target[i] == target)
 			return 1;
 	return 0;
 }
@@ -304,23 +305,21 @@ void tracepoint_read(void)
 {
 	struct tracepoint_state *tps = G.tps;
 	unsigned long long buf[tps->nev + 1];	/* nr, then the counts */
-	struct tp_event *e;
+	int idx[tps->nev + 1];	/* each event's stats entry */
 	unsigned g, i;
 
 	if (G.pid && tps->nev)	/* none: -f selects no tracepoint */
 		add_new_threads();
-	for (i = 0, e = tps->ev; i < tps->nev; i++, e++) {
-		if (tps->stats_gen != G.stats_gen + 1)
-			e->stat_idx = stats_find(e->key);
-		stats_add(e->stat_idx, 0);	/* a row even with no group */
+	for (i = 0; i < tps->nev; i++) {
+		idx[i] = stats_find(tps->ev[i].key);
+		stats_add(idx[i], 0);	/* a row even with no group */
 	}
-	tps->stats_gen = G.stats_gen + 1;
 	for (g = 0; g < tps->ngroups; g++) {
 		if (read(tps->fds[g * tps->nev], buf, sizeof(buf))
 				!= (ssize_t)sizeof(buf))
 			continue;
-		for (i = 0, e = tps->ev; i < tps->nev; i++, e++)
-			stats_add(e->stat_idx, buf[i + 1]);
+		for (i = 0; i < tps->nev; i++)
+			stats_add(idx[i], buf[i + 1]);
 	}
 	stats_commit();
 }
@@ -342,10 +341,10 @@ void tracepoint_refilter(void)
 	struct tracepoint_state *tps = G.tps;
 
 	tracepoint_close_fast();
-	tps->stats_gen = 0;	/* the new keys: looked up at the next read */
 	while (tps->nev) {
 		tps->nev--;
-		free(tps->ev[tps->nev].key);	/* the filter too */
+		free(tps->ev[tps->nev].key);
+		free(tps->ev[tps->nev].filter);
 	}
 	tracepoint_setup();	/* reuses the arrays */
 }

@@ -11,6 +11,8 @@
  * Licensed under GPLv2, see file LICENSE in this source tree.
  */
 //kbuild:lib-$(CONFIG_FEATURE_KVM_STAT_TUI) += kvm_stat_tui.o
+/* handle_key()'s switch: a jump table would cost ~140 bytes more */
+//kbuild:CFLAGS_kvm_stat_tui.o := -fno-jump-tables
 
 #include "libbb.h"
 #include <math.h>
@@ -21,15 +23,6 @@
 #define INPUT_MAX	120	/* prompt input */
 #define MSG_SIZE	(INPUT_MAX + 64)	/* '"input": why not' */
 #define DEAD_MARKER	"   Guest is DEAD   "
-
-struct tui {
-	char *gname;	/* the watched guest's name when the header was drawn */
-	char *filter;	/* our copy of the regex set with 'f' */
-	int headline_len;
-	smallint by_guest;	/* 'b' */
-	smallint sort_total;	/* 'o' */
-};
-static struct tui U;
 
 /* Each line: its key, then what the key does */
 static const char help_text[] ALIGN1 =
@@ -45,6 +38,19 @@ static const char help_text[] ALIGN1 =
 	"s" "set delay between refreshs (value range: 0.1-25.5 secs)\0"
 	"x" "toggle reporting of stats for individual child trace events\0";
 
+/* 'q', Ctrl-C and quitting signals end us with the terminal restored,
+ * as does a terminal that hung up (with a failure) */
+static void tui_quit(int key) NORETURN;
+static void tui_quit(int key)
+{
+	term_restore();
+	if (key == KEY_HANGUP)
+		quit_fast(EXIT_FAILURE);
+	if (G.quit_signal)
+		quit_on_signal();
+	quit_fast(EXIT_SUCCESS);
+}
+
 /* The regex set with -f or 'f', "" if none */
 static NOINLINE const char *filter_str(void)
 {
@@ -57,40 +63,45 @@ static const char *cut_mark(const char *s, unsigned max)
 	return strlen(s) > max ? "..." : "";
 }
 
-/*
- * Rows 0-2, after clearing the rows above END (cut to the screen); with
- * all rows, the reference's _refresh_header()
- */
-static void draw_header_rows(int end)
+/* Rows 0-2: the reference's _refresh_header() */
+static void draw_header_rows(void)
 {
 	int pid = G.pid, len;
 	const char *name, *re;
 
-	scr_clear_rows(0, end);
-	free(U.gname);
-	U.gname = host_guest_name(pid);	/* as the reference: "" for pid 0 */
-	name = U.gname;
+	free(G.tui.gname);
+	G.tui.gname = host_guest_name(pid);	/* as the reference: "" for pid 0 */
+	name = G.tui.gname;
 	len = scr_printf(0, 0, ATTR_BOLD, pid ? "kvm statistics - pid %d "
 		: "kvm statistics - summary", pid);
 	/* the reference's MAX_GUEST_NAME_LEN: 48; no name for pid 0 */
 	if (name[0])
 		len += scr_printf(0, len, ATTR_BOLD, "(%.48s%s)", name,
 			cut_mark(name, 48));
-	U.headline_len = len;
+	G.tui.headline_len = len;
 	re = filter_str();
 	if (re[0])	/* MAX_REGEX_LEN: 44 */
 		scr_printf(1, 17, 0, "regex filter: %.44s%s", re, cut_mark(re, 44));
 	/* the reference's '%-40s %10s%7s %8s' */
 	scr_printf(2, 1, ATTR_REVERSE, "%-40s      Total %%Total CurAvg/s",
-		U.by_guest ? "Guest Name" : "Event");
-	if (end > 3)
-		scr_put(4, 1, "Collecting data...", 0);
+		G.tui.by_guest ? "Guest Name" : "Event");
+}
+
+/* A new screen: the header, and a note until the body comes */
+static void draw_header(void)
+{
+	scr_erase();
+	draw_header_rows();
+	scr_put(4, 1, "Collecting data...", 0);
 	scr_flush();
 }
 
-static void draw_header(void)
+/* After a resize: the header rows again (a smaller size cut them) */
+static void redraw_header(void)
 {
-	draw_header_rows(INT_MAX);
+	scr_clear_rows(0, 3);
+	draw_header_rows();
+	scr_flush();
 }
 
 /*
@@ -100,7 +111,7 @@ static void draw_header(void)
  */
 static void read_stats(void)
 {
-	stats_update(U.by_guest);
+	stats_update(G.tui.by_guest);
 }
 
 /* The header for PID, then its counters */
@@ -133,8 +144,8 @@ static const char *set_filter(const char *re, char *msg UNUSED_PARAM)
 		free(copy);
 		return "Not a valid regular expression";
 	}
-	free(U.filter);
-	U.filter = copy;
+	free(G.tui.filter);
+	G.tui.filter = copy;
 	stats_refilter();
 	read_stats();
 	return NULL;
@@ -144,7 +155,6 @@ static const char *set_filter(const char *re, char *msg UNUSED_PARAM)
 struct row {
 	const struct stat_entry *e;
 	const char *label;	/* the key, or in the by-guest view a name */
-	const char *parent;	/* a child event's " parent" in its key */
 };
 
 /* By (delta, total) or by total, descending; ties keep the table's order */
@@ -153,25 +163,22 @@ static int cmp_rows(const void *a, const void *b)
 	const struct stat_entry *x = ((const struct row *)a)->e;
 	const struct stat_entry *y = ((const struct row *)b)->e;
 
-	if (!U.sort_total && x->delta != y->delta)
+	if (!G.tui.sort_total && x->delta != y->delta)
 		return x->delta < y->delta ? 1 : -1;
 	if (x->value != y->value)
 		return x->value < y->value ? 1 : -1;
 	return x < y ? -1 : 1;
 }
 
-/*
- * A by-guest row's label (keyed by pid: "4242"): the guest's name;
- * NULL for no row (no name, or a child event's key)
- */
-static NOINLINE char *guest_label(const char *key)
+/* A by-guest row's label: the guest's name; NULL for no row (no name,
+ * or a child event's row, which has no guest) */
+static NOINLINE char *guest_label(const struct stat_entry *e)
 {
-	unsigned pid = bb_strtou(key, NULL, 10);
 	char *name;
 
-	if (errno)
+	if (!e->pid)
 		return NULL;
-	name = host_guest_name(pid);
+	name = host_guest_name(e->pid);
 	if (!name[0]) {
 		free(name);
 		name = NULL;
@@ -207,10 +214,10 @@ static void draw_row(struct frame *f, const struct row *r)
 		f->removed = 1;
 		return;
 	}
-	if (r->parent) {	/* "  child", in the body's blank cells */
+	if (e->parent) {	/* "  child", in the body's blank cells */
 		ltotal = f->ptotal;
 		indent = 2;
-		len = r->parent - e->key;
+		len = e->name_len;
 	} else {
 		f->tcur += e->delta;
 		f->ptotal = e->value;
@@ -231,11 +238,11 @@ static void draw_rows(struct frame *f, const struct row *rows,
 	const struct row *r, *c;
 
 	for (r = rows; r < end; r++) {
-		if (r->parent)
+		if (r->e->parent)
 			continue;
 		draw_row(f, r);
-		for (c = rows; G.child_events && c < end; c++) {
-			if (c->parent && strcmp(c->parent + 1, r->e->key) == 0)
+		for (c = rows; G.tui.child_events && c < end; c++) {
+			if (c->e->parent && strcmp(c->e->parent, r->e->key) == 0)
 				draw_row(f, c);
 		}
 	}
@@ -255,13 +262,13 @@ static int find_guest(const char *name, int *n)
 /* The watched guest is gone: follow its name to a new pid, or say so */
 static void show_guest_gone(void)
 {
-	int n, col = U.gname[0] ? find_guest(U.gname, &n) : 0;
+	int n, col = G.tui.gname[0] ? find_guest(G.tui.gname, &n) : 0;
 
 	if (col) {
 		set_pid(col);
 		return;
 	}
-	col = U.headline_len;
+	col = G.tui.headline_len;
 	if (col > 80 - (int)sizeof(DEAD_MARKER) + 1)
 		col = 80 - sizeof(DEAD_MARKER) + 1;
 	scr_put(0, col, DEAD_MARKER, ATTR_BLINK | ATTR_REVERSE);
@@ -293,11 +300,10 @@ static void draw_body(double elapsed)
 		if (!(e->value | e->delta))
 			continue;	/* adds nothing, shows nothing */
 		r->e = e;
-		r->parent = strchr(e->key, ' ');
-		r->label = U.by_guest ? guest_label(e->key) : e->key;
+		r->label = G.tui.by_guest ? guest_label(e) : e->key;
 		if (!r->label)
 			continue;
-		if (r->parent)
+		if (e->parent)
 			ctotal += e->value;
 		else
 			f.total += e->value;
@@ -309,7 +315,7 @@ static void draw_body(double elapsed)
 		f.total = ctotal;
 	qsort(rows, n, sizeof(rows[0]), cmp_rows);
 	draw_rows(&f, rows, r);
-	while (U.by_guest && r > rows)
+	while (G.tui.by_guest && r > rows)
 		free((char *)(--r)->label);
 	free(rows);
 	if (f.row == 3)
@@ -326,15 +332,14 @@ static void draw_body(double elapsed)
 }
 
 /*
- * A prompt: TEXT's bold title, then DRAW's screen (if any), and on ROW
- * the prompt after TEXT's '\0' (a format: given the delay in seconds),
- * until Escape (returns 0) or until TAKE takes the answer (returns
- * NULL). Else TAKE returns why not, shown two rows below as '"answer":
- * why', or MSG if it wrote a whole message there. Line editing:
- * printable ASCII, Backspace, ^U.
+ * A prompt: the bold TITLE, then DRAW's screen (if any), and on ROW the
+ * PROMPT, until Escape (returns 0) or until TAKE takes the answer
+ * (returns 1). Else TAKE returns why not, shown two rows below as
+ * '"answer": why', or MSG if it wrote a whole message there; the answer
+ * is asked for again. Line editing: printable ASCII, Backspace, ^U.
  */
-static int ask(const char *text, void (*draw)(void), int row,
-		const char *(*take)(const char *in, char *msg))
+static int ask(const char *title, const char *prompt, int row,
+		void (*draw)(void), const char *(*take)(const char *in, char *msg))
 {
 	char buf[INPUT_MAX + 1], msg[MSG_SIZE];
 	long len = 0, tail;
@@ -344,12 +349,11 @@ static int ask(const char *text, void (*draw)(void), int row,
 	for (;;) {
 		buf[len] = '\0';
 		scr_erase();
-		scr_put(0, 0, text, ATTR_BOLD);
+		scr_put(0, 0, title, ATTR_BOLD);
 		if (draw)
 			draw();
 		scr_put(row + 2, 0, msg, 0);
-		plen = scr_printf(row, 0, 0, text + strlen(text) + 1,
-			G.delay_ms / 1000.0);
+		plen = scr_printf(row, 0, 0, "%s", prompt);
 		/* keep the end of a long input in sight: its last TAIL bytes */
 		tail = scr_cols() - 1 - plen;
 		if (tail > len)
@@ -363,6 +367,8 @@ static int ask(const char *text, void (*draw)(void), int row,
 		scr_cursor(-1, 0);	/* hidden, unless the prompt stays */
 		if (key == KEY_ESCAPE)
 			return 0;
+		if (key == KEY_QUIT || key == KEY_HANGUP)
+			tui_quit(key);
 		if (key == '\r' || key == '\n') {
 			const char *why = take(buf, msg);
 
@@ -370,14 +376,14 @@ static int ask(const char *text, void (*draw)(void), int row,
 				return 1;
 			if (why != msg)
 				sprintf(msg, "\"%s\": %s", buf, why);
-			key = 21;	/* asks again, from an empty line */
-		}
-		if (key == 21)	/* ^U */
+			len = 0;	/* asked again, on an empty line */
+		} else if (key == 21) {	/* ^U */
 			len = 0;
-		else if ((key == 127 || key == 8) && len)
+		} else if ((key == 127 || key == 8) && len) {
 			len--;
-		else if (key >= ' ' && key <= '~' && len < INPUT_MAX)
+		} else if (key >= ' ' && key <= '~' && len < INPUT_MAX) {
 			buf[len++] = key;
+		}
 	}
 }
 
@@ -428,9 +434,12 @@ static const char *take_guest(const char *s, char *msg UNUSED_PARAM)
 
 static const char *take_delay(const char *in, char *msg)
 {
-	/* an empty answer: DELAY_DEFAULT_MS, in seconds; G.delay_ms is
-	 * set only if valid */
-	if (!check_delay(in[0] ? in : "3", &G.delay_ms, msg, MSG_SIZE))
+	if (!in[0]) {	/* the default, as the prompt's title says */
+		G.delay_ms = DELAY_DEFAULT_MS;
+		return NULL;
+	}
+	/* G.delay_ms is set only if valid */
+	if (!check_delay(in, &G.delay_ms, msg, MSG_SIZE))
 		return NULL;
 	/* a range error is the reference's; anything else: */
 	return msg[0] == '"' ? msg : "Invalid value";
@@ -439,30 +448,34 @@ static const char *take_delay(const char *in, char *msg)
 /* Shows DRAW's screen until a key (other than a resize) is pressed */
 static void show_until_key(void (*draw)(void))
 {
+	int key;
+
 	do {
 		scr_erase();
 		draw();
 		scr_flush();
-	} while (term_getkey(-1) == KEY_RESIZE);
+		key = term_getkey(-1);
+	} while (key == KEY_RESIZE);
+	if (key == KEY_QUIT || key == KEY_HANGUP)
+		tui_quit(key);
 }
 
 /* The reference's _show_msg(): lines centered from row 2, the last reversed */
 static void draw_no_by_guest(void)
 {
-	static const char text[] ALIGN1 =
-		"Command not available with tracepoints enabled\0"
-		"Restart with debugfs only (see option '-d') and try again!\0"
-		"\0"
-		"Press any key to continue";
-	const char *s = text;
-	int row, col, len;
+	static const char *const lines[] = {
+		"Command not available with tracepoints enabled",
+		"Restart with debugfs only (see option '-d') and try again!",
+		"",
+		"Press any key to continue",
+	};
+	unsigned i;
+	int col;
 
-	for (row = 2; row < 6; row++) {
-		len = strlen(s);
-		col = scr_cols() - len;
-		/* row 4 is empty */
-		scr_put(row, col > 0 ? col / 2 : 0, s, row == 5 ? ATTR_REVERSE : 0);
-		s += len + 1;
+	for (i = 0; i < ARRAY_SIZE(lines); i++) {
+		col = (scr_cols() - (int)strlen(lines[i])) / 2;
+		scr_put(2 + i, col > 0 ? col : 0, lines[i],
+			i == ARRAY_SIZE(lines) - 1 ? ATTR_REVERSE : 0);
 	}
 }
 
@@ -478,59 +491,93 @@ static void draw_help(void)
 	scr_put(row, 0, "Any other key refreshes statistics immediately", 0);
 }
 
-/*
- * Returns 1 if the next refresh comes soon (after a prompt). One test
- * per key: as a switch, gcc makes a jump table of 184 bytes.
- */
+static void ask_guest(void)
+{
+	if (!ask("Show statistics for specific guest or pid.",
+			"Guest or pid [ENTER exits]: ", 3,
+			draw_guest_prompt, take_guest))
+		set_pid(G.pid);	/* Escape: as the reference */
+}
+
+static void ask_filter(void)
+{
+	ask("Show statistics for events matching a regex.", "New regex: ", 3,
+		draw_filter_prompt, set_filter);
+}
+
+static void ask_delay(void)
+{
+	char prompt[40];
+
+	sprintf(prompt, "Change delay from %.1fs to ", G.delay_ms / 1000.0);
+	/* the reference's title, with DELAY_DEFAULT_MS as it prints it */
+	ask("Set update interval (defaults to 3.0s).", prompt, 2, NULL,
+		take_delay);
+}
+
+/* 'b': by-guest rows need per-VM counters, debugfs only */
+static void toggle_by_guest(void)
+{
+	if (G.use_tracepoints) {
+		show_until_key(draw_no_by_guest);
+		return;
+	}
+	G.tui.by_guest ^= 1;
+	/* event keys and pid keys do not mix: start over, keep deltas right */
+	stats_clear();
+	read_stats();
+}
+
+/* When the next refresh comes: after the delay, or soon (after a prompt) */
+enum { REFRESH_LATER, REFRESH_SOON };
+
+/* Any key refreshes the body at once; then handle_key() says when next */
 static int handle_key(int key)
 {
-	if (key == 'q')
-		term_quit(EXIT_SUCCESS);
-	if (key == 'c') {	/* no filter, all guests */
+	switch (key) {
+	case KEY_QUIT:
+	case KEY_HANGUP:
+	case 'q':
+		tui_quit(key);
+	case KEY_RESIZE:
+		redraw_header();
+		break;
+	case 'c':	/* no filter, all guests: set_pid() draws the header */
 		set_filter("", NULL);
 		set_pid(0);
-	}
-	if (key == 'o')
-		U.sort_total ^= 1;
-	if (key == 'r') {
+		break;
+	case 'o':
+		G.tui.sort_total ^= 1;
+		break;
+	case 'r':
 		stats_reset();
 		read_stats();
-	}
-	if (key == 'x')
-		G.child_events ^= 1;
-	if (key == KEY_RESIZE)	/* rows cut by a smaller size come back */
-		draw_header_rows(3);
-	if (key == 'g' || key == 'p') {
-		if (!ask("Show statistics for specific guest or pid.\0"
-				"Guest or pid [ENTER exits]: ", draw_guest_prompt, 3,
-				take_guest))
-			set_pid(G.pid);	/* Escape: as the reference */
-		return 1;
-	}
-	if (key == 'b') {
-		/* by-guest rows need per-VM counters: debugfs only */
-		if (G.use_tracepoints)
-			show_until_key(draw_no_by_guest);
-		else {
-			U.by_guest ^= 1;
-			/* event keys and pid keys do not mix: start over,
-			 * keep deltas right */
-			stats_clear();
-			read_stats();
-		}
-	} else if (key == 'h')
+		break;
+	case 'x':
+		G.tui.child_events ^= 1;
+		break;
+	case 'g':
+	case 'p':
+		ask_guest();
+		return REFRESH_SOON;
+	case 'b':
+		toggle_by_guest();
+		draw_header();
+		break;
+	case 'h':
 		show_until_key(draw_help);
-	else if (key == 'f')
-		ask("Show statistics for events matching a regex.\0"
-			"New regex: ", draw_filter_prompt, 3, set_filter);
-	else if (key == 's')
-		/* DELAY_DEFAULT_MS, as the reference prints it */
-		ask("Set update interval (defaults to 3.0s).\0"
-			"Change delay from %.1fs to ", NULL, 2, take_delay);
-	else	/* any other key (and a resize) just refreshes now */
-		return 0;
-	draw_header();
-	return key == 'f' || key == 's';
+		draw_header();
+		break;
+	case 'f':
+		ask_filter();
+		draw_header();
+		return REFRESH_SOON;
+	case 's':
+		ask_delay();
+		draw_header();
+		return REFRESH_SOON;
+	}
+	return REFRESH_LATER;
 }
 
 void tui_run(void)
@@ -545,7 +592,7 @@ void tui_run(void)
 
 		draw_body(last_us ? (long long)(now - last_us) / 1e6 : 0);
 		last_us = monotonic_us();
-		wait_ms = handle_key(term_getkey(wait_ms)) ? INITIAL_DELAY_MS
-			: (int)G.delay_ms;
+		wait_ms = handle_key(term_getkey(wait_ms)) == REFRESH_SOON
+			? INITIAL_DELAY_MS : (int)G.delay_ms;
 	}
 }

@@ -22,6 +22,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,6 +44,8 @@
 #define MAIN_EXTERNALLY_VISIBLE
 #define PUSH_AND_SET_FUNCTION_VISIBILITY_TO_HIDDEN
 #define POP_SAVED_FUNCTION_VISIBILITY
+/* a compile-time assertion: a negative array size if CONDITION */
+#define BUILD_BUG_ON(condition) ((void)sizeof(char[1 - 2*!!(condition)]))
 #define ARRAY_SIZE(x) ((unsigned)(sizeof(x) / sizeof((x)[0])))
 
 /* getopt32long's packed long option table */
