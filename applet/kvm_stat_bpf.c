@@ -153,7 +153,7 @@ enum { R0, R1, R2, R3, R4, R5, R6, R7, R8, R9, R10 };
 	BPF_RAW_INSN(BPF_LD | BPF_DW | BPF_IMM, DST, BPF_PSEUDO_MAP_FD, 0, FD), \
 	BPF_RAW_INSN(0, 0, 0, 0, 0)
 
-/* The longest program: 32 instructions */
+/* The longest program (raw, tgid, reasons): 31 instructions */
 #define MAX_INSNS	40
 
 struct prog {
@@ -211,11 +211,15 @@ int bpf_count_map_create(unsigned nslots)
  * kprobe/tracepoint program on this CPU); a raw tracepoint program from
  * __bpf_trace_run(), which skips a run while the program's own per-CPU
  * prog->active is taken (counted in bpf_prog_info.recursion_misses). Both
- * run with preemption disabled (cant_sleep()). So each program's slots
- * see one writer per CPU: program slots must not be shared between
- * programs. (An atomic add would not bring back the hits these guards
- * skip: they never reach the program.) The kernel's samples count in
- * per-CPU arrays the same way.
+ * guards are per CPU and held for the whole run, which cannot move to
+ * another CPU (preemption, or at least migration, is disabled): a hit on
+ * this CPU during our run, from an interrupt or a task preempting ours,
+ * is skipped, never interleaved. So each program's slots see one writer
+ * per CPU at a time, as long as no two programs share a slot (two raw
+ * programs, or a raw and a perf one, can interleave: they would need
+ * BPF_STX | BPF_ATOMIC | BPF_DW, imm BPF_ADD). An atomic add would not
+ * bring back the hits the guards skip: they never reach the program.
+ * The kernel's samples count in per-CPU arrays the same way.
  */
 static void emit_add_one(struct prog *p, int map_fd)
 {
