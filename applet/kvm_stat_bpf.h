@@ -1,0 +1,66 @@
+/* vi: set sw=4 ts=4: */
+/*
+ * kvm_stat: the bpf(2) ABI for counting KVM tracepoints in the kernel,
+ * with no library and no kernel headers: one per-CPU array of u64
+ * counters, and small programs that add 1 to slots of it at each hit of
+ * their tracepoint.
+ *
+ * Licensed under GPLv2, see file LICENSE in this source tree.
+ */
+#ifndef KVM_STAT_BPF_H
+#define KVM_STAT_BPF_H 1
+
+PUSH_AND_SET_FUNCTION_VISIBILITY_TO_HIDDEN
+
+/* What one counting program does at each hit of its tracepoint */
+struct bpf_count_spec {
+	unsigned slot;	/* this slot of the map += 1 at every hit */
+	int tgid;	/* > 0: count only hits in this process
+			 * (bpf_get_current_pid_tgid() >> 32); 0: all */
+	unsigned nreasons;	/* 0: no reason; else slot reason_base + reason
+			 * += 1 too, where reason >= nreasons counts in slot
+			 * reason_base + nreasons (the overflow slot) */
+	unsigned reason_base;
+	unsigned reason_offset;	/* perf program: byte offset of the field in
+			 * the record (events/kvm/NAME/format); raw program:
+			 * 8 * argument index */
+	unsigned reason_size;	/* 1, 2, 4 or 8 bytes (raw: of the
+			 * argument's low bytes) */
+};
+
+/* BPF_MAP_TYPE_PERCPU_ARRAY of u64, key u32; fd, or -1 with errno */
+int bpf_count_map_create(unsigned nslots);
+/*
+ * Load one counting program. RAW: BPF_PROG_TYPE_RAW_TRACEPOINT (ctx = u64
+ * args[]), else BPF_PROG_TYPE_TRACEPOINT (ctx = the perf record). LOG,
+ * LOG_SIZE: a buffer for the verifier's log (log_level 1), or NULL/0.
+ * fd, or -1 with errno (EINVAL for a SPEC no program can do: a size not
+ * 1/2/4/8, an offset not a multiple of the size, a perf offset below 8).
+ * A LOG too small for the log fails the load with ENOSPC even for a good
+ * program: pass one only to explain a failure (a retry), or >= 64 KiB.
+ */
+int bpf_count_prog_load(int map_fd, const struct bpf_count_spec *s, int raw,
+		char *log, unsigned log_size);
+/* BPF_RAW_TRACEPOINT_OPEN: fd (the attachment: close it to detach), or -1 */
+int bpf_raw_tracepoint_open(const char *name, int prog_fd);
+/* ioctl PERF_EVENT_IOC_SET_BPF: 0 or -1. One perf event of a tracepoint
+ * (any cpu, pid -1) runs the program for the hits on every cpu. */
+int perf_attach_bpf(int perf_fd, int prog_fd);
+/*
+ * The number of possible CPUs from /sys/devices/system/cpu/possible (the
+ * real kernel's, never through $KVM_STAT_ROOT: the per-CPU value layout is
+ * the running kernel's), as the highest listed cpu + 1; 0 if unreadable
+ * or malformed
+ */
+unsigned bpf_possible_cpus(void);
+/*
+ * The sum of SLOT over the possible CPUs into *sum: 0, or -1 with errno.
+ * NCPUS from bpf_possible_cpus(). EFAULT: the kernel has more possible
+ * CPUs than NCPUS (its copy hit our guard page: nothing overwritten).
+ */
+int bpf_count_read(int map_fd, unsigned slot, unsigned ncpus,
+		unsigned long long *sum);
+
+POP_SAVED_FUNCTION_VISIBILITY
+
+#endif
