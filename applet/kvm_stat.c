@@ -30,6 +30,17 @@
 //config:	Count KVM tracepoints (and exit reasons) with perf_event_open.
 //config:	The default source; works under kernel lockdown.
 //config:
+//config:config FEATURE_KVM_STAT_BPF
+//config:	bool "Count tracepoints with BPF programs"
+//config:	default y
+//config:	depends on FEATURE_KVM_STAT_TRACEPOINTS
+//config:	help
+//config:	Count the tracepoints in the kernel with small BPF programs
+//config:	(no library needed) instead of one perf counter per event and
+//config:	CPU: a guest pays less for being watched, and descriptors do
+//config:	not grow with the CPUs. Perf counters remain the fallback
+//config:	where the kernel refuses BPF, and with --no-bpf.
+//config:
 //config:config FEATURE_KVM_STAT_DEBUGFS
 //config:	bool "Read KVM debugfs counters"
 //config:	default y
@@ -78,6 +89,9 @@
 //usage:	IF_FEATURE_KVM_STAT_TRACEPOINTS(
 //usage:     "\n	-t	Read perf tracepoints (default without -d)"
 //usage:	)
+//usage:	IF_FEATURE_KVM_STAT_BPF(IF_FEATURE_KVM_STAT_LONG_OPTIONS(
+//usage:     "\n	--no-bpf	Count tracepoints with perf counters, not BPF"
+//usage:	))
 //usage:     "\n	-f REGEX	Show fields matching REGEX (POSIX ERE, anchored at"
 //usage:     "\n		the start); -f help lists the fields"
 //usage:     "\n	-g NAME	Restrict to the guest named NAME (QEMU -name)"
@@ -122,6 +136,7 @@ static const char kvm_stat_longopts[] ALIGN1 =
 	"set-delay\0"		Required_argument "s"
 	"tracepoints\0"		No_argument	"t"
 	"skip-zero-records\0"	No_argument	"z"
+	IF_FEATURE_KVM_STAT_BPF("no-bpf\0"	No_argument	"\xff")
 	;
 #else
 #define kvm_stat_longopts NULL
@@ -201,7 +216,10 @@ int kvm_stat_main(int argc UNUSED_PARAM, char **argv)
 	const char *root;
 
 	INIT_G();
-	G.opts = getopt32long(argv, "1cdf:g:hilL:p:s:tz", kvm_stat_longopts,
+	/* '\xff': --no-bpf, a long option only */
+	G.opts = getopt32long(argv, "1cdf:g:hilL:p:s:tz"
+			IF_FEATURE_KVM_STAT_BPF(IF_FEATURE_KVM_STAT_LONG_OPTIONS("\xff")),
+			kvm_stat_longopts,
 			&G.filter_str, &G.guest, &G.log_file, &G.pid_str, &G.delay_str);
 	if (G.opts & OPT_h) {
 		xfunc_error_retval = 0;

@@ -41,6 +41,7 @@ enum {
 	OPT_s = 1 << 10,	/* -s --set-delay SECONDS */
 	OPT_t = 1 << 11,	/* -t --tracepoints */
 	OPT_z = 1 << 12,	/* -z --skip-zero-records */
+	OPT_no_bpf = 1 << 13,	/* --no-bpf (long only: the letter '\xff') */
 };
 
 /* Host architecture, as far as exit-reason names are concerned */

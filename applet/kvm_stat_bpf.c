@@ -340,6 +340,8 @@ static void build_count_prog(struct prog *p, int map_fd,
 	if (jmp_out >= 0)
 		p->insn[jmp_out].off = p->n - jmp_out - 1;
 	emit(p, BPF_MOV64_IMM(R0, 0));
+	if (s->invalid)	/* r7 was never set: "R7 !read_ok" */
+		emit(p, BPF_MOV64_REG(R0, R7));
 	emit(p, BPF_EXIT_INSN());
 }
 

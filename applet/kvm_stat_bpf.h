@@ -26,6 +26,8 @@ struct bpf_count_spec {
 			 * 8 * argument index */
 	unsigned reason_size;	/* 1, 2, 4 or 8 bytes (raw: of the
 			 * argument's low bytes) */
+	smallint invalid;	/* tests: read a register never set, for
+			 * the verifier to refuse the program */
 };
 
 /* BPF_MAP_TYPE_PERCPU_ARRAY of u64, key u32; fd, or -1 with errno */

@@ -2,23 +2,39 @@
 //kbuild:lib-$(CONFIG_FEATURE_KVM_STAT_TRACEPOINTS) += kvm_stat_tracepoint.o
 /*
  * kvm_stat: the tracepoint provider. KVM's tracepoints
- * (<tracefs>/events/kvm/NAME) counted by perf events in the kernel.
+ * (<tracefs>/events/kvm/NAME) counted in the kernel, by BPF programs
+ * where the kernel takes them, else by perf counters.
  *
  * Licensed under GPLv2, see file LICENSE in this source tree.
  *
- * One perf group per online CPU (all guests) or per thread of the guest
- * (-p/-g: one thread per vCPU). A group holds one counter per wanted event;
- * a child event such as kvm_exit(HLT) is a second counter on the parent's
- * tracepoint with the filter "exit_reason==12". Only the events that pass
- * -f are opened, plus the parents of wanted children.
+ * Only the events that pass -f are counted, plus the parents of wanted
+ * children. A child event such as kvm_exit(HLT) is its parent's hits with
+ * one exit reason.
+ *
+ * The BPF path (kvm_stat_bpf.c): one program per tracepoint adds 1 to the
+ * event's slot of one per-CPU array, and to the slot of the hit's reason.
+ * It runs for the hits on every CPU, so the descriptors do not grow with
+ * the CPUs; with -p it skips the hits of other processes, so vCPUs added
+ * later count at once. Every reason is counted: the children cost nothing.
+ *
+ * The perf path: one perf group per online CPU (all guests) or per thread
+ * of the guest (-p/-g: one thread per vCPU). A group holds one counter per
+ * wanted event; a child is a second counter on its parent's tracepoint
+ * with the filter "exit_reason==12".
  */
 #include "libbb.h"
 #include "kvm_stat.h"
+#include "kvm_stat_bpf.h"
 
 struct tp_event {
 	char *key;	/* "kvm_pio", or "kvm_exit(HLT) kvm_exit" */
-	char *filter;	/* NULL, or "exit_reason==12" */
+	char *filter;	/* perf: NULL, or "exit_reason==12" */
 	unsigned id;	/* events/kvm/NAME/id */
+	int code;	/* a child's exit reason; -1: an event of its own */
+	/* BPF path */
+	unsigned slot;	/* its counter in the map */
+	unsigned nreasons;	/* an event's reason slots follow its own */
+	unsigned long long base;	/* the count at the last TUI 'r' */
 };
 
 /*
@@ -32,6 +48,11 @@ struct tracepoint_state {
 	int *fds;	/* ngroups * nev, leader first in each group */
 	unsigned ngroups;
 	unsigned nqueued;	/* groups at target[ngroups...], not opened yet */
+	/* BPF path: fds[] holds each program's raw tracepoint link or perf
+	 * event, nfds of them */
+	int map_fd;	/* -1: the perf path */
+	unsigned nfds;
+	unsigned ncpus;	/* possible CPUs, for the per-CPU values */
 };
 
 /* 0 if NAME has no readable id: not an event */
@@ -44,47 +65,53 @@ static unsigned read_event_id(const char *dir, const char *name)
 	return atoi(buf);	/* "103\n" */
 }
 
-static void add_event(unsigned id, char *key, char *filter)
+static void add_event(unsigned id, char *key, char *filter, int code)
 {
 	struct tracepoint_state *tps = G.tps;
 	struct tp_event *e;
 
 	tps->ev = xrealloc(tps->ev, (tps->nev + 1) * sizeof(tps->ev[0]));
 	e = &tps->ev[tps->nev++];
+	memset(e, 0, sizeof(*e));
 	e->key = key;
 	e->filter = filter;
 	e->id = id;
+	e->code = code;
 }
 
 /*
- * kvm_exit(HLT) ... : every reason of the table that passes -f, counted
- * with a filter on the reason field. kvm_exit's table is the host's
+ * The exit-reason table of tracepoint NAME, and the record field that
+ * holds the reason; -1 if it has none. kvm_exit's table is the host's
  * (EXITS_VMX is ARCH_VMX...): none for ARCH_UNKNOWN, s390 and ppc (which
  * has a field, exit_nr, but no table).
  */
+static int reason_table(const char *name, const char **field)
+{
+	if (strcmp(name, "kvm_exit") == 0) {
+		*field = G.arch == ARCH_ARM64 ? "esr_ec" : "exit_reason";
+		return G.arch;
+	}
+	if (strcmp(name, "kvm_userspace_exit") == 0) {
+		*field = "reason";
+		return EXITS_USER;
+	}
+	return -1;
+}
+
+/* kvm_exit(HLT) ... : every reason of the table that passes -f */
 static NOINLINE void add_children(const char *parent, unsigned id)
 {
 	const char *field;
 	char reason[EXIT_NAME_MAX], *name;
-	int table, code;
+	int table = reason_table(parent, &field), code;
 	unsigned i;
-
-	if (strcmp(parent, "kvm_exit") == 0) {
-		table = G.arch;
-		field = G.arch == ARCH_ARM64 ? "esr_ec" : "exit_reason";
-	} else if (strcmp(parent, "kvm_userspace_exit") == 0) {
-		table = EXITS_USER;
-		field = "reason";
-	} else {
-		return;
-	}
 
 	for (i = 0; (code = exit_reason(table, i, reason)) >= 0; i++) {
 		/* -f sees the child's own name: "kvm_exit(HLT)" */
 		name = xasprintf("%s(%s)", parent, reason);
 		if (field_wanted(name))
 			add_event(id, xasprintf("%s %s", name, parent),
-				xasprintf("%s==%d", field, code));
+				xasprintf("%s==%d", field, code), code);
 		free(name);
 	}
 }
@@ -115,7 +142,7 @@ static struct tracepoint_state *collect_events(void)
 		add_children(de->d_name, id);
 		/* the parent of a wanted child is shown too */
 		if (tps->nev != nev || field_wanted(de->d_name))
-			add_event(id, xstrdup(de->d_name), NULL);
+			add_event(id, xstrdup(de->d_name), NULL, -1);
 	}
 	closedir(d);
 	free(dir);
@@ -288,12 +315,289 @@ static void add_online_cpus(void)
 	open_groups();
 }
 
+/* ---- the BPF path ---- */
+
+/*
+ * KVM_STAT_DEBUG (any value) says why the BPF path is not taken, with the
+ * verifier's log on one line; "refuse-bpf" makes the programs invalid, to
+ * test the fallback.
+ */
+static const char *debug_env(void)
+{
+	return getenv("KVM_STAT_DEBUG");
+}
+
+/* "kvm_stat: BPF not used, counting with perf: WHY KEY: strerror: LOG" */
+static void debug_bpf(const char *why, const char *key, int err,
+		const char *log)
+{
+	if (!debug_env())
+		return;
+	bb_error_msg("BPF not used, counting with perf: %s%s%s: %s%s%s",
+		why, key ? " " : "", key ? key : "", strerror(err),
+		log ? ": " : "", log ? log : "");
+}
+
+/*
+ * The verifier's verdict in its log: the last line that is not the
+ * closing "processed N insns ..." (e.g. "R7 !read_ok"); the log is cut
+ * there, in place
+ */
+static const char *verifier_verdict(char *log)
+{
+	char *line = NULL, *s;
+
+	for (s = log; *s; s = *s ? s + 1 : s) {
+		if (!isspace(*s) && !is_prefixed_with(s, "processed "))
+			line = s;
+		s = strchrnul(s, '\n');
+	}
+	if (line)
+		*strchrnul(line, '\n') = '\0';
+	return line;
+}
+
+/*
+ * The offset and size of FIELD in the records of tracepoint EVENT, from
+ * its format file:
+ *	field:unsigned int exit_reason;	offset:8;	size:4;	signed:0;
+ * Returns 0 if found and well-formed.
+ */
+static int event_field(const char *event, const char *field,
+		unsigned *offset, unsigned *size)
+{
+	char *path = xasprintf("%s/events/kvm/%s/format", G.tracefs, event);
+	char *text = xmalloc_open_read_close(path, NULL);
+	char *line, *next, *end, *name, *s;
+	int ret = -1;
+
+	free(path);
+	for (line = text; line && *line; line = next) {
+		next = strchrnul(line, '\n');
+		if (*next)
+			*next++ = '\0';
+		/* the declaration "field:TYPE NAME" ends at the first ';' */
+		end = strchr(line, ';');
+		if (!end || !is_prefixed_with(skip_whitespace(line), "field:"))
+			continue;
+		for (name = end; name > line && (isalnum(name[-1]) || name[-1] == '_'); )
+			name--;
+		if (end - name != (int)strlen(field) || strncmp(name, field, end - name))
+			continue;
+		s = is_prefixed_with(skip_whitespace(end + 1), "offset:");
+		if (!s || !isdigit(*s))
+			break;
+		*offset = strtoul(s, &s, 10);
+		s = *s == ';' ? is_prefixed_with(skip_whitespace(s + 1), "size:") : NULL;
+		if (!s || !isdigit(*s))
+			break;
+		*size = strtoul(s, &s, 10);
+		if (*s == ';' && *offset < 4096 && *size <= 8)
+			ret = 0;
+		break;
+	}
+	free(text);
+	return ret;
+}
+
+/*
+ * How the program of event E finds the hit's reason. kvm_userspace_exit:
+ * its raw argument 0, TP_PROTO(__u32 reason, int errno) since the
+ * tracepoint came (Linux 2.6.35), so it can go raw, the cheapest
+ * attachment (no perf record is built per hit); the format must agree
+ * (a 4-byte "reason"). kvm_exit's reason is no argument (the vcpu holds
+ * it): the program reads the record, at the field's offset from the
+ * format file, and is attached to a perf event. Returns whether raw.
+ */
+static int reason_spec(const char *name, struct bpf_count_spec *spec)
+{
+	const char *field;
+	int table = reason_table(name, &field), code;
+	char reason[EXIT_NAME_MAX];
+	unsigned i, offset, size;
+
+	if (table < 0)
+		return 1;
+	for (i = 0; (code = exit_reason(table, i, reason)) >= 0; i++)
+		if ((unsigned)code >= spec->nreasons)
+			spec->nreasons = code + 1;
+	if (!spec->nreasons || event_field(name, field, &offset, &size) != 0) {
+		spec->nreasons = 0;	/* no table, or no such field: no children */
+		return 1;
+	}
+	spec->reason_size = size;
+	if (table == EXITS_USER && size == 4) {
+		spec->reason_offset = 0;	/* args[0] */
+		return 1;
+	}
+	spec->reason_offset = offset;
+	return 0;
+}
+
+/* The slots of the events of tracepoint ID's children, after its own */
+static void place_children(struct tracepoint_state *tps, const struct tp_event *parent)
+{
+	struct tp_event *e;
+
+	for (e = tps->ev; e < tps->ev + tps->nev; e++) {
+		if (e->id == parent->id && e->code >= 0)
+			e->slot = parent->slot + 1 + e->code;
+	}
+}
+
+/*
+ * Attaches the counting program of event E: its slot, then its reasons'
+ * (codes past the table's count in the last one). Returns the next free
+ * slot, or 0 on failure.
+ */
+#define LOG_SIZE	(64 * 1024)	/* the verifier's log of one program */
+
+static unsigned attach_program(struct tracepoint_state *tps, struct tp_event *e,
+		unsigned slot)
+{
+	struct bpf_count_spec spec;
+	const char *name = e->key;	/* an event of its own: its name */
+	char *log;
+	int raw, prog, fd;
+
+	memset(&spec, 0, sizeof(spec));
+	spec.slot = e->slot = slot;
+	spec.tgid = G.pid;
+	spec.invalid = debug_env() && strcmp(debug_env(), "refuse-bpf") == 0;
+	raw = reason_spec(name, &spec);
+	spec.reason_base = slot + 1;
+	e->nreasons = spec.nreasons;
+	place_children(tps, e);
+
+	prog = bpf_count_prog_load(tps->map_fd, &spec, raw, NULL, 0);
+	if (prog < 0) {
+		int err = errno;
+
+		/* again, for the verifier to say why (a small log buffer
+		 * would fail a good program with ENOSPC) */
+		log = debug_env() ? xzalloc(LOG_SIZE) : NULL;
+		if (log)
+			bpf_count_prog_load(tps->map_fd, &spec, raw, log, LOG_SIZE);
+		debug_bpf("the kernel refused the program of", name, err,
+			log ? verifier_verdict(log) : NULL);
+		free(log);
+		return 0;
+	}
+	if (raw) {
+		fd = bpf_raw_tracepoint_open(name, prog);
+	} else {
+		/* one perf event of the tracepoint, on any CPU, runs the
+		 * program for the hits on every CPU */
+		fd = perf_open_tracepoint(e->id, NULL, -1, 0, -1);
+		if (fd >= 0 && perf_attach_bpf(fd, prog) != 0) {
+			close(fd);
+			fd = -1;
+		}
+	}
+	close(prog);	/* the link or the perf event holds it */
+	if (fd < 0) {
+		debug_bpf("can't attach the program to", name, errno, NULL);
+		return 0;
+	}
+	tps->fds[tps->nfds++] = fd;
+	return spec.reason_base + (spec.nreasons ? spec.nreasons + 1 : 0);
+}
+
+/* The number of slots: each event's, and its reasons' */
+static unsigned count_slots(const struct tracepoint_state *tps)
+{
+	const struct tp_event *e;
+	struct bpf_count_spec spec;
+	unsigned n = 0;
+
+	for (e = tps->ev; e < tps->ev + tps->nev; e++) {
+		if (e->code >= 0)
+			continue;
+		spec.nreasons = 0;
+		reason_spec(e->key, &spec);
+		n += 1 + (spec.nreasons ? spec.nreasons + 1 : 0);
+	}
+	return n;
+}
+
+/*
+ * Counting by BPF: a map, then one program per tracepoint. Returns 0,
+ * or -1 with nothing left open (the perf path takes over).
+ */
+static int bpf_setup(struct tracepoint_state *tps)
+{
+	struct tp_event *e;
+	unsigned slot = 0;
+
+	tps->ncpus = bpf_possible_cpus();
+	if (!tps->ncpus) {
+		debug_bpf("can't read", "/sys/devices/system/cpu/possible",
+			errno, NULL);
+		return -1;
+	}
+	tps->map_fd = bpf_count_map_create(count_slots(tps));
+	if (tps->map_fd < 0) {
+		debug_bpf("can't create the map", NULL, errno, NULL);
+		return -1;
+	}
+	/* a link or perf event per event of its own, and the map at the end */
+	tps->fds = xrealloc(tps->fds, (tps->nev + 1) * sizeof(int));
+	tps->nfds = 0;
+	for (e = tps->ev; e < tps->ev + tps->nev; e++) {
+		if (e->code >= 0)
+			continue;
+		slot = attach_program(tps, e, slot);
+		if (!slot) {
+			perf_hand_off(tps->fds, tps->nfds);
+			tps->nfds = 0;
+			close(tps->map_fd);
+			tps->map_fd = -1;
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Each event's count since the last 'r'; a slot that can't be read adds
+ * nothing (and its row keeps its last value) */
+static void bpf_read(struct tracepoint_state *tps)
+{
+	struct tp_event *e;
+	unsigned long long sum;
+
+	for (e = tps->ev; e < tps->ev + tps->nev; e++) {
+		if (bpf_count_read(tps->map_fd, e->slot, tps->ncpus, &sum) == 0)
+			stats_add(stats_find(e->key), sum - e->base);
+	}
+}
+
+#if ENABLE_FEATURE_KVM_STAT_TUI
+static void bpf_reset(struct tracepoint_state *tps)
+{
+	struct tp_event *e;
+
+	for (e = tps->ev; e < tps->ev + tps->nev; e++)
+		bpf_count_read(tps->map_fd, e->slot, tps->ncpus, &e->base);
+}
+#endif
+
+/* ---- setup, reading ---- */
+
+/* --no-bpf, or a build without BPF: the perf path */
+static int want_bpf(void)
+{
+	return ENABLE_FEATURE_KVM_STAT_BPF && !(G.opts & OPT_no_bpf);
+}
+
 void tracepoint_setup(void)
 {
 	struct tracepoint_state *tps = collect_events();
 
+	tps->map_fd = -1;
 	if (tps->nev == 0)
 		return;	/* -f selects no tracepoint */
+	if (want_bpf() && bpf_setup(tps) == 0)
+		return;
 	if (G.pid)
 		add_new_threads();
 	else
@@ -308,6 +612,11 @@ void tracepoint_read(void)
 	int idx[tps->nev + 1];	/* each event's stats entry */
 	unsigned g, i;
 
+	if (ENABLE_FEATURE_KVM_STAT_BPF && tps->map_fd >= 0) {
+		bpf_read(tps);
+		stats_commit();
+		return;
+	}
 	if (G.pid && tps->nev)	/* none: -f selects no tracepoint */
 		add_new_threads();
 	for (i = 0; i < tps->nev; i++) {
@@ -331,6 +640,8 @@ void tracepoint_reset(void)
 	struct tracepoint_state *tps = G.tps;
 	unsigned g;
 
+	if (ENABLE_FEATURE_KVM_STAT_BPF && tps->map_fd >= 0)
+		bpf_reset(tps);
 	for (g = 0; g < tps->ngroups; g++)
 		perf_reset(tps->fds[g * tps->nev]);
 }
@@ -350,8 +661,26 @@ void tracepoint_refilter(void)
 }
 #endif
 
+/* Whether this kernel takes our programs: a one-slot map and a program
+ * loaded, nothing attached */
+static const char *bpf_path_note(void)
+{
+	struct bpf_count_spec spec;
+	int map, prog = -1;
+
+	if (!want_bpf())
+		return "perf counters (--no-bpf)";
+	memset(&spec, 0, sizeof(spec));
+	map = bpf_count_map_create(1);
+	if (map >= 0 && bpf_possible_cpus())
+		prog = bpf_count_prog_load(map, &spec, 1, NULL, 0);
+	close(prog);
+	close(map);
+	return prog >= 0 ? "BPF programs" : "perf counters (no BPF here)";
+}
+
 /* -f help (no filter set): every event and child this host can count,
- * none opened */
+ * none opened; on stderr, how a run would count them */
 void tracepoint_list_fields(void)
 {
 	struct tracepoint_state *tps = collect_events();
@@ -359,15 +688,28 @@ void tracepoint_list_fields(void)
 
 	for (i = 0; i < tps->nev; i++)
 		stats_find(tps->ev[i].key);
+	if (ENABLE_FEATURE_KVM_STAT_BPF)
+		bb_error_msg("tracepoints are counted by %s", bpf_path_note());
 }
 
-/* Quitting: no system calls that wait on the kernel's RCU grace periods */
+/*
+ * Quitting, and before a new set-up: no system calls that wait on the
+ * kernel's RCU grace periods. The closer takes the perf events, the BPF
+ * links and the map; what it holds goes on counting until it closes it.
+ */
 void tracepoint_close_fast(void)
 {
 	struct tracepoint_state *tps = G.tps;
 
-	if (tps) {
-		perf_hand_off(tps->fds, tps->ngroups * tps->nev);
-		tps->ngroups = 0;
+	if (!tps)
+		return;
+	if (ENABLE_FEATURE_KVM_STAT_BPF && tps->map_fd >= 0) {
+		tps->fds[tps->nfds++] = tps->map_fd;
+		perf_hand_off(tps->fds, tps->nfds);
+		tps->nfds = 0;
+		tps->map_fd = -1;
+		return;
 	}
+	perf_hand_off(tps->fds, tps->ngroups * tps->nev);
+	tps->ngroups = 0;
 }

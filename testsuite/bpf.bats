@@ -1,0 +1,186 @@
+#!/usr/bin/env bats
+# The BPF counting path of the tracepoint provider, on this machine's real
+# KVM: it is the default where the kernel takes it, it counts exactly what
+# the perf path and the test VMM count, its descriptors do not grow with
+# the CPUs, a refused program falls back to perf counters, and nothing
+# stays loaded after SIGKILL. (tracepoint.bats runs on both paths.)
+
+bats_require_minimum_version 1.5.0
+load helpers
+
+setup() {
+	VMM=$BUILD/tiny_vmm
+	T=$BATS_TEST_TMPDIR
+}
+
+teardown() {
+	local p
+	for p in ${VMS:-} ${BG:-} ${BG2:-}; do
+		kill -CONT "$p" 2>/dev/null
+		kill "$p" 2>/dev/null
+	done
+	wait 2>/dev/null || true
+}
+
+need_bpf() {
+	require_feature tracepoints TRACEPOINTS
+	[[ $($KVM_STAT --help 2>&1) == *--no-bpf* ]] ||
+		skip "this build has no BPF path (FEATURE_KVM_STAT_BPF off, or no long options)"
+	is_root || skip "loading BPF programs needs root"
+	[ -c /dev/kvm ] || skip "/dev/kvm absent: no KVM on this host"
+	grep -qw tracefs /proc/mounts || skip "tracefs not mounted"
+	[ -x "$VMM" ] || skip "$VMM not built (make vmm)"
+}
+
+# Descriptors of process PID whose link is exactly WHAT
+fds_of() {
+	local n=0 f
+	for f in /proc/$1/fd/*; do
+		[ "$(readlink "$f" 2>/dev/null)" = "$2" ] && n=$((n + 1))
+	done
+	echo $n
+}
+
+# Processes other than ours holding a KVM VM (tests running in parallel)
+other_vms() {
+	local f n=0
+	for f in /proc/[0-9]*/fd/*; do
+		[ "$(readlink "$f" 2>/dev/null)" = "anon_inode:kvm-vm" ] && n=$((n + 1))
+	done
+	echo $n
+}
+
+# The sums of the -l records' columns NAMES... in FILE
+log_sums() {
+	awk -v names="${*:2}" 'NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i + 2; next }
+		/^[0-9]/ { for (k in col) sum[k] += $(col[k]) }
+		END { n = split(names, w, " "); for (i = 1; i <= n; i++)
+			printf "%s%s", sum[w[i]] + 0, i < n ? " " : "\n" }' "$1"
+}
+
+@test "bpf: the default path here, and -f help says so" {
+	need_bpf
+	run --separate-stderr kvm_stat -t -f help
+	[ "$status" -eq 0 ]
+	[ "$stderr" = "kvm_stat: tracepoints are counted by BPF programs" ]
+	run --separate-stderr kvm_stat -t --no-bpf -f help
+	[ "$stderr" = "kvm_stat: tracepoints are counted by perf counters (--no-bpf)" ]
+	# and a run says nothing about a fallback
+	KVM_STAT_DEBUG=1 run --separate-stderr kvm_stat -1 -t -f '^kvm_pio$'
+	[ "$status" -eq 0 ]
+	[ -z "$stderr" ]
+}
+
+@test "bpf: descriptors do not grow with the CPUs: a link per event and one map" {
+	need_bpf
+	require_feature log
+	start_bg -l -t -s 0.2 -f '^kvm_pio$'
+	wait_lines "$T/out" 2
+	[ "$(fds_of $BG 'anon_inode:[perf_event]')" = 0 ]
+	[ "$(fds_of $BG anon_inode:bpf_link)" = 1 ]
+	[ "$(fds_of $BG anon_inode:bpf-map)" = 1 ]
+	kill $BG; wait $BG || true
+	# a child costs nothing: its parent's program counts every reason
+	start_bg -l -t -s 0.2 -f 'kvm_userspace_exit\((HLT|IO)'
+	wait_lines "$T/out" 2
+	[ "$(fds_of $BG anon_inode:bpf_link)" = 1 ]
+	[ "$(fds_of $BG anon_inode:bpf-map)" = 1 ]
+}
+
+@test "bpf: the same exact counts as the perf path and the VMM, side by side" {
+	need_bpf
+	require_feature log
+	local f='kvm_userspace_exit\((IO|HLT)\)|kvm_pio'
+	$KVM_STAT -l -s 0.5 -f "$f" > "$T/bpf" 2>&1 3>&- & BG=$!
+	$KVM_STAT --no-bpf -l -s 0.5 -f "$f" > "$T/perf" 2>&1 3>&- & BG2=$!
+	wait_lines "$T/bpf" 1
+	wait_lines "$T/perf" 1
+	"$VMM" -l 1500 > "$T/vm.out"
+	# the loggers' next records hold the last loops: wait for two more
+	wait_lines "$T/bpf" 4
+	wait_lines "$T/perf" 4
+	kill $BG $BG2; wait $BG $BG2 || true
+	local want bpf perf names="kvm_pio kvm_userspace_exit(IO) kvm_userspace_exit(HLT)"
+	want="$(sed -n 's/^io_exits //p' "$T/vm.out") $(sed -n 's/^io_exits //p' "$T/vm.out") $(sed -n 's/^hlt_exits //p' "$T/vm.out")"
+	bpf=$(log_sums "$T/bpf" $names)
+	perf=$(log_sums "$T/perf" $names)
+	echo "bpf $bpf, perf $perf, vmm $want"
+	# without -p every VM of the host counts: exact only when ours ran alone
+	if { [ "$bpf" != "$want" ] || [ "$perf" != "$want" ]; } && [ "$(other_vms)" -gt 0 ]; then
+		skip "another VM ran meanwhile ($(other_vms)): host-wide counts can't be exact"
+	fi
+	[ "$bpf" = "$want" ]
+	[ "$perf" = "$want" ]
+}
+
+@test "bpf: -p counts a guest exactly, vCPU threads started later included" {
+	need_bpf
+	require_feature log
+	# the VMM is held before exec, so that kvm_stat -p is set up before
+	# the guest's threads exist
+	sh -c 'kill -STOP $$; exec "$0" -c 2 -l 700 -name guest=late' "$VMM" \
+		> "$T/vm.out" & VMS=$!
+	while [ "$(awk '{ print $3 }' /proc/$VMS/stat 2>/dev/null)" != T ]; do
+		sleep 0.02
+	done
+	start_bg -l -s 0.3 -p $VMS -f 'kvm_userspace_exit\((IO|HLT)\)|kvm_pio'
+	wait_lines "$T/out" 1
+	kill -CONT $VMS
+	wait $VMS
+	wait_lines "$T/out" 4
+	kill $BG; wait $BG || true
+	cat "$T/vm.out" "$T/out"
+	local want
+	want="$(sed -n 's/^io_exits //p' "$T/vm.out") $(sed -n 's/^io_exits //p' "$T/vm.out") $(sed -n 's/^hlt_exits //p' "$T/vm.out")"
+	[ "$want" = "2800 2800 1400" ]
+	[ "$(log_sums "$T/out" kvm_pio 'kvm_userspace_exit(IO)' 'kvm_userspace_exit(HLT)')" = "$want" ]
+}
+
+@test "bpf: a refused program falls back to perf counters, and says why under KVM_STAT_DEBUG" {
+	need_bpf
+	"$VMM" -r 2000 -t 4 -q & VMS=$!
+	KVM_STAT_DEBUG=refuse-bpf run --separate-stderr kvm_stat -1 -t -f 'kvm_userspace_exit\(HLT'
+	[ "$status" -eq 0 ]
+	echo "$stderr"
+	# one line: what was refused, the errno, the verifier's verdict
+	[ "$stderr" = "kvm_stat: BPF not used, counting with perf: the kernel refused the program of kvm_userspace_exit: Permission denied: R7 !read_ok" ]
+	# and the perf path counted: ~2000 HLT a second
+	local hlt
+	hlt=$(awk '$1 == "kvm_userspace_exit(HLT)" { print $3 }' <<< "$output")
+	[ "$hlt" -ge 1600 ]
+}
+
+@test "bpf: nothing stays loaded after SIGKILL" {
+	need_bpf
+	require_feature log
+	command -v bpftool >/dev/null || skip "bpftool is not installed"
+	start_bg -l -t -s 0.2 -f 'kvm_pio|kvm_userspace_exit'
+	wait_lines "$T/out" 2
+	local ids f
+	# "map_id:	48", "link_id:	423", "prog_id:	482"
+	ids=$(cat /proc/$BG/fdinfo/* | awk '/^(map|link|prog)_id:/ { print $1 $2 }')
+	echo "$ids"
+	[ "$(grep -c '^link_id' <<< "$ids")" = 2 ]
+	[ "$(grep -c '^map_id' <<< "$ids")" = 1 ]
+	kill -9 $BG
+	wait $BG || true
+	# the kernel frees them shortly after the process is gone
+	for f in $ids; do
+		case $f in
+		map_id:*) wait_gone bpftool map show id "${f#*:}" ;;
+		link_id:*) wait_gone bpftool link show id "${f#*:}" ;;
+		prog_id:*) wait_gone bpftool prog show id "${f#*:}" ;;
+		esac
+	done
+}
+
+# Waits (up to 10 s) until the command fails: the object is gone
+wait_gone() {
+	local i
+	for i in $(seq 200); do
+		"$@" > /dev/null 2>&1 || return 0
+		sleep 0.05
+	done
+	echo "still there after 10 s: $*" >&2
+	return 1
+}
