@@ -20,7 +20,7 @@ $(EXITS_DUMP): testsuite/exits_dump.c applet/kvm_stat_exits.c $(BUILD)/autoconf.
 test: $(EXITS_DUMP)
 
 exit-tables:
-	@testsuite/gen-exit-c.sh
+	@scripts/gen-exit-c.sh
 
 bench-tracepoint: $(KVM_STAT)
 	@KVM_STAT=$(KVM_STAT) BUILD=$(BUILD) testsuite/bench-tracepoint.sh

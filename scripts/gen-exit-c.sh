@@ -1,7 +1,7 @@
 #!/bin/sh
 # Print the tables of applet/kvm_stat_exits.c from the installed uapi
-# headers plus testsuite/exit-reasons-upstream.h (newer kernels, arm64).
-# usage: testsuite/gen-exit-c.sh [INCLUDE_DIR]   (default /usr/include)
+# headers plus scripts/exit-reasons-upstream.h (newer kernels, arm64).
+# usage: scripts/gen-exit-c.sh [INCLUDE_DIR]   (default /usr/include)
 # The format is described in applet/kvm_stat_exits.c; the text is packed
 # with pairs of bytes chosen by pack() below.
 inc=${1:-/usr/include}
