@@ -1,9 +1,9 @@
 # Tracepoint provider: the exit-reason table test helper, its table
 # generator and the tracepoint benchmarks.
 #
-#   make exit-tables    regenerate the tables of applet/kvm_stat_exits.c
-#                       from the installed uapi headers (prints the C to
-#                       paste between its "generated" markers)
+#   make exit-tables    rewrite the generated tables of
+#                       applet/kvm_stat_exits.c (between its markers) from
+#                       the installed uapi headers
 #   make bench-tracepoint   -1 wall time, quit latency, CPU, RSS
 
 BUILD ?= build
