@@ -8,6 +8,7 @@
 #   make bench        performance figures, "name: value unit"
 #   make size         size figures
 #   make install      install to $(DESTDIR)$(PREFIX)/bin, man page too
+#   make Config.in    rewrite Config.in from the //config: blocks
 #
 # Configuration: .config (BusyBox syntax), configs/defconfig if absent.
 # `make allyesconfig`, `make minconfig` write one.
@@ -111,6 +112,16 @@ minconfig:
 install: $(BIN)
 	install -D -m 0755 kvm_stat $(DESTDIR)$(PREFIX)/bin/kvm_stat
 	install -D -m 0644 docs/kvm_stat.1 $(DESTDIR)$(PREFIX)/share/man/man1/kvm_stat.1
+
+# Sources made from the others, committed (a build needs no generator):
+# Config.in from the //config: blocks of applet/*.c, as BusyBox makes it
+# (build.bats checks it is current). Always regenerated when asked for,
+# written only if its bytes change.
+.PHONY: Config.in
+Config.in:
+	@scripts/gen-config-in.sh > $@.tmp || { rm -f $@.tmp; exit 1; }; \
+	if cmp -s $@.tmp $@; then rm $@.tmp; echo "  GEN     $@ unchanged"; \
+	else mv $@.tmp $@; echo "  GEN     $@ rewritten"; fi
 
 clean: clean-vmm
 	rm -rf $(BUILD)/*.o $(BUILD)/*.h $(MIN_BUILD) $(SIZE_DL) kvm_stat
