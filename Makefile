@@ -6,8 +6,12 @@
 #   make check-vm     run kvm_stat inside a real KVM host under QEMU
 #   make busybox-check  build it inside BusyBox 1.35 and 1.37, run the suite
 #   make bench        performance figures, "name: value unit"
+#   make bench-tracepoint  -1 wall time, quit latency, CPU, RSS
+#   make bench-tui    bytes sent per frame and per refresh (tmux needed)
 #   make size         size figures
 #   make install      install to $(DESTDIR)$(PREFIX)/bin, man page too
+#   make exit-tables  rewrite the exit-reason tables of applet/kvm_stat_exits.c
+#   make Config.in    rewrite Config.in from the //config: blocks
 #
 # Configuration: .config (BusyBox syntax), configs/defconfig if absent.
 # `make allyesconfig`, `make minconfig` write one.
@@ -38,6 +42,8 @@ HEADERS := $(wildcard applet/*.h) compat/libbb.h $(BUILD)/autoconf.h
 
 .PHONY: all FORCE deps-build test deps bench size install clean allyesconfig minconfig
 
+# The default goal, whatever the mk/ fragments included at the end define
+.DEFAULT_GOAL := all
 all: $(BIN)
 
 # Rewritten only when its content changes (switching between .config and
@@ -82,16 +88,29 @@ deps:
 # The suite runs on this config's build, then on the minimal config's
 # (debugfs batch only), where it skips, visibly, what that build lacks.
 MIN_BUILD := $(BUILD)/min
-test: deps
+EXITS_DUMP := $(BUILD)/exits_dump
+test: deps $(EXITS_DUMP)
 	@$(MAKE) --no-print-directory kvm_stat vmm
 	@$(MAKE) --no-print-directory CONFIG=configs/minconfig BUILD=$(MIN_BUILD) \
 		BIN=$(MIN_BUILD)/kvm_stat $(MIN_BUILD)/kvm_stat
 	KVM_STAT="$(KVM_STAT)" MIN_KVM_STAT="$(MIN_BUILD)/kvm_stat" \
 		BUILD="$(BUILD)" testsuite/run-tests.sh
 
+# tracepoint.bats's view of the exit-reason tables: kvm_stat_exits.c alone
+$(EXITS_DUMP): testsuite/exits_dump.c applet/kvm_stat_exits.c $(BUILD)/autoconf.h
+	$(CC) -Os -Wall -I$(BUILD) -Icompat -Iapplet -static -o $@ \
+		testsuite/exits_dump.c applet/kvm_stat_exits.c
+
 bench: deps
 	@$(MAKE) --no-print-directory kvm_stat vmm
 	BUILD="$(BUILD)" testsuite/bench.sh
+
+.PHONY: bench-tracepoint bench-tui
+bench-tracepoint: $(KVM_STAT)
+	@KVM_STAT=$(KVM_STAT) BUILD=$(BUILD) testsuite/bench-tracepoint.sh
+# "tui_bytes_first_frame: N bytes" and friends
+bench-tui: $(KVM_STAT)
+	@KVM_STAT="$(KVM_STAT)" testsuite/bench-tui.sh
 
 # Every feature, then batch+log on debugfs only, then the BusyBox delta
 SIZE_DL := $(BUILD)/size-debugfs-log
@@ -112,7 +131,24 @@ install: $(BIN)
 	install -D -m 0755 kvm_stat $(DESTDIR)$(PREFIX)/bin/kvm_stat
 	install -D -m 0644 docs/kvm_stat.1 $(DESTDIR)$(PREFIX)/share/man/man1/kvm_stat.1
 
-clean: clean-vmm
-	rm -rf $(BUILD)/*.o $(BUILD)/*.h $(MIN_BUILD) $(SIZE_DL) kvm_stat
+# Sources made from the others, committed (a build needs no generator),
+# always regenerated when asked for, written only if their bytes change:
+# the tables of kvm_stat_exits.c from the installed uapi headers (between
+# its markers), Config.in from the //config: blocks of applet/*.c as
+# BusyBox makes it (build.bats checks it is current).
+.PHONY: exit-tables Config.in
+exit-tables:
+	@scripts/gen-exit-c.sh
 
+Config.in:
+	@scripts/gen-config-in.sh > $@.tmp || { rm -f $@.tmp; exit 1; }; \
+	if cmp -s $@.tmp $@; then rm $@.tmp; echo "  GEN     $@ unchanged"; \
+	else mv $@.tmp $@; echo "  GEN     $@ rewritten"; fi
+
+clean: clean-vmm
+	rm -rf $(BUILD)/*.o $(BUILD)/*.h $(MIN_BUILD) $(SIZE_DL) $(EXITS_DUMP) kvm_stat
+
+# The subsystems with their own variables and tools (BusyBox trees, the
+# QEMU host, the test VMM): they add targets, never prerequisites of test
+# or clean, whose rules above list them all.
 -include mk/*.mk

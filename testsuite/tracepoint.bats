@@ -92,7 +92,7 @@ ncpus_online() {
 		user) hdr=$inc/linux/kvm.h ;;
 		*) hdr=$asm/$t.h ;;
 		esac
-		"$TOP/testsuite/gen-exit-tables.sh" $t "$hdr" | sort > "$T/want"
+		"$TOP/scripts/gen-exit-tables.sh" $t "$hdr" | sort > "$T/want"
 		[ -s "$T/want" ]
 		"$DUMP" $t | sort > "$T/have"
 		run comm -23 "$T/want" "$T/have"
