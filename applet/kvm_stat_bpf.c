@@ -17,7 +17,6 @@
  */
 #include "libbb.h"
 #include "kvm_stat_bpf.h"
-#include <sys/mman.h>
 #include <sys/syscall.h>	/* SYS_bpf: not in libbb.h */
 
 /* ---- include/uapi/linux/bpf.h, the values of its enums ---- */
@@ -153,28 +152,6 @@ enum { R0, R1, R2, R3, R4, R5, R6, R7, R8, R9, R10 };
 	BPF_RAW_INSN(BPF_LD | BPF_DW | BPF_IMM, DST, BPF_PSEUDO_MAP_FD, 0, FD), \
 	BPF_RAW_INSN(0, 0, 0, 0, 0)
 
-/* The longest program (raw, tgid, reasons): 31 instructions */
-#define MAX_INSNS	40
-
-struct prog {
-	struct bpf_insn insn[MAX_INSNS];
-	unsigned n;
-};
-
-static void emit(struct prog *p, struct bpf_insn insn)
-{
-	p->insn[p->n++] = insn;
-}
-
-/* BPF_LD_MAP_FD is two instructions */
-static void emit_ld_map_fd(struct prog *p, int reg, int map_fd)
-{
-	struct bpf_insn ld[] = { BPF_LD_MAP_FD(reg, map_fd) };
-
-	emit(p, ld[0]);
-	emit(p, ld[1]);
-}
-
 static int sys_bpf(int cmd, void *attr, unsigned size)
 {
 	return syscall(SYS_bpf, cmd, attr, size);
@@ -202,147 +179,129 @@ int bpf_count_map_create(unsigned nslots)
 /* ---- programs ---- */
 
 /*
- * *(u64 *)map[key at r10 - 4] += 1. Clobbers r0-r5.
+ * The counting program, whole; bpf_count_prog_load() leaves out the parts
+ * a spec does not need and fills in its numbers (the ones written 0 here).
+ * In C:
+ *	if (tgid && bpf_get_current_pid_tgid() >> 32 != tgid)
+ *		return 0;
+ *	map[slot] += 1;
+ *	if (nreasons)
+ *		map[base + min(reason, nreasons)] += 1;
+ *	return 0;	(a perf-attached program: the perf event does nothing more)
  *
- * A plain load, add and store, no atomic add: the value is this CPU's own
- * copy, and no second run of the same program can start on this CPU in
- * the middle of ours. A perf-attached program runs from trace_call_bpf(),
- * which runs nothing while the per-CPU bpf_prog_active is taken (any
- * kprobe/tracepoint program on this CPU); a raw tracepoint program from
- * __bpf_trace_run(), which skips a run while the program's own per-CPU
- * prog->active is taken (counted in bpf_prog_info.recursion_misses). Both
+ * map[key] += 1 is a plain load, add and store, no atomic add: the value
+ * is this CPU's own copy, and no second run of the same program can start
+ * on this CPU in the middle of ours. A perf-attached program runs from
+ * trace_call_bpf(), which runs nothing while the per-CPU bpf_prog_active
+ * is taken (any kprobe/tracepoint program on this CPU); a raw tracepoint
+ * program from __bpf_trace_run(), which skips a run while the program's
+ * own per-CPU prog->active is taken (counted in recursion_misses). Both
  * guards are per CPU and held for the whole run, which cannot move to
- * another CPU (preemption, or at least migration, is disabled): a hit on
- * this CPU during our run, from an interrupt or a task preempting ours,
- * is skipped, never interleaved. So each program's slots see one writer
- * per CPU at a time, as long as no two programs share a slot (two raw
- * programs, or a raw and a perf one, can interleave: they would need
- * BPF_STX | BPF_ATOMIC | BPF_DW, imm BPF_ADD). An atomic add would not
- * bring back the hits the guards skip: they never reach the program.
- * The kernel's samples count in per-CPU arrays the same way.
+ * another CPU: a hit on this CPU during our run is skipped, never
+ * interleaved. So each slot sees one writer per CPU at a time, as long as
+ * no two programs share a slot (they would need BPF_ATOMIC | BPF_ADD). An
+ * atomic add would not bring back the hits the guards skip either.
  */
-static void emit_add_one(struct prog *p, int map_fd)
-{
-	/* r2 = &key: the helper reads key_size (4) bytes there */
-	emit(p, BPF_MOV64_REG(R2, R10));
-	emit(p, BPF_ALU64_IMM(BPF_ADD, R2, -4));
+enum {	/* the optional parts, and the instructions filled in */
+	TGID_FIRST = 1, TGID_CMP = 3, TGID_LAST = 3,
+	SLOT_KEY = 4, MAP_1 = 7,
+	REASON_FIRST = 14, REASON_LOAD = 14, REASON_MASK = 15,
+	REASON_CMP = 16, REASON_OVERFLOW = 17, REASON_BASE = 18, MAP_2 = 22,
+	REASON_LAST = 28,
+};
+static const struct bpf_insn count_prog[] = {
+	/* r6 = the context (the perf record, or the raw args[]): r1 is
+	 * lost at calls */
+	BPF_MOV64_REG(R6, R1),
+	/* TGID_FIRST: the hits of one process only; the tgid is the upper
+	 * half of bpf_get_current_pid_tgid() */
+	BPF_EMIT_CALL(BPF_FUNC_get_current_pid_tgid),
+	BPF_ALU64_IMM(BPF_RSH, R0, 32),
+	BPF_JMP_IMM(BPF_JNE, R0, 0, 0),	/* TGID_CMP: != tgid goto out */
+	/* SLOT_KEY: the key lives on the stack, at r10 - 4 */
+	BPF_ST_MEM(BPF_W, R10, -4, 0),
 	/* r0 = bpf_map_lookup_elem(map, &key): this CPU's value, or NULL
 	 * for a key past max_entries; the verifier insists on the check */
-	emit_ld_map_fd(p, R1, map_fd);
-	emit(p, BPF_EMIT_CALL(BPF_FUNC_map_lookup_elem));
-	emit(p, BPF_JMP_IMM(BPF_JEQ, R0, 0, 3));
+	BPF_MOV64_REG(R2, R10),
+	BPF_ALU64_IMM(BPF_ADD, R2, -4),
+	BPF_LD_MAP_FD(R1, 0),	/* MAP_1 */
+	BPF_EMIT_CALL(BPF_FUNC_map_lookup_elem),
+	BPF_JMP_IMM(BPF_JEQ, R0, 0, 3),
 	/* *r0 += 1 */
-	emit(p, BPF_LDX_MEM(BPF_DW, R1, R0, 0));
-	emit(p, BPF_ALU64_IMM(BPF_ADD, R1, 1));
-	emit(p, BPF_STX_MEM(BPF_DW, R0, R1, 0));
-}
+	BPF_LDX_MEM(BPF_DW, R1, R0, 0),
+	BPF_ALU64_IMM(BPF_ADD, R1, 1),
+	BPF_STX_MEM(BPF_DW, R0, R1, 0),
+	/*
+	 * REASON_LOAD: r1 = the reason. In a perf record: the field itself,
+	 * where the format file places it (the verifier allows aligned reads
+	 * at 8 to 2047 only: the first 8 bytes of the record are hidden). A
+	 * raw argument is a u64 slot holding the TP_PROTO value: its low
+	 * bytes are the value on either byte order, and REASON_MASK keeps
+	 * them (a 32-bit AND also clears the upper half).
+	 */
+	BPF_LDX_MEM(BPF_DW, R1, R6, 0),
+	BPF_ALU32_IMM(BPF_AND, R1, -1),	/* REASON_MASK */
+	/* REASON_CMP: past the table, the overflow slot; this bound keeps
+	 * a reason out of the other events' slots */
+	BPF_JMP_IMM(BPF_JLT, R1, 0, 1),
+	BPF_MOV64_IMM(R1, 0),	/* REASON_OVERFLOW */
+	BPF_ALU64_IMM(BPF_ADD, R1, 0),	/* REASON_BASE */
+	BPF_STX_MEM(BPF_W, R10, R1, -4),
+	BPF_MOV64_REG(R2, R10),
+	BPF_ALU64_IMM(BPF_ADD, R2, -4),
+	BPF_LD_MAP_FD(R1, 0),	/* MAP_2 */
+	BPF_EMIT_CALL(BPF_FUNC_map_lookup_elem),
+	BPF_JMP_IMM(BPF_JEQ, R0, 0, 3),
+	BPF_LDX_MEM(BPF_DW, R1, R0, 0),
+	BPF_ALU64_IMM(BPF_ADD, R1, 1),
+	BPF_STX_MEM(BPF_DW, R0, R1, 0),	/* REASON_LAST */
+	/* out: return 0 */
+	BPF_MOV64_IMM(R0, 0),
+	BPF_EXIT_INSN(),
+};
 
 /*
- * r1 = the reason, zero-extended to 64 bits.
- * Perf record: the field itself, as the format file places it. The
- * verifier allows aligned reads at 8 to 2047 only: trace_call_bpf()'s
- * caller has overwritten the first 8 bytes (common_type ... common_pid)
- * with a pt_regs pointer.
- * Raw arguments are u64 slots holding the TP_PROTO values converted to
- * u64: the low SIZE bytes of the whole slot are the value on either byte
- * order. A 32-bit AND zero-extends (w1 &= 0xffffffff clears the top half).
+ * The instructions of the program for S into INSN (room for all of
+ * count_prog); returns how many
  */
-static void emit_load_reason(struct prog *p, const struct bpf_count_spec *s,
-		int raw)
+static unsigned build_count_prog(struct bpf_insn *insn, int map_fd,
+		const struct bpf_count_spec *s, int raw)
 {
 	static const uint8_t ldx_size[9] = {
 		[1] = BPF_B, [2] = BPF_H, [4] = BPF_W, [8] = BPF_DW,
 	};
-	unsigned size = s->reason_size;
+	unsigned n = ARRAY_SIZE(count_prog), size = s->reason_size;
+	unsigned reason_part = REASON_LAST + 1 - REASON_FIRST;
+	unsigned tgid_part = TGID_LAST + 1 - TGID_FIRST;
 
-	emit(p, BPF_LDX_MEM(raw ? BPF_DW : ldx_size[size], R1, R6,
-		s->reason_offset));
-	if (raw && size < 8)
-		emit(p, BPF_ALU32_IMM(BPF_AND, R1,
-			(int32_t)(uint32_t)((1ULL << (8 * size)) - 1)));
-}
-
-/* A spec no program can do: EINVAL before the verifier says it obscurely */
-static int spec_ok(const struct bpf_count_spec *s, int raw)
-{
-	unsigned size = s->reason_size, off = s->reason_offset;
-
-	if (s->tgid < 0)
-		return 0;
-	if (!s->nreasons)
-		return 1;
-	/* the comparison's immediate is signed 32 bits; keys are u32 */
-	if (s->nreasons > INT32_MAX || s->reason_base > UINT32_MAX - s->nreasons)
-		return 0;
-	if (size > 8 || (size & (size - 1)) || !size)
-		return 0;
-	if (raw)	/* MAX_BPF_FUNC_ARGS: 12 u64 slots */
-		return off % 8 == 0 && off < 12 * 8;
-	/* PERF_MAX_TRACE_SIZE 2048, the first 8 bytes hidden, aligned */
-	return off >= 8 && off + size <= 2048 && off % size == 0;
-}
-
-/*
- * The program, for a spec with tgid and reasons (the listing of the
- * selftest prints it); the jumps to out are patched at the end.
- *	r6 = r1				ctx, kept across calls
- *	call get_current_pid_tgid	only with tgid:
- *	r0 >>= 32			the tgid is the upper half
- *	if r0 != TGID goto out
- *	*(u32 *)(r10 - 4) = SLOT
- *	emit_add_one			map[SLOT] += 1
- *	r1 = reason			only with reasons
- *	if r1 < NREASONS goto +1
- *	r1 = NREASONS			the overflow slot
- *	r1 += BASE
- *	*(u32 *)(r10 - 4) = w1
- *	emit_add_one			map[BASE + reason] += 1
- * out:	r0 = 0; exit			0: perf records nothing more
- */
-static void build_count_prog(struct prog *p, int map_fd,
-		const struct bpf_count_spec *s, int raw)
-{
-	int jmp_out = -1;
-
-	p->n = 0;
-	/* the context (perf record or args[]): r1 is lost at calls */
-	emit(p, BPF_MOV64_REG(R6, R1));
-
-	/* only the hits of one process */
-	if (s->tgid) {
-		emit(p, BPF_EMIT_CALL(BPF_FUNC_get_current_pid_tgid));
-		emit(p, BPF_ALU64_IMM(BPF_RSH, R0, 32));
-		jmp_out = p->n;
-		emit(p, BPF_JMP_IMM(BPF_JNE, R0, s->tgid, 0));
+	memcpy(insn, count_prog, sizeof(count_prog));
+	insn[TGID_CMP].imm = s->tgid;
+	/* to "out", the last two instructions */
+	insn[TGID_CMP].off = n - 2 - (TGID_CMP + 1) - (s->nreasons ? 0 : reason_part);
+	insn[SLOT_KEY].imm = s->slot;
+	insn[MAP_1].imm = insn[MAP_2].imm = map_fd;
+	insn[REASON_LOAD].code = BPF_LDX | BPF_MEM | ldx_size[raw ? 8 : size];
+	insn[REASON_LOAD].off = s->reason_offset;
+	if (size < 4)
+		insn[REASON_MASK].imm = (1 << (8 * size)) - 1;
+	if (size == 8)	/* the whole u64 */
+		insn[REASON_MASK] = BPF_MOV64_REG(R1, R1);
+	insn[REASON_CMP].imm = insn[REASON_OVERFLOW].imm = s->nreasons;
+	insn[REASON_BASE].imm = s->reason_base;
+	/* leave out the parts the spec does not need */
+	if (!s->nreasons) {
+		memmove(&insn[REASON_FIRST], &insn[REASON_LAST + 1],
+			(n - REASON_LAST - 1) * sizeof(*insn));
+		n -= reason_part;
 	}
-
-	/* the event's slot: the key lives on the stack */
-	emit(p, BPF_ST_MEM(BPF_W, R10, -4, s->slot));
-	emit_add_one(p, map_fd);
-
-	/*
-	 * The reason's slot. The clamp is what keeps a reason out of the
-	 * other events' slots (and a u64 reason from wrapping the u32 key);
-	 * the verifier needs no bound here: the key is plain data on the
-	 * stack and the array lookup checks it against max_entries.
-	 */
-	if (s->nreasons) {
-		emit_load_reason(p, s, raw);
-		emit(p, BPF_JMP_IMM(BPF_JLT, R1, s->nreasons, 1));
-		emit(p, BPF_MOV64_IMM(R1, s->nreasons));
-		if (s->reason_base)
-			emit(p, BPF_ALU64_IMM(BPF_ADD, R1, s->reason_base));
-		emit(p, BPF_STX_MEM(BPF_W, R10, R1, -4));
-		emit_add_one(p, map_fd);
+	if (!s->tgid) {
+		memmove(&insn[TGID_FIRST], &insn[TGID_LAST + 1],
+			(n - TGID_LAST - 1) * sizeof(*insn));
+		n -= tgid_part;
 	}
-
-	/* a perf-attached program's 0 spares the perf event's own work */
-	if (jmp_out >= 0)
-		p->insn[jmp_out].off = p->n - jmp_out - 1;
-	emit(p, BPF_MOV64_IMM(R0, 0));
 	if (s->invalid)	/* r7 was never set: "R7 !read_ok" */
-		emit(p, BPF_MOV64_REG(R0, R7));
-	emit(p, BPF_EXIT_INSN());
+		insn[n - 2] = BPF_MOV64_REG(R0, R7);
+	return n;
 }
 
 /*
@@ -353,19 +312,14 @@ static void build_count_prog(struct prog *p, int map_fd,
 int bpf_count_prog_load(int map_fd, const struct bpf_count_spec *s, int raw,
 		char *log, unsigned log_size)
 {
-	struct prog p;
+	struct bpf_insn insn[ARRAY_SIZE(count_prog)];
 	struct bpf_prog_load_attr a;
 	int fd, tries = 5;
 
-	if (!spec_ok(s, raw)) {
-		errno = EINVAL;
-		return -1;
-	}
-	build_count_prog(&p, map_fd, s, raw);
 	memset(&a, 0, sizeof(a));
 	a.prog_type = raw ? BPF_PROG_TYPE_RAW_TRACEPOINT : BPF_PROG_TYPE_TRACEPOINT;
-	a.insn_cnt = p.n;
-	a.insns = (uintptr_t)p.insn;
+	a.insn_cnt = build_count_prog(insn, map_fd, s, raw);
+	a.insns = (uintptr_t)insn;
 	a.license = (uintptr_t)"GPL";
 	if (log && log_size) {
 		log[0] = '\0';
@@ -436,75 +390,24 @@ unsigned bpf_possible_cpus(void)
 			break;
 		s++;
 	}
-	return (*s == '\n' || *s == '\0') && high < (1U << 20) ? high : 0;
+	return (*s == '\n' || *s == '\0') && high <= BPF_CPUS_MAX ? high : 0;
 }
 
-/*
- * A buffer of NCPUS values that ends where a PROT_NONE page begins, made
- * once. Why: BPF_MAP_LOOKUP_ELEM on a per-CPU map writes
- * round_up(value_size, 8) * num_possible_cpus() bytes with no size from
- * us. Sizing by the file is right on every sane system, but the file can
- * be wrong (a container's fake /sys, a sandbox); a kernel with more CPUs
- * than NCPUS would then write past any buffer sized from it. With the
- * guard page right after the last value, its copy_to_user() stops at the
- * guard page and the call fails with EFAULT: no overflow is possible
- * whatever the kernel's CPU count, and the caller learns NCPUS is wrong.
- */
-static uint64_t *percpu_buffer(unsigned ncpus)
+int bpf_count_read(int map_fd, unsigned slot, unsigned long long *values,
+		unsigned ncpus, unsigned long long *sum)
 {
-	static struct {
-		uint64_t *values;
-		void *map;
-		size_t len;
-		unsigned ncpus;
-	} b;
-	size_t page = sysconf(_SC_PAGESIZE);
-	size_t len = ((size_t)ncpus * 8 + page - 1) / page * page;
-	char *m;
-
-	if (b.ncpus == ncpus)
-		return b.values;
-	if (ncpus == 0 || ncpus >= (1U << 20)) {
-		errno = EINVAL;
-		return NULL;
-	}
-	m = mmap(NULL, len + page, PROT_READ | PROT_WRITE,
-		MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (m == MAP_FAILED)
-		return NULL;
-	if (mprotect(m + len, page, PROT_NONE) != 0) {
-		munmap(m, len + page);
-		return NULL;
-	}
-	if (b.map)
-		munmap(b.map, b.len);
-	b.map = m;
-	b.len = len + page;
-	b.ncpus = ncpus;
-	b.values = (uint64_t *)(m + len) - ncpus;
-	return b.values;
-}
-
-int bpf_count_read(int map_fd, unsigned slot, unsigned ncpus,
-		unsigned long long *sum)
-{
-	uint64_t *v = percpu_buffer(ncpus);
 	uint32_t key = slot;
 	struct bpf_map_elem_attr a = {
 		.map_fd = map_fd,
 		.key = (uintptr_t)&key,
+		.value = (uintptr_t)values,
 	};
 	unsigned i;
 
-	if (!v)
-		return -1;
-	/* a kernel with fewer CPUs than NCPUS leaves the rest as it is */
-	memset(v, 0, ncpus * sizeof(*v));
-	a.value = (uintptr_t)v;
 	if (sys_bpf(BPF_MAP_LOOKUP_ELEM, &a, sizeof(a)) != 0)
 		return -1;
 	*sum = 0;
 	for (i = 0; i < ncpus; i++)
-		*sum += v[i];
+		*sum += values[i];
 	return 0;
 }

@@ -36,8 +36,8 @@ int bpf_count_map_create(unsigned nslots);
  * Load one counting program. RAW: BPF_PROG_TYPE_RAW_TRACEPOINT (ctx = u64
  * args[]), else BPF_PROG_TYPE_TRACEPOINT (ctx = the perf record). LOG,
  * LOG_SIZE: a buffer for the verifier's log (log_level 1), or NULL/0.
- * fd, or -1 with errno (EINVAL for a SPEC no program can do: a size not
- * 1/2/4/8, an offset not a multiple of the size, a perf offset below 8).
+ * fd, or -1 with errno. The caller checks the reason's place: a size of
+ * 1, 2, 4 or 8, an offset that is a multiple of it (perf: 8 to 2047).
  * A LOG too small for the log fails the load with ENOSPC even for a good
  * program: pass one only to explain a failure (a retry), or >= 64 KiB.
  */
@@ -49,19 +49,26 @@ int bpf_raw_tracepoint_open(const char *name, int prog_fd);
  * (any cpu, pid -1) runs the program for the hits on every cpu. */
 int perf_attach_bpf(int perf_fd, int prog_fd);
 /*
+ * A per-CPU lookup writes 8 bytes for each CPU the kernel counts as
+ * possible, with no size from us. No kernel configures more than 8192
+ * (CONFIG_NR_CPUS: x86 MAXSMP and ppc 8192, arm64 4096, s390 512): a
+ * buffer of BPF_CPUS_MAX values is never overrun, whatever a (container's)
+ * /sys says.
+ */
+#define BPF_CPUS_MAX	8192
+/*
  * The number of possible CPUs from /sys/devices/system/cpu/possible (the
  * real kernel's, never through $KVM_STAT_ROOT: the per-CPU value layout is
- * the running kernel's), as the highest listed cpu + 1; 0 if unreadable
- * or malformed
+ * the running kernel's), as the highest listed cpu + 1; 0 if unreadable,
+ * malformed or past BPF_CPUS_MAX
  */
 unsigned bpf_possible_cpus(void);
 /*
- * The sum of SLOT over the possible CPUs into *sum: 0, or -1 with errno.
- * NCPUS from bpf_possible_cpus(). EFAULT: the kernel has more possible
- * CPUs than NCPUS (its copy hit our guard page: nothing overwritten).
+ * The sum of SLOT over the first NCPUS values (from bpf_possible_cpus())
+ * into *sum: 0, or -1 with errno. VALUES: room for BPF_CPUS_MAX.
  */
-int bpf_count_read(int map_fd, unsigned slot, unsigned ncpus,
-		unsigned long long *sum);
+int bpf_count_read(int map_fd, unsigned slot, unsigned long long *values,
+		unsigned ncpus, unsigned long long *sum);
 
 POP_SAVED_FUNCTION_VISIBILITY
 

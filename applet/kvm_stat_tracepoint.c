@@ -31,9 +31,9 @@ struct tp_event {
 	char *filter;	/* perf: NULL, or "exit_reason==12" */
 	unsigned id;	/* events/kvm/NAME/id */
 	int code;	/* a child's exit reason; -1: an event of its own */
-	/* BPF path */
-	unsigned slot;	/* its counter in the map */
-	unsigned nreasons;	/* an event's reason slots follow its own */
+	/* BPF path: an event of its own, its program (a child: spec.slot) */
+	struct bpf_count_spec spec;
+	smallint raw;	/* attached as a raw tracepoint */
 	unsigned long long base;	/* the count at the last TUI 'r' */
 };
 
@@ -53,6 +53,7 @@ struct tracepoint_state {
 	int map_fd;	/* -1: the perf path */
 	unsigned nfds;
 	unsigned ncpus;	/* possible CPUs, for the per-CPU values */
+	unsigned long long *values;	/* one slot's per-CPU values */
 };
 
 /* 0 if NAME has no readable id: not an event */
@@ -319,29 +320,26 @@ static void add_online_cpus(void)
 
 /*
  * KVM_STAT_DEBUG (any value) says why the BPF path is not taken, with the
- * verifier's log on one line; "refuse-bpf" makes the programs invalid, to
- * test the fallback.
+ * verifier's verdict; "refuse-bpf" makes the programs invalid, to test the
+ * fallback.
  */
 static const char *debug_env(void)
 {
 	return getenv("KVM_STAT_DEBUG");
 }
 
-/* "kvm_stat: BPF not used, counting with perf: WHY KEY: strerror: LOG" */
-static void debug_bpf(const char *why, const char *key, int err,
+/* "kvm_stat: BPF not used, counting with perf: WHY NAME: strerror[: LOG]" */
+static void debug_bpf(const char *why, const char *name, int err,
 		const char *log)
 {
-	if (!debug_env())
-		return;
-	bb_error_msg("BPF not used, counting with perf: %s%s%s: %s%s%s",
-		why, key ? " " : "", key ? key : "", strerror(err),
-		log ? ": " : "", log ? log : "");
+	if (debug_env())
+		bb_error_msg("BPF not used, counting with perf: %s %s: %s%s%s",
+			why, name, strerror(err), log ? ": " : "", log ? log : "");
 }
 
 /*
  * The verifier's verdict in its log: the last line that is not the
- * closing "processed N insns ..." (e.g. "R7 !read_ok"); the log is cut
- * there, in place
+ * closing "processed N insns ..." (e.g. "R7 !read_ok"), cut in place
  */
 static const char *verifier_verdict(char *log)
 {
@@ -361,7 +359,8 @@ static const char *verifier_verdict(char *log)
  * The offset and size of FIELD in the records of tracepoint EVENT, from
  * its format file:
  *	field:unsigned int exit_reason;	offset:8;	size:4;	signed:0;
- * Returns 0 if found and well-formed.
+ * Returns 0 if found where a program can read it: 1, 2, 4 or 8 bytes,
+ * aligned, past the 8 bytes the kernel hides, within PERF_MAX_TRACE_SIZE.
  */
 static int event_field(const char *event, const char *field,
 		unsigned *offset, unsigned *size)
@@ -385,15 +384,16 @@ static int event_field(const char *event, const char *field,
 		if (end - name != (int)strlen(field) || strncmp(name, field, end - name))
 			continue;
 		s = is_prefixed_with(skip_whitespace(end + 1), "offset:");
-		if (!s || !isdigit(*s))
-			break;
-		*offset = strtoul(s, &s, 10);
-		s = *s == ';' ? is_prefixed_with(skip_whitespace(s + 1), "size:") : NULL;
-		if (!s || !isdigit(*s))
-			break;
-		*size = strtoul(s, &s, 10);
-		if (*s == ';' && *offset < 4096 && *size <= 8)
-			ret = 0;
+		if (s && isdigit(*s)) {
+			*offset = strtoul(s, &s, 10);
+			if (*s == ';')
+				s = is_prefixed_with(skip_whitespace(s + 1), "size:");
+			if (s && isdigit(*s) && (*size = strtoul(s, &s, 10)) <= 8
+			 && *s == ';' && !(*size & (*size - 1)) && *size
+			 && *offset % *size == 0 && *offset >= 8
+			 && *offset + *size <= 2048)
+				ret = 0;
+		}
 		break;
 	}
 	free(text);
@@ -401,13 +401,14 @@ static int event_field(const char *event, const char *field,
 }
 
 /*
- * How the program of event E finds the hit's reason. kvm_userspace_exit:
- * its raw argument 0, TP_PROTO(__u32 reason, int errno) since the
- * tracepoint came (Linux 2.6.35), so it can go raw, the cheapest
- * attachment (no perf record is built per hit); the format must agree
- * (a 4-byte "reason"). kvm_exit's reason is no argument (the vcpu holds
- * it): the program reads the record, at the field's offset from the
- * format file, and is attached to a perf event. Returns whether raw.
+ * How the program of tracepoint NAME finds the hit's reason, into SPEC:
+ * the number of reasons (the highest code of the table + 1), the reason's
+ * place; 0 reasons without a table. Returns whether to attach it raw, the
+ * cheapest way (no perf record is built per hit).
+ * kvm_userspace_exit's reason is its raw argument 0: TP_PROTO(__u32 reason,
+ * int errno) since the tracepoint came (Linux 2.6.35); the format must
+ * agree (a 4-byte "reason"). kvm_exit's reason is no argument (the vcpu
+ * holds it): its program reads the record, where the format file says.
  */
 static int reason_spec(const char *name, struct bpf_count_spec *spec)
 {
@@ -416,8 +417,7 @@ static int reason_spec(const char *name, struct bpf_count_spec *spec)
 	char reason[EXIT_NAME_MAX];
 	unsigned i, offset, size;
 
-	if (table < 0)
-		return 1;
+	spec->nreasons = 0;
 	for (i = 0; (code = exit_reason(table, i, reason)) >= 0; i++)
 		if ((unsigned)code >= spec->nreasons)
 			spec->nreasons = code + 1;
@@ -426,64 +426,66 @@ static int reason_spec(const char *name, struct bpf_count_spec *spec)
 		return 1;
 	}
 	spec->reason_size = size;
+	spec->reason_offset = offset;
 	if (table == EXITS_USER && size == 4) {
 		spec->reason_offset = 0;	/* args[0] */
 		return 1;
 	}
-	spec->reason_offset = offset;
 	return 0;
 }
 
-/* The slots of the events of tracepoint ID's children, after its own */
-static void place_children(struct tracepoint_state *tps, const struct tp_event *parent)
+/*
+ * The counters in the map: an event of its own has a slot, and with an
+ * exit-reason table one more per reason code up to the highest and one for
+ * the codes past it; a child is its reason's slot. Returns how many.
+ */
+static unsigned place_counters(struct tracepoint_state *tps)
 {
-	struct tp_event *e;
+	struct tp_event *e, *c, *end = tps->ev + tps->nev;
+	unsigned n = 0;
 
-	for (e = tps->ev; e < tps->ev + tps->nev; e++) {
-		if (e->id == parent->id && e->code >= 0)
-			e->slot = parent->slot + 1 + e->code;
+	for (e = tps->ev; e < end; e++) {
+		if (e->code >= 0)
+			continue;
+		e->spec.slot = n++;
+		e->raw = reason_spec(e->key, &e->spec);
+		if (!e->spec.nreasons)
+			continue;
+		e->spec.reason_base = n;
+		n += e->spec.nreasons + 1;
+		for (c = tps->ev; c < end; c++)
+			if (c->id == e->id && c->code >= 0)
+				c->spec.slot = e->spec.reason_base + c->code;
 	}
+	return n;
 }
 
-/*
- * Attaches the counting program of event E: its slot, then its reasons'
- * (codes past the table's count in the last one). Returns the next free
- * slot, or 0 on failure.
- */
 #define LOG_SIZE	(64 * 1024)	/* the verifier's log of one program */
 
-static unsigned attach_program(struct tracepoint_state *tps, struct tp_event *e,
-		unsigned slot)
+/* The counting program of event E, loaded and attached: the link or the
+ * perf event that holds it, or -1 */
+static int attach_program(struct tracepoint_state *tps, struct tp_event *e)
 {
-	struct bpf_count_spec spec;
 	const char *name = e->key;	/* an event of its own: its name */
 	char *log;
-	int raw, prog, fd;
+	int prog, fd, err;
 
-	memset(&spec, 0, sizeof(spec));
-	spec.slot = e->slot = slot;
-	spec.tgid = G.pid;
-	spec.invalid = debug_env() && strcmp(debug_env(), "refuse-bpf") == 0;
-	raw = reason_spec(name, &spec);
-	spec.reason_base = slot + 1;
-	e->nreasons = spec.nreasons;
-	place_children(tps, e);
-
-	prog = bpf_count_prog_load(tps->map_fd, &spec, raw, NULL, 0);
+	e->spec.tgid = G.pid;
+	e->spec.invalid = debug_env() && strcmp(debug_env(), "refuse-bpf") == 0;
+	prog = bpf_count_prog_load(tps->map_fd, &e->spec, e->raw, NULL, 0);
 	if (prog < 0) {
-		int err = errno;
-
+		err = errno;
 		/* again, for the verifier to say why (a small log buffer
-		 * would fail a good program with ENOSPC) */
+		 * would fail even a good program, with ENOSPC) */
 		log = debug_env() ? xzalloc(LOG_SIZE) : NULL;
 		if (log)
-			bpf_count_prog_load(tps->map_fd, &spec, raw, log, LOG_SIZE);
+			bpf_count_prog_load(tps->map_fd, &e->spec, e->raw, log, LOG_SIZE);
 		debug_bpf("the kernel refused the program of", name, err,
 			log ? verifier_verdict(log) : NULL);
 		free(log);
-		return 0;
+		return -1;
 	}
-	if (raw) {
+	if (e->raw) {
 		fd = bpf_raw_tracepoint_open(name, prog);
 	} else {
 		/* one perf event of the tracepoint, on any CPU, runs the
@@ -494,30 +496,11 @@ static unsigned attach_program(struct tracepoint_state *tps, struct tp_event *e,
 			fd = -1;
 		}
 	}
+	err = errno;
 	close(prog);	/* the link or the perf event holds it */
-	if (fd < 0) {
-		debug_bpf("can't attach the program to", name, errno, NULL);
-		return 0;
-	}
-	tps->fds[tps->nfds++] = fd;
-	return spec.reason_base + (spec.nreasons ? spec.nreasons + 1 : 0);
-}
-
-/* The number of slots: each event's, and its reasons' */
-static unsigned count_slots(const struct tracepoint_state *tps)
-{
-	const struct tp_event *e;
-	struct bpf_count_spec spec;
-	unsigned n = 0;
-
-	for (e = tps->ev; e < tps->ev + tps->nev; e++) {
-		if (e->code >= 0)
-			continue;
-		spec.nreasons = 0;
-		reason_spec(e->key, &spec);
-		n += 1 + (spec.nreasons ? spec.nreasons + 1 : 0);
-	}
-	return n;
+	if (fd < 0)
+		debug_bpf("can't attach the program to", name, err, NULL);
+	return fd;
 }
 
 /*
@@ -527,33 +510,31 @@ static unsigned count_slots(const struct tracepoint_state *tps)
 static int bpf_setup(struct tracepoint_state *tps)
 {
 	struct tp_event *e;
-	unsigned slot = 0;
+	unsigned nslots = place_counters(tps);
+	int fd;
 
 	tps->ncpus = bpf_possible_cpus();
-	if (!tps->ncpus) {
-		debug_bpf("can't read", "/sys/devices/system/cpu/possible",
-			errno, NULL);
-		return -1;
-	}
-	tps->map_fd = bpf_count_map_create(count_slots(tps));
+	tps->map_fd = tps->ncpus ? bpf_count_map_create(nslots) : -1;
 	if (tps->map_fd < 0) {
-		debug_bpf("can't create the map", NULL, errno, NULL);
+		debug_bpf("can't create a map of", utoa(nslots), errno, NULL);
 		return -1;
 	}
+	/* values past the possible CPUs' stay 0: the kernel never writes
+	 * more values than it has possible CPUs */
+	if (!tps->values)
+		tps->values = xzalloc(BPF_CPUS_MAX * sizeof(tps->values[0]));
 	/* a link or perf event per event of its own, and the map at the end */
 	tps->fds = xrealloc(tps->fds, (tps->nev + 1) * sizeof(int));
 	tps->nfds = 0;
 	for (e = tps->ev; e < tps->ev + tps->nev; e++) {
 		if (e->code >= 0)
 			continue;
-		slot = attach_program(tps, e, slot);
-		if (!slot) {
-			perf_hand_off(tps->fds, tps->nfds);
-			tps->nfds = 0;
-			close(tps->map_fd);
-			tps->map_fd = -1;
+		fd = attach_program(tps, e);
+		if (fd < 0) {
+			tracepoint_close_fast();
 			return -1;
 		}
+		tps->fds[tps->nfds++] = fd;
 	}
 	return 0;
 }
@@ -566,7 +547,8 @@ static void bpf_read(struct tracepoint_state *tps)
 	unsigned long long sum;
 
 	for (e = tps->ev; e < tps->ev + tps->nev; e++) {
-		if (bpf_count_read(tps->map_fd, e->slot, tps->ncpus, &sum) == 0)
+		if (bpf_count_read(tps->map_fd, e->spec.slot, tps->values,
+				tps->ncpus, &sum) == 0)
 			stats_add(stats_find(e->key), sum - e->base);
 	}
 }
@@ -577,7 +559,8 @@ static void bpf_reset(struct tracepoint_state *tps)
 	struct tp_event *e;
 
 	for (e = tps->ev; e < tps->ev + tps->nev; e++)
-		bpf_count_read(tps->map_fd, e->slot, tps->ncpus, &e->base);
+		bpf_count_read(tps->map_fd, e->spec.slot, tps->values,
+			tps->ncpus, &e->base);
 }
 #endif
 

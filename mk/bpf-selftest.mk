@@ -11,8 +11,6 @@ BUILD ?= build
 BPF_LOOPS ?= 1000
 BPF_SELFTEST := $(BUILD)/bpf_selftest
 
-bpf_saved_goal := $(.DEFAULT_GOAL)
-
 .PHONY: bpf-selftest
 # Compiled like the applet's objects (project CC, CFLAGS, CPPFLAGS), linked
 # with libbb.c as kvm_stat is: the selftest's entry is kvm_stat_main()
@@ -25,4 +23,3 @@ $(BPF_SELFTEST): testsuite/bpf_selftest.c applet/kvm_stat_bpf.c \
 bpf-selftest: $(BPF_SELFTEST) $(TINY_VMM)
 	$(BPF_SELFTEST) $(TINY_VMM) $(BPF_LOOPS)
 
-.DEFAULT_GOAL := $(bpf_saved_goal)
