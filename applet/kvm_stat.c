@@ -150,12 +150,21 @@ static void die_if_bad_delay(const char *str, unsigned *ms)
 		bb_simple_error_msg_and_die(msg);
 }
 
+/* A pid as Python's int() reads it ("+5", " 5 ", "1_000"); 0 is all
+ * guests; a negative one is no pid (the reference would misbehave) */
 static int parse_pid(const char *str)
 {
-	unsigned pid = bb_strtou(skip_whitespace(str), NULL, 10);
+	char *buf = xmalloc(strlen(str) + 1), *shown;
+	unsigned pid = 0;
 
-	if (errno || pid > INT_MAX || str[0] == '+')
-		bb_error_msg_and_die("invalid pid '%s'", str);
+	if (py_number(str, buf, 0))
+		pid = bb_strtou(buf + (buf[0] == '+' || buf[0] == '-'), NULL, 10);
+	if (!py_number(str, buf, 0) || errno || pid > INT_MAX
+	 || (buf[0] == '-' && pid)) {
+		shown = printable_dup(str);
+		bb_error_msg_and_die("invalid pid '%s'", shown);
+	}
+	free(buf);
 	return pid;
 }
 
@@ -169,12 +178,56 @@ static int pid_of_guest(const char *name)
 	if (n == 1)
 		return pids[0];
 	if (n == 0)
-		bb_error_msg_and_die("no guest by the name \"%s\" found", name);
+		bb_error_msg_and_die("no guest by the name \"%s\" found",
+			printable_dup(name));
 	for (i = 0; i < n; i++)
 		outbuf_printf(&list, " %d", pids[i]);
 	/* + 1: the list without its first space */
 	bb_error_msg_and_die("multiple processes found (pids: %s). "
 		"Use \"-p\" to specify the desired pid", list.buf + 1);
+}
+
+/*
+ * -g and -p both given: the later one wins, as with the reference's
+ * argparse (whose -g is looked up all the same, errors and all).
+ * getopt32 does not keep the order: the last of them in ARGV, read the
+ * way getopt32 reads it. Returns 'g', 'p' or 0.
+ */
+static int last_guest_or_pid(char **argv)
+{
+	/* the long options that take an argument, and their letters */
+	static const char with_arg[] ALIGN1 =
+		"fields\0guest\0log-to-file\0pid\0set-delay\0";
+	const char *w;
+	char *a;
+	int last = 0;
+	size_t len;
+
+	while ((a = *++argv) != NULL && strcmp(a, "--") != 0) {
+		if (a[0] != '-' || !a[1])
+			continue;
+		if (a[1] == '-') {	/* a unique prefix: "--gu", "--pid=5" */
+			len = strcspn(a + 2, "=");
+			for (w = with_arg; *w; w += strlen(w) + 1) {
+				if (len && strncmp(a + 2, w, len) == 0) {
+					if (w[0] == 'g' || w[0] == 'p')
+						last = w[0];
+					argv += !a[2 + len] && argv[1];
+				}
+			}
+			continue;
+		}
+		/* "-1g NAME", "-pPID": letters up to one taking an argument */
+		for (a++; *a; a++) {
+			if (*a == 'g' || *a == 'p')
+				last = *a;
+			if (strchr("fgLps", *a)) {
+				argv += !a[1] && argv[1];
+				break;
+			}
+		}
+	}
+	return last;
 }
 
 static void reject_missing_features(void)
@@ -187,24 +240,30 @@ static void reject_missing_features(void)
 }
 
 /* The reference's checks, in an order that reports misuse first */
-static void check_options(void)
+static void check_options(char **argv)
 {
+	int err, pid;
+
 	reject_missing_features();
 	if ((G.opts & OPT_c) && !(G.opts & (OPT_l | OPT_L)))
 		bb_simple_error_msg_and_die("option -c/--csv requires -l/--log");
 	if ((G.opts & OPT_z) && !(G.opts & (OPT_l | OPT_L)))
 		bb_simple_error_msg_and_die("option -z/--skip-zero-records requires -l/-L");
 	/* "-f help" compiles too: stats_list_fields() drops the filter */
-	if (try_field_filter(G.filter_str) != 0)
-		bb_error_msg_and_die("\"%s\" is not a valid regular expression",
-			G.filter_str);
+	err = try_field_filter(G.filter_str);
+	if (err)
+		bb_error_msg_and_die(err == FILTER_TOO_BIG
+			? "\"%s\": regular expression too large"
+			: "\"%s\" is not a valid regular expression",
+			printable_dup(G.filter_str));
 	G.delay_ms = DELAY_DEFAULT_MS;
 	if (G.delay_str)
 		die_if_bad_delay(G.delay_str, &G.delay_ms);
-	if (G.pid_str)
-		G.pid = parse_pid(G.pid_str);
+	pid = G.pid_str ? parse_pid(G.pid_str) : 0;
 	if (G.guest)
 		G.pid = pid_of_guest(G.guest);
+	if (G.pid_str && (!G.guest || last_guest_or_pid(argv) == 'p'))
+		G.pid = pid;
 	if (G.pid && !host_pid_exists(G.pid))
 		bb_error_msg_and_die("pid %d does not exist "
 			"(a thread id instead of a process id?)", G.pid);
@@ -231,7 +290,7 @@ int kvm_stat_main(int argc UNUSED_PARAM, char **argv)
 	G.root = root ? root : "";
 	signal(SIGPIPE, SIG_IGN);
 
-	check_options();
+	check_options(argv);
 	host_find_mounts();
 	host_detect_arch();
 	stats_choose_sources();

@@ -92,6 +92,7 @@ struct term_state {
 	smallint raw;	/* saved must be put back */
 	smallint unread;	/* input_byte() gives last again */
 	smallint hung_up;	/* read() saw the end of the terminal */
+	volatile smallint resumed;	/* SIGCONT after a stop: redraw all */
 	unsigned char last;	/* input_byte()'s */
 	unsigned char attr;	/* out_attr()'s, 0 between rows */
 	unsigned outlen;
@@ -154,7 +155,17 @@ struct globals {
 
 /* kvm_stat_core.c: what every layer uses */
 int field_wanted(const char *name);
-int try_field_filter(const char *re);	/* -1 on a bad regex; NULL: none */
+/* 0, or -1 for a bad regex, FILTER_TOO_BIG for one regcomp would spend
+ * seconds and gigabytes on; NULL or "": no filter */
+int try_field_filter(const char *re);
+#define FILTER_TOO_BIG	(-2)
+/* Python's int() or float() syntax (blanks around, a sign, '_' between
+ * digits; float: inf, nan): 1 and in BUF (as long as S) without the blanks
+ * and '_', for strtol or strtod; else 0 */
+int py_number(const char *s, char *buf, int is_float);
+/* S with every byte that is not printable ASCII as '?': host and user
+ * strings never drive the terminal; xmalloc'ed */
+char *printable_dup(const char *s);
 /* NULL if STR is a valid delay (then *ms is set), else the message */
 const char *check_delay(const char *str, unsigned *ms, char *msg, size_t size);
 void quit_fast(int status) NORETURN;	/* G.quit_hook, then exit */
@@ -172,8 +183,9 @@ struct outbuf {
 };
 void outbuf_printf(struct outbuf *o, const char *fmt, ...)
 	__attribute__ ((format (printf, 2, 3)));
-/* write all or die; EPIPE ends quietly */
+/* write all or die; EPIPE ends quietly, a quitting signal as it says */
 void out_write(int fd, const char *buf, size_t len);
+ssize_t write_or_signal(int fd, const char *buf, size_t len);
 
 /* kvm_stat_host.c: the host as seen through $KVM_STAT_ROOT */
 /* "<root>FMT", xmalloc'ed; FMT is a string literal */

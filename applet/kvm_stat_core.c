@@ -23,10 +23,95 @@ int field_wanted(const char *name)
 	return regexec(&G.filter_re, name, 1, &m, 0) == 0 && m.rm_so == 0;
 }
 
-/* Returns 0 if RE compiles; the TUI uses it to reject a bad filter */
+/*
+ * What musl's regcomp (TRE) builds for RE, in atoms: it copies a bounded
+ * repetition's subexpression once per repeat, so "(.{0,255}){0,255}" is
+ * 65025 copies, and its memory grows faster than that (36 s and 5.9 GB
+ * for this 17-byte regex). Saturates at RE_WEIGHT_MAX + 1.
+ */
+#define RE_WEIGHT_MAX	2048	/* ~40 MB and 0.1 s in regcomp; field names
+				 * are short, their filters far lighter */
+#define RE_DEPTH_MAX	32
+
+/* The ']' that ends the bracket expression at RE ("[]a]", "[^]a]",
+ * "[[:alpha:]_]"), or the string's end */
+static const char *skip_bracket(const char *re)
+{
+	const char *q;
+
+	re += 1 + (re[1] == '^');
+	re += *re == ']';
+	while (*re && *re != ']') {
+		/* [:class:], [.coll.], [=equiv=]: up to their own "X]" */
+		if (re[0] == '[' && (re[1] == ':' || re[1] == '.' || re[1] == '=')) {
+			for (q = re + 2; *q && !(q[0] == re[1] && q[1] == ']'); q++)
+				continue;
+			if (!*q)
+				return q;
+			re = q + 2;
+			continue;
+		}
+		re++;
+	}
+	return re;
+}
+
+static unsigned re_weight(const char *re)
+{
+	unsigned group[RE_DEPTH_MAX + 1];	/* each open group's weight */
+	unsigned depth = 0, last = 0, n, m;	/* LAST: the atom a {} repeats */
+	char *end;
+
+	group[0] = 0;
+	for (; *re; re++) {
+		if (*re == '(') {
+			if (++depth > RE_DEPTH_MAX)
+				return RE_WEIGHT_MAX + 1;
+			group[depth] = 0;
+			last = 0;
+			continue;
+		}
+		if (*re == ')' && depth) {
+			last = group[depth--] + 1;
+		} else if (*re == '{' && isdigit(re[1])) {
+			/* {m}, {m,}, {m,n}: up to max(m, n) copies, m + 1
+			 * for "m or more" */
+			n = strtoul(re + 1, &end, 10);
+			if (*end == ',' && isdigit(end[1])) {
+				m = strtoul(end + 1, &end, 10);
+				n = MAX(n, m);
+			} else if (*end == ',') {
+				n++;
+			}
+			if (n > RE_WEIGHT_MAX)
+				return RE_WEIGHT_MAX + 1;
+			last *= n ? n - 1 : 0;	/* the one copy is counted */
+			re = strchrnul(re, '}') - (*strchrnul(re, '}') == '\0');
+		} else if (*re == '|' || *re == '^' || *re == '$'
+			|| *re == '*' || *re == '+' || *re == '?') {
+			continue;	/* no copies */
+		} else {
+			if (*re == '\\' && re[1])
+				re++;
+			else if (*re == '[' && !*(re = skip_bracket(re)))
+				break;
+			last = 1;
+		}
+		group[depth] += last;
+		if (group[depth] > RE_WEIGHT_MAX)
+			return RE_WEIGHT_MAX + 1;
+	}
+	while (depth)	/* unclosed: regcomp refuses it anyway */
+		group[depth - 1] += group[depth], depth--;
+	return group[0];
+}
+
+/* Returns 0 if RE compiles; FILTER_TOO_BIG or -1 (not valid) if not. The
+ * TUI uses it to reject a bad filter. */
 int try_field_filter(const char *re)
 {
 	regex_t new_re;
+	int err;
 
 	if (!re || !re[0]) {
 		if (G.have_filter)
@@ -35,14 +120,92 @@ int try_field_filter(const char *re)
 		G.filter_str = NULL;
 		return 0;
 	}
-	if (regcomp(&new_re, re, REG_EXTENDED) != 0)
-		return -1;
+	if (re_weight(re) > RE_WEIGHT_MAX)
+		return FILTER_TOO_BIG;
+	err = regcomp(&new_re, re, REG_EXTENDED);
+	if (err)
+		return err == REG_ESPACE ? FILTER_TOO_BIG : -1;
 	if (G.have_filter)
 		regfree(&G.filter_re);
 	G.filter_re = new_re;
 	G.have_filter = 1;
 	G.filter_str = re;
 	return 0;
+}
+
+char *printable_dup(const char *s)
+{
+	char *copy = xstrdup(s), *c;
+
+	for (c = copy; *c; c++)
+		if ((unsigned char)*c < ' ' || (unsigned char)*c > '~')
+			*c = '?';
+	return copy;
+}
+
+/* Python's digitpart: digits, a single '_' between two of them; copied
+ * to *D without the '_'. Returns the end, NULL if no digit. */
+static const char *py_digits(const char *s, char **d)
+{
+	if (!isdigit(*s))
+		return NULL;
+	for (;;) {
+		*(*d)++ = *s++;
+		if (*s == '_' && isdigit(s[1]))
+			s++;
+		else if (!isdigit(*s))
+			return s;
+	}
+}
+
+int py_number(const char *s, char *buf, int is_float)
+{
+	static const char words[] ALIGN1 = "infinity\0inf\0nan\0";
+	const char *w, *p;
+	char *d = buf;
+
+	s = skip_whitespace(s);
+	if (*s == '+' || *s == '-')
+		*d++ = *s++;
+	for (w = words; is_float && *w; w += strlen(w) + 1) {
+		if (strncasecmp(s, w, strlen(w)) == 0) {
+			d = stpcpy(d, w);
+			s += strlen(w);
+			goto end;
+		}
+	}
+	p = py_digits(s, &d);
+	if (!is_float) {
+		if (!p)
+			return 0;
+		s = p;
+		goto end;
+	}
+	/* float: digits, a point, digits (one side may be missing), then
+	 * an exponent */
+	if (p)
+		s = p;
+	if (*s == '.') {
+		*d++ = *s++;
+		w = py_digits(s, &d);
+		if (!p && !w)
+			return 0;
+		if (w)
+			s = w;
+	} else if (!p) {
+		return 0;
+	}
+	if (*s == 'e' || *s == 'E') {
+		*d++ = *s++;
+		if (*s == '+' || *s == '-')
+			*d++ = *s++;
+		s = py_digits(s, &d);
+		if (!s)
+			return 0;
+	}
+ end:
+	*d = '\0';
+	return *skip_whitespace(s) == '\0';
 }
 
 /*
@@ -75,15 +238,17 @@ static void format_py_float(char buf[40], double d)
 /* Returns NULL if STR is a valid delay (stored in *ms), else the reason */
 const char *check_delay(const char *str, unsigned *ms, char *msg, size_t size)
 {
-	char num[40];
-	char *end;
-	double d;
-
+	char num[40], *buf = xmalloc(strlen(str) + 1), *shown;
+	int ok = py_number(str, buf, 1);
 	/* out of range is no error: Python makes 1e400 inf, 1e-400 0.0 */
-	d = strtod(str, &end);
-	/* what Python's float() rejects: hex, trailing garbage; and nan */
-	if (end == str || *skip_whitespace(end) || d != d || strpbrk(str, "xX")) {
-		snprintf(msg, size, "invalid delay '%s': not a number", str);
+	double d = ok ? strtod(buf, NULL) : 0;
+
+	free(buf);
+	/* nan: Python's float() takes it, but it is no delay */
+	if (!ok || d != d) {
+		shown = printable_dup(str);
+		snprintf(msg, size, "invalid delay '%s': not a number", shown);
+		free(shown);
 		return msg;
 	}
 	if (d >= DELAY_MIN_DS / 10.0 && d <= DELAY_MAX_DS / 10.0) {
@@ -108,9 +273,9 @@ static void record_signal(int sig)
 
 /*
  * SIGHUP reopens the -L file, else it quits like SIGTERM.
- * The signals stay blocked except inside wait_event()'s ppoll, so a
- * signal never interrupts a half-written record and is never missed
- * between the flag test and the sleep.
+ * The signals stay blocked except inside the ppoll of wait_event() and
+ * write_or_signal(), so a signal never interrupts a half-written record
+ * and is never missed between the flag test and the sleep.
  */
 void catch_signals(void)
 {
@@ -146,6 +311,35 @@ int wait_event(unsigned long long deadline_us, int fd)
 		if (ppoll(&pfd, 1, &ts, &G.wait_mask) > 0)
 			return WAIT_READABLE;
 	}
+}
+
+/*
+ * write() all of BUF, waiting for room in ppoll with the caught signals
+ * open: a write blocked on a pipe nobody reads, or on a terminal held by
+ * flow control, gives way to SIGTERM, SIGINT and SIGHUP. Chunks of
+ * PIPE_BUF: once ppoll says a pipe has room, that much never blocks.
+ * Returns how much was written; less than LEN with errno (EINTR: a
+ * quitting signal came, G.quit_signal says which).
+ */
+ssize_t write_or_signal(int fd, const char *buf, size_t len)
+{
+	struct pollfd pfd = { fd, POLLOUT, 0 };
+	size_t done = 0;
+	ssize_t n;
+
+	while (done < len) {
+		ppoll(&pfd, 1, NULL, &G.wait_mask);
+		if (G.quit_signal) {
+			errno = EINTR;
+			break;
+		}
+		n = write(fd, buf + done, MIN(len - done, PIPE_BUF));
+		if (n < 0 && errno != EINTR && errno != EAGAIN)
+			break;
+		if (n > 0)
+			done += n;
+	}
+	return done;
 }
 
 static void run_quit_hook(void)
@@ -201,8 +395,10 @@ void outbuf_printf(struct outbuf *o, const char *fmt, ...)
 /* A closed pipe ends us the way it ends other tools: quietly, by SIGPIPE */
 void out_write(int fd, const char *buf, size_t len)
 {
-	if (full_write(fd, buf, len) == (ssize_t)len)
+	if (write_or_signal(fd, buf, len) == (ssize_t)len)
 		return;
+	if (G.quit_signal)
+		quit_on_signal();
 	if (errno == EPIPE)
 		raise_default(SIGPIPE);
 	bb_simple_perror_msg("write error");

@@ -109,7 +109,11 @@ static void scan_fields(struct debugfs_state *d)
 		c->name = ents[i]->d_name;
 		c->child = G.arch == ARCH_S390
 			&& is_prefixed_with(c->name, "instruction_");
-		c->key = c->child ? xasprintf("%s %s", c->name, PARENT) : c->name;
+		/* the name as shown: a hostile tree's bytes never reach the
+		 * terminal */
+		c->key = printable_dup(c->name);
+		if (c->child)
+			c->key = xasprintf("%s %s", c->key, PARENT);
 	}
 	free(ents);
 }

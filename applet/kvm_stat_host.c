@@ -197,7 +197,9 @@ static const char *name_from_option(char *opt)
 char *host_guest_name(int pid)
 {
 	char *path = host_path("/proc/%d/cmdline", pid);
-	size_t len = 64 * 1024;	/* the limit, then what was read */
+	/* whole: "-name" may come after any number of arguments (the
+	 * kernel bounds them: a quarter of the stack limit) */
+	size_t len = INT_MAX - 4095;	/* libbb's bound, then what was read */
 	char *cmd = xmalloc_open_read_close(path, &len);
 	char *arg, *name;
 	const char *found = "";

@@ -31,10 +31,20 @@ struct log_state {
 	smallint header_only;	/* -L -c: the banner is the file's header */
 };
 
-/* Appends; xopen creates with 0666 (less umask) as the reference */
+/* -L FILE as printed: its bytes may be anything */
+static char *log_name(void)
+{
+	return printable_dup(G.log_file);
+}
+
+/* Appends; creates with 0666 (less umask) as the reference */
 static int open_log(void)
 {
-	return xopen(G.log_file, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC);
+	int fd = open(G.log_file, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0666);
+
+	if (fd < 0)
+		bb_perror_msg_and_die("can't open '%s'", log_name());
+	return fd;
 }
 
 /* Ends the line and writes it: one write() per line */
@@ -45,20 +55,34 @@ static void write_line(struct log_state *ls)
 	outbuf_printf(out, "\n");
 	if (!G.log_file) {
 		out_write(ls->fd, out->buf, out->len);
-	} else if (full_write(ls->fd, out->buf, out->len) != (ssize_t)out->len) {
-		bb_perror_msg("write error on '%s'", G.log_file);
-		quit_fast(EXIT_FAILURE);
+	} else {
+		/* a full disk: the file keeps whole records only */
+		off_t end = lseek(ls->fd, 0, SEEK_END);
+
+		if (write_or_signal(ls->fd, out->buf, out->len) != (ssize_t)out->len) {
+			int err = errno;
+
+			if (end >= 0 && ftruncate(ls->fd, end) != 0) {
+				/* not a regular file: nothing to take back */
+			}
+			if (G.quit_signal)
+				quit_on_signal();
+			errno = err;
+			bb_perror_msg("write error on '%s'", log_name());
+			quit_fast(EXIT_FAILURE);
+		}
 	}
 	out->len = 0;
 }
 
-/* The field names; with -L -c only at the very top of the file */
+/* The field names; with -L -c only at the very top of the file (a pipe,
+ * where the end cannot be sought, counts as empty) */
 static void put_banner(struct log_state *ls)
 {
 	unsigned i;
 
 	ls->records = 0;
-	if (ls->header_only && lseek(ls->fd, 0, SEEK_END) != 0)
+	if (ls->header_only && lseek(ls->fd, 0, SEEK_END) > 0)
 		return;
 	if (ls->csv)
 		outbuf_printf(&ls->out, "timestamp");
@@ -127,6 +151,11 @@ void log_run(void)
 			}
 			G.winch_received = 0;
 		}
+		/* late by more than an interval (we were stopped, or a write
+		 * waited): one record now, then the rhythm again from here, as
+		 * vmstat does, not a burst of records to catch up */
+		if (monotonic_us() - next > G.delay_ms * 1000ULL)
+			next = monotonic_us();
 		if (ls.records == BANNER_REPEAT && !ls.header_only)
 			put_banner(&ls);
 		stats_update(0);

@@ -20,6 +20,7 @@
 
 #define CPR_WAIT_MS	500	/* cursor position report: 9600 baud is ~10 ms */
 #define ESC_WAIT_MS	50	/* rest of an escape sequence after ESC */
+#define TERM_SIZE_MAX	1000	/* rows, columns: what we draw at most */
 /* input_byte(): a signal came, see what is up; no KEY_* has this value */
 #define INPUT_AGAIN	(-100)
 
@@ -34,13 +35,14 @@
 	| 1 << SIGUSR2 | 1 << SIGALRM | 1 << SIGXCPU | 1 << SIGXFSZ \
 	| 1 << SIGVTALRM | 1 << SIGPROF | 1 << SIGSYS)
 
-/* A dead terminal ends us by SIGHUP/EOF */
+/* A dead terminal ends us by SIGHUP/EOF; one that blocks (flow control)
+ * gives way to the quitting signals */
 static void out_send(void)
 {
 	unsigned n = G.term->outlen;
 
 	G.term->outlen = 0;
-	full_write(STDOUT_FILENO, G.term->out, n);
+	write_or_signal(STDOUT_FILENO, G.term->out, n);
 }
 
 /* A full buffer goes at once: a sequence may straddle two writes */
@@ -88,7 +90,7 @@ static int rows_used(void)
 
 	while (--i >= 0 && !have[i])
 		continue;
-	return (i + G.term->cols) / G.term->cols;	/* i = -1: none */
+	return i < 0 ? 0 : i / G.term->cols + 1;	/* no size yet: none */
 }
 
 /*
@@ -99,6 +101,7 @@ static int rows_used(void)
  */
 void term_restore(void)
 {
+	struct pollfd pfd = { STDOUT_FILENO, POLLOUT, 0 };
 	int row, full;
 
 	if (!G.term->raw)	/* every caller comes after term_start() */
@@ -110,8 +113,14 @@ void term_restore(void)
 	out_fmt("\033[m\033[?25h\033[\1H", row + !full, 0);
 	if (full)
 		out_str("\r\n");
-	out_send();
-	tcsetattr(STDIN_FILENO, TCSADRAIN, &G.term->saved);
+	/* what the terminal takes within a moment: a blocked one (or one
+	 * quitting) must not keep us */
+	if (poll(&pfd, 1, 500) > 0 && write(STDOUT_FILENO, G.term->out,
+			G.term->outlen) < 0) {
+		/* nothing more to do for a terminal that is gone */
+	}
+	G.term->outlen = 0;
+	tcsetattr(STDIN_FILENO, TCSANOW, &G.term->saved);
 }
 
 static void fatal_signal(int sig)
@@ -119,6 +128,42 @@ static void fatal_signal(int sig)
 	term_restore();
 	signal(sig, SIG_DFL);
 	raise(sig);	/* dies on return */
+}
+
+/* Raw mode: keys one by one, unechoed; Ctrl-C and Ctrl-Z arrive as bytes
+ * (ISIG off); Ctrl-S and Ctrl-Q are keys, not flow control (IXON off) */
+static void enter_raw_mode(void)
+{
+	struct termios raw = G.term->saved;
+
+	raw.c_lflag &= ~(ICANON | ECHO | ECHONL | ISIG | IEXTEN);
+	raw.c_iflag &= ~IXON;
+	raw.c_cc[VMIN] = 1;
+	raw.c_cc[VTIME] = 0;
+	tcsetattr(STDIN_FILENO, TCSANOW, &raw);
+	G.term->raw = 1;
+}
+
+/*
+ * Job control, as top does: Ctrl-Z or SIGTSTP give the terminal back and
+ * stop us; on SIGCONT we take it again, and term_getkey() has the whole
+ * screen redrawn. Runs as the SIGTSTP handler: only system calls and
+ * stores. Without job control (an orphaned process group) the kernel
+ * does not stop us, and we go on at once.
+ */
+static void stop_self(int sig UNUSED_PARAM)
+{
+	sigset_t tstp;
+
+	term_restore();
+	signal(SIGTSTP, SIG_DFL);
+	sigemptyset(&tstp);
+	sigaddset(&tstp, SIGTSTP);
+	sigprocmask(SIG_UNBLOCK, &tstp, NULL);
+	raise(SIGTSTP);	/* stopped here, until SIGCONT */
+	signal(SIGTSTP, stop_self);
+	enter_raw_mode();
+	G.term->resumed = 1;
 }
 
 static unsigned long long after_ms(unsigned ms)
@@ -176,7 +221,8 @@ static void probe_size(int *size)
 			i = 0;
 			size[0] = size[1] = 0;
 		} else if (c >= '0' && c <= '9') {
-			size[i] = size[i] * 10 + (c - '0');
+			if (size[i] <= TERM_SIZE_MAX)	/* no overflow */
+				size[i] = size[i] * 10 + (c - '0');
 		} else if (c == ';' && i == 0) {
 			i = 1;
 		} else if (c == 'R' && i == 1) {
@@ -199,10 +245,17 @@ static NOINLINE int env_number(const char *name, int dflt)
 /* New size: the frame keeps what fits, the screen is cleared and redrawn */
 static void set_size(int rows, int cols)
 {
-	unsigned cells = rows * cols;
-	uint16_t *want = xzalloc(cells * 2 * sizeof(want[0]) + cols + 1);
-	int r, w = cols < G.term->cols ? cols : G.term->cols;
+	unsigned cells;
+	uint16_t *want;
+	int r, w;
 
+	/* a terminal may claim any size (stty rows 65535): what we draw
+	 * is clamped, and so is the memory for it */
+	rows = MIN(rows, TERM_SIZE_MAX);
+	cols = MIN(cols, TERM_SIZE_MAX);
+	cells = rows * cols;
+	want = xzalloc(cells * 2 * sizeof(want[0]) + cols + 1);
+	w = MIN(cols, G.term->cols);
 	for (r = 0; r < rows && r < G.term->rows; r++)
 		memcpy(want + r * cols, G.term->want + r * G.term->cols, w * sizeof(want[0]));
 	free(G.term->want);
@@ -225,7 +278,8 @@ static int kernel_resize(void)
 	memset(&ws, 0, sizeof(ws));
 	ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws);
 	if (!ws.ws_row || !ws.ws_col
-	 || (ws.ws_row == G.term->rows && ws.ws_col == G.term->cols)
+	 || (MIN(ws.ws_row, TERM_SIZE_MAX) == G.term->rows
+	  && MIN(ws.ws_col, TERM_SIZE_MAX) == G.term->cols)
 	)
 		return 0;
 	set_size(ws.ws_row, ws.ws_col);
@@ -235,7 +289,6 @@ static int kernel_resize(void)
 void term_start(void)
 {
 	const char *term = getenv("TERM");
-	struct termios raw;
 	int size[3];
 
 	G.term = xzalloc(sizeof(*G.term));
@@ -247,14 +300,9 @@ void term_start(void)
 			"terminal (not TERM=dumb): use -1 or -l for plain output");
 	catch_signals();
 	bb_signals(FATAL_SIGS, fatal_signal);
+	signal(SIGTSTP, stop_self);
 	die_func = term_restore;
-	G.term->raw = 1;
-	/* keys one by one, unechoed; Ctrl-C arrives as a byte (ISIG off) */
-	raw = G.term->saved;
-	raw.c_lflag &= ~(ICANON | ECHO | ECHONL | ISIG | IEXTEN);
-	raw.c_cc[VMIN] = 1;
-	raw.c_cc[VTIME] = 0;
-	tcsetattr(STDIN_FILENO, TCSANOW, &raw);
+	enter_raw_mode();
 
 	if (kernel_resize())
 		return;
@@ -299,6 +347,14 @@ int term_getkey(int timeout_ms)
 
 		if (G.quit_signal)
 			return KEY_QUIT;
+		if (G.term->resumed) {	/* the screen is the shell's now */
+			G.term->resumed = 0;
+			memset(G.term->have, 0, G.term->rows * G.term->cols
+				* sizeof(G.term->have[0]));
+			out_str("\033[m\033[H\033[2J");
+			kernel_resize();
+			return KEY_RESIZE;
+		}
 		if (G.winch_received) {
 			G.winch_received = 0;
 			if (kernel_resize())
@@ -307,6 +363,8 @@ int term_getkey(int timeout_ms)
 		c = input_byte(end);
 		if (c == 3)	/* Ctrl-C: ISIG is off */
 			return KEY_QUIT;
+		if (c == 26)	/* Ctrl-Z */
+			stop_self(SIGTSTP);
 		if (c == '\033')
 			return decode_escape();
 		if (c != INPUT_AGAIN)	/* a key, KEY_TIMEOUT or KEY_HANGUP */

@@ -88,6 +88,7 @@ static void add_event(unsigned id, char *key, char *filter, int code)
  */
 static int reason_table(const char *name, const char **field)
 {
+	*field = NULL;
 	if (strcmp(name, "kvm_exit") == 0) {
 		*field = G.arch == ARCH_ARM64 ? "esr_ec" : "exit_reason";
 		return G.arch;
@@ -129,6 +130,7 @@ static struct tracepoint_state *collect_events(void)
 	struct dirent *de;
 	DIR *d = opendir(dir);
 	unsigned id, nev;
+	char *name;
 
 	if (!tps)
 		tps = G.tps = xzalloc(sizeof(*tps));
@@ -139,11 +141,16 @@ static struct tracepoint_state *collect_events(void)
 		id = read_event_id(dir, de->d_name);
 		if (id == 0)
 			continue;
+		/* the name as shown: a hostile tree's bytes never reach the
+		 * terminal (the kernel's names are plain) */
+		name = printable_dup(de->d_name);
 		nev = tps->nev;
-		add_children(de->d_name, id);
+		add_children(name, id);
 		/* the parent of a wanted child is shown too */
-		if (tps->nev != nev || field_wanted(de->d_name))
-			add_event(id, xstrdup(de->d_name), NULL, -1);
+		if (tps->nev != nev || field_wanted(name))
+			add_event(id, name, NULL, -1);
+		else
+			free(name);
 	}
 	closedir(d);
 	free(dir);

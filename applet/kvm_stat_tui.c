@@ -136,13 +136,16 @@ static void set_pid(int pid)
 static const char *set_filter(const char *re, char *msg UNUSED_PARAM)
 {
 	char *copy;
+	int err;
 
 	if (strcmp(filter_str(), re) == 0)
 		return NULL;
 	copy = xstrdup(re);
-	if (try_field_filter(copy) != 0) {
+	err = try_field_filter(copy);
+	if (err) {
 		free(copy);
-		return "Not a valid regular expression";
+		return err == FILTER_TOO_BIG ? "Regular expression too large"
+			: "Not a valid regular expression";
 	}
 	free(G.tui.filter);
 	G.tui.filter = copy;

@@ -46,6 +46,12 @@
 #define POP_SAVED_FUNCTION_VISIBILITY
 /* a compile-time assertion: a negative array size if CONDITION */
 #define BUILD_BUG_ON(condition) ((void)sizeof(char[1 - 2*!!(condition)]))
+#ifndef MIN
+# define MIN(a, b) ((a) < (b) ? (a) : (b))
+#endif
+#ifndef MAX
+# define MAX(a, b) ((a) > (b) ? (a) : (b))
+#endif
 #define ARRAY_SIZE(x) ((unsigned)(sizeof(x) / sizeof((x)[0])))
 
 /* getopt32long's packed long option table */

@@ -1,0 +1,231 @@
+#!/usr/bin/env bats
+# Hostile input and hostile conditions: blocked output and signals, a
+# stopped logger, regexes that would eat memory, Python's number syntax,
+# bytes that must not reach a terminal, long command lines, CSV on a pipe,
+# a full disk. Expected values come from the fixtures and from Python's
+# own answers (testsuite/py-numbers.txt).
+
+bats_require_minimum_version 1.5.0
+load helpers
+
+setup() {
+	T=$BATS_TEST_TMPDIR
+}
+
+teardown() {
+	local p
+	for p in ${BG:-} ${HOLD:-}; do
+		kill -CONT "$p" 2>/dev/null
+		kill "$p" 2>/dev/null
+	done
+	wait 2>/dev/null || true
+}
+
+# Waits (up to 10 s) until the command succeeds
+wait_until() {
+	local i
+	for i in $(seq 200); do
+		"$@" && return 0
+		sleep 0.05
+	done
+	echo "timed out: $*" >&2
+	return 1
+}
+
+# Process PID has filled its pipe (64 KiB): what it wrote no longer grows,
+# though it writes a record every 0.1 s
+blocked_in_write() {
+	local a b
+	a=$(awk '/^wchar/ { print $2 }' /proc/$1/io 2>/dev/null)
+	[ "${a:-0}" -ge 32768 ] || return 1
+	sleep 0.3
+	b=$(awk '/^wchar/ { print $2 }' /proc/$1/io 2>/dev/null)
+	[ "$a" = "$b" ]
+}
+
+gone() {
+	! kill -0 "$1" 2>/dev/null
+}
+
+# kvm_stat -l writing into a FIFO that nobody reads; $BG its pid once it
+# is blocked on the full pipe (400 fields: a record is ~4 KiB)
+start_blocked_logger() {
+	"$MKFIXTURE" bench "$T/root" 1 400
+	export KVM_STAT_ROOT=$T/root
+	mkfifo "$T/fifo"
+	exec 7<> "$T/fifo"	# held open, never read
+	$KVM_STAT -d -l -s 0.1 > "$T/fifo" 2> "$T/err" 3>&- 7>&- &
+	BG=$!
+	wait_until blocked_in_write $BG
+}
+
+@test "a write blocked on a full pipe gives way to SIGTERM" {
+	require_feature log
+	start_blocked_logger
+	kill -TERM $BG
+	wait_until gone $BG
+	run wait $BG
+	exec 7>&-
+	[ "$status" -eq 143 ]	# ended by SIGTERM, as the reference
+}
+
+@test "a write blocked on a full pipe gives way to SIGINT (status 0)" {
+	require_feature log
+	start_blocked_logger
+	kill -INT $BG
+	wait_until gone $BG
+	run wait $BG
+	exec 7>&-
+	[ "$status" -eq 0 ]
+}
+
+@test "-l after a stop: one record, then the rhythm again, no burst" {
+	require_feature log
+	fixture
+	fx vm 100 1 exits=4
+	start_bg -d -l -s 0.1 -f exits
+	wait_lines "$T/out" 3
+	kill -STOP $BG
+	sleep 2	# the stop itself: 20 intervals missed
+	local before after
+	before=$(wc -l < "$T/out")
+	kill -CONT $BG
+	sleep 0.5
+	after=$(wc -l < "$T/out")
+	echo "records in the 0.5 s after SIGCONT: $((after - before))"
+	# in rhythm: ~5 (+1 at once); catching up would write 20 more
+	[ $((after - before)) -le 10 ]
+	[ $((after - before)) -ge 1 ]
+}
+
+@test "-f: a regex that would eat gigabytes is refused at once, truly" {
+	local t0 t1
+	fixture
+	t0=$(date +%s%N)
+	run --separate-stderr kvm_stat -d -1 -f '(.{0,255}){0,255}'
+	t1=$(date +%s%N)
+	[ "$status" -eq 1 ]
+	[ "$stderr" = 'kvm_stat: "(.{0,255}){0,255}": regular expression too large' ]
+	[ $(((t1 - t0) / 1000000)) -lt 3000 ]
+	# what a field filter needs still passes: classes, alternatives, bounds
+	fx vm 100 1 exits=4
+	run --separate-stderr kvm_stat -d -1 -i -f '[[:alpha:]_]{0,4}xits|(io|halt)_exits{1,2}$'
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "$(batch_line exits 4 0)" ]
+}
+
+# testsuite/py-numbers.txt: "int|float|input|Python's answer" (the value,
+# or "error"), written by testsuite/py-numbers.py
+@test "-p and -s take exactly what Python's int() and float() take" {
+	fixture
+	local kind arg want n=0 shown
+	while IFS='|' read -r kind arg want; do
+		[ -n "$kind" ] || continue
+		arg=$(printf '%b' "$arg")
+		n=$((n + 1))
+		if [ "$kind" = int ]; then
+			run --separate-stderr kvm_stat -d -1 -f zzz -p "$arg"
+			if [ "$want" = error ] || [ "$want" -lt 0 ] || [ "$want" -gt 2147483647 ]; then
+				# negative and huge pids are refused (the reference
+				# would misbehave, or say the pid does not exist)
+				[ "$stderr" = "kvm_stat: invalid pid '$(printf '%s' "$arg" | tr -c '[:print:]' '?')'" ] ||
+					{ echo "-p [$arg]: $stderr"; false; }
+			elif [ "$want" = 0 ]; then
+				[ "$status" -eq 0 ] || { echo "-p [$arg]: $stderr"; false; }
+			else
+				[ "$stderr" = "kvm_stat: pid $want does not exist (a thread id instead of a process id?)" ] ||
+					{ echo "-p [$arg]: $stderr"; false; }
+			fi
+		else
+			run --separate-stderr kvm_stat -d -1 -f zzz -s "$arg"
+			shown=$(printf '%s' "$arg" | tr -c '[:print:]' '?')
+			case $want in
+			error|nan) [ "$stderr" = "kvm_stat: invalid delay '$shown': not a number" ] ||
+				{ echo "-s [$arg]: $stderr"; false; } ;;
+			*) # in range: accepted; else the reference's message
+				if awk -v d="$want" 'BEGIN { exit !(d >= 0.1 && d <= 25.5) }'; then
+					[ "$status" -eq 0 ] || { echo "-s [$arg]: $stderr"; false; }
+				else
+					[[ $stderr == "kvm_stat: \"$want\": Delay must be "* ]] ||
+						{ echo "-s [$arg] want $want: $stderr"; false; }
+				fi ;;
+			esac
+		fi
+	done < "$TOP/testsuite/py-numbers.txt"
+	echo "$n inputs"
+	[ "$n" -gt 40 ]
+}
+
+@test "-g NAME -p PID: the later one wins, as in the reference" {
+	fixture
+	fx vm 100 1 exits=4
+	fx vm 200 1 exits=9
+	fx proc 100 qemu -name web
+	fx proc 200 qemu -name db
+	run kvm_stat -d -1 -i -f exits -g web -p 200
+	[ "$output" = "$(batch_line exits 9 0)" ]
+	run kvm_stat -d -1 -i -f exits -p 200 -g web
+	[ "$output" = "$(batch_line exits 4 0)" ]
+	run kvm_stat -d -1 -i -f exits --pid=200 -1g web
+	[ "$output" = "$(batch_line exits 4 0)" ]
+	run kvm_stat -d -1 -i -f exits --gu web -ip200
+	[ "$output" = "$(batch_line exits 9 0)" ]
+	# -g is looked up all the same, as the reference's argparse does
+	run --separate-stderr kvm_stat -d -1 -g nosuch -p 200
+	[ "$stderr" = 'kvm_stat: no guest by the name "nosuch" found' ]
+}
+
+@test "bytes of options and of the host never reach the terminal raw" {
+	fixture
+	run --separate-stderr kvm_stat -d -1 -g $'\e]0;TITLE\a'
+	[ "$stderr" = 'kvm_stat: no guest by the name "?]0;TITLE?" found' ]
+	run --separate-stderr kvm_stat -d -1 -p $'1\e[2J'
+	[ "$stderr" = "kvm_stat: invalid pid '1?[2J'" ]
+	run --separate-stderr kvm_stat -d -1 -s $'\e[31m'
+	[ "$stderr" = "kvm_stat: invalid delay '?[31m': not a number" ]
+	# a hostile tree's field name
+	fx vm 100 1
+	printf '7\n' > "$KVM_STAT_ROOT/sys/kernel/debug/kvm/"$'ev\e]2;x\ail'
+	printf '7\n' > "$KVM_STAT_ROOT/sys/kernel/debug/kvm/100-1/"$'ev\e]2;x\ail'
+	run kvm_stat -d -1 -i -f ev
+	[ "$output" = "$(batch_line 'ev?]2;x?il' 7 0)" ]
+}
+
+@test "-g finds -name after 80 KB of arguments" {
+	fixture
+	fx vm 100 1 exits=4
+	fx proc 100 qemu $(seq -f 'arg%05g' 1 8000) -name far
+	[ "$(stat -c %s "$KVM_STAT_ROOT/proc/100/cmdline")" -gt 65536 ]
+	run kvm_stat -d -1 -i -f exits -g far
+	[ "$output" = "$(batch_line exits 4 0)" ]
+}
+
+@test "-c -L /dev/stdout into a pipe writes the CSV header" {
+	require_feature log
+	fixture
+	fx vm 100 1 exits=4
+	$KVM_STAT -d -c -s 0.1 -f 'exits|io_exits' -L /dev/stdout 3>&- | head -n 2 > "$T/out"
+	[ "$(head -n 1 "$T/out")" = "timestamp,exits,io_exits" ]
+}
+
+@test "a full disk: a clear error, and only whole records in the file" {
+	require_feature log
+	is_root || skip "mounting a small tmpfs needs root"
+	command -v unshare >/dev/null || skip "no unshare"
+	"$MKFIXTURE" bench "$T/root" 1 200
+	export KVM_STAT_ROOT=$T/root
+	mkdir "$T/small"
+	# a private mount namespace: the machine's mounts are not touched
+	run unshare -m sh -c "mount -t tmpfs -o size=16k tmpfs '$T/small' &&
+		$KVM_STAT -d -l -s 0.1 -L '$T/small/log' 2> '$T/err';
+		echo \$? > '$T/rc'; cp '$T/small/log' '$T/log'"
+	cat "$T/err"
+	[ "$(cat "$T/rc")" = 1 ]
+	[[ $(cat "$T/err") == "kvm_stat: write error on '$T/small/log': No space left on device" ]]
+	# every line whole: it ends with a newline, and each record has all
+	# its fields, the banner's and the date and time
+	[ "$(tail -c 1 "$T/log" | od -An -c | tr -d ' ')" = '\n' ]
+	[ "$(wc -l < "$T/log")" -ge 3 ]
+	awk 'NR == 1 { n = NF + 2 } NR > 1 && NF != n { print "cut: " NR; bad = 1 }
+		END { exit bad }' "$T/log"
+}
