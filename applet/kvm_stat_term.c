@@ -195,7 +195,8 @@ static void probe_size(int *size)
 		if (c == '\033') {	/* a reply starts: drop what came before */
 			i = 0;
 			size[0] = size[1] = 0;
-		} else if (c >= '0' && c <= '9') {
+		} else if (c >= '0' && c <= '9' && size[i] < 1000) {
+			/* 5 digits are no reply: an int would overflow */
 			size[i] = size[i] * 10 + (c - '0');
 		} else if (c == ';' && i == 0) {
 			i = 1;
