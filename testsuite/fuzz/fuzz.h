@@ -26,20 +26,17 @@ static void fuzz_die(void)
 
 /*
  * Zeroed globals, G.root "" as without KVM_STAT_ROOT, before the first
- * input. Not with SET_PTR_TO_GLOBALS: ptr_to_globals is declared const,
- * and clang drops that store to a "constant" (BusyBox met the same and
- * added ASSIGN_CONST_PTR); a store through a volatile pointer stays.
- * Set in another function than the ones reading G: a load of a const
- * is otherwise free to move before the store.
+ * input, in a function of its own: ptr_to_globals is declared const, so
+ * clang may take a load of it in the function that sets it for one made
+ * before the store.
  */
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerInitialize(int *argc UNUSED_PARAM, char ***argv UNUSED_PARAM)
 {
-	struct globals **volatile pp = (struct globals **)(void *)&ptr_to_globals;
 	struct globals *g = xzalloc(sizeof(*g));
 
 	g->root = "";
-	*pp = g;
+	SET_PTR_TO_GLOBALS(g);
 	return 0;
 }
 
