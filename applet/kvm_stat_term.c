@@ -27,13 +27,14 @@
 /*
  * SIGINT, SIGTERM, SIGHUP and SIGWINCH are the core's (catch_signals():
  * flags seen in wait_event()); these end us at once, the terminal put
- * back first.
+ * back first. Unsigned: SIGSYS is 31, and 1 << 31 overflows an int
+ * (bb_signals() takes the same bits as its int).
  */
 #define FATAL_SIGS (0 \
-	| 1 << SIGQUIT | 1 << SIGILL | 1 << SIGTRAP | 1 << SIGABRT \
-	| 1 << SIGBUS | 1 << SIGFPE | 1 << SIGSEGV | 1 << SIGUSR1 \
-	| 1 << SIGUSR2 | 1 << SIGALRM | 1 << SIGXCPU | 1 << SIGXFSZ \
-	| 1 << SIGVTALRM | 1 << SIGPROF | 1 << SIGSYS)
+	| 1u << SIGQUIT | 1u << SIGILL | 1u << SIGTRAP | 1u << SIGABRT \
+	| 1u << SIGBUS | 1u << SIGFPE | 1u << SIGSEGV | 1u << SIGUSR1 \
+	| 1u << SIGUSR2 | 1u << SIGALRM | 1u << SIGXCPU | 1u << SIGXFSZ \
+	| 1u << SIGVTALRM | 1u << SIGPROF | 1u << SIGSYS)
 
 /* A dead terminal ends us by SIGHUP/EOF; one that blocks (flow control)
  * gives way to the quitting signals */

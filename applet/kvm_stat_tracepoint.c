@@ -286,10 +286,11 @@ static void add_new_threads(void)
 	open_groups();
 }
 
-/* "0-3,6,8-9\n": queues 0 1 2 3 6 8 9; returns 0 if malformed */
+/* "0-3,6,8-9\n": queues 0 1 2 3 6 8 9; returns 0 if malformed. Ascending
+ * without repeats, as the kernel writes it: 65536 groups at most. */
 static int queue_cpu_list(const char *s)
 {
-	unsigned long first, last;
+	unsigned long first, last, next = 0;
 	char *end;
 
 	do {
@@ -298,10 +299,11 @@ static int queue_cpu_list(const char *s)
 			s = end + 1;
 			last = strtoul(s, &end, 10);
 		}
-		if (end == s || last < first || last > 65535)
+		if (end == s || first < next || last < first || last > 65535)
 			return 0;
 		while (first <= last)
 			queue_group(first++);
+		next = first;
 		s = end + 1;
 	} while (*end == ',');
 	return *end == '\n' || *end == '\0';

@@ -256,19 +256,17 @@ char *FAST_FUNC is_prefixed_with(const char *string, const char *key)
 	return (char *)string;
 }
 
-/* libbb/signals.c: F for each signal whose bit (1 << sig) is in SIGS */
+/* libbb/signals.c: F for each signal whose bit (1 << sig) is in SIGS.
+ * The bits are walked as unsigned: bit 31 (SIGSYS) makes the int
+ * negative, and an int bit shifted into the sign is undefined. */
 void FAST_FUNC bb_signals(int sigs, void (*f)(int))
 {
-	int sig_no = 0;
-	int bit = 1;
+	unsigned bits = sigs;
+	int sig_no;
 
-	while (sigs) {
-		if (sigs & bit) {
-			sigs -= bit;
+	for (sig_no = 0; bits; sig_no++, bits >>= 1) {
+		if (bits & 1)
 			signal(sig_no, f);
-		}
-		sig_no++;
-		bit <<= 1;
 	}
 }
 

@@ -105,8 +105,14 @@ uint32_t getopt32long(char **argv, const char *optstring, const char *longopts, 
 /* BusyBox keeps applet state in one struct reached through this pointer */
 extern struct globals *const ptr_to_globals;
 #define barrier() __asm__ __volatile__("":::"memory")
+/* The store goes through an address the compiler cannot trace back to
+ * the const object: clang drops a plain store to a "constant" (a clang
+ * build crashed at the first G.x), as BusyBox found (its
+ * ASSIGN_CONST_PTR) */
 #define SET_PTR_TO_GLOBALS(x) do { \
-	(*(struct globals**)(void *)&ptr_to_globals) = (void*)(x); \
+	struct globals **set_ptr_pp = (struct globals **)(void *)&ptr_to_globals; \
+	__asm__ ("" : "+r" (set_ptr_pp)); \
+	*set_ptr_pp = (void *)(x); \
 	barrier(); \
 } while (0)
 

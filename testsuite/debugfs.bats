@@ -9,15 +9,19 @@ setup() {
 	fixture
 }
 
+teardown() {
+	end_bg
+}
+
 # Runs "kvm_stat ARGS" in the background and, once it has taken its
-# first sample (~0.4 s into its one second), runs the fixture commands
-# given after "--", then waits for the output.
+# first sample (it then sleeps in ppoll for its one second), runs the
+# fixture commands given after "--", then waits for the output.
 batch_with_change() {
 	local args=() i
 	while [ "$1" != "--" ]; do args+=("$1"); shift; done
 	shift
 	start_bg "${args[@]}"
-	sleep 0.4
+	wait_for 10 in_poll "$BG"
 	while [ $# -gt 0 ]; do
 		fx $1
 		shift

@@ -55,15 +55,53 @@ start_bg() {
 	BG=$!
 }
 
-# Waits until FILE has at least N lines (at most ~5 s)
-wait_lines() {
-	local i
-	for i in $(seq 100); do
-		[ "$(wc -l < "$1" 2>/dev/null || echo 0)" -ge "$2" ] && return 0
+# For teardown: ends the background kvm_stat ($BG) a failed test left
+# running, and waits until it has gone (the suite checks that no test
+# leaves a process behind)
+end_bg() {
+	[ -n "${BG:-}" ] || return 0
+	kill "$BG" 2>/dev/null || return 0
+	wait_for 10 ! kill -0 "$BG" 2>/dev/null
+	wait "$BG" 2>/dev/null
+	return 0
+}
+
+# wait_for SECONDS [!] COMMAND [ARG...]: runs COMMAND every 0.05 s until
+# it succeeds (with "!": until it fails); false, saying what it waited
+# for, once SECONDS have passed. The one way the tests wait: a condition,
+# never a sleep of a guessed length. Be generous: a loaded machine is
+# slow, and a condition that holds returns at once anyway.
+wait_for() {
+	local limit=$1 neg=0 start=${EPOCHREALTIME//[!0-9]/} rc
+	shift
+	if [ "$1" = "!" ]; then
+		neg=1
+		shift
+	fi
+	for (( ; ; )); do
+		"$@" && rc=0 || rc=1
+		[ $rc = $neg ] && return 0
+		if [ $((${EPOCHREALTIME//[!0-9]/} - start)) -ge $((limit * 1000000)) ]; then
+			echo "timed out after ${limit}s waiting for: $([ $neg = 1 ] && echo "! ")$*" >&2
+			return 1
+		fi
 		sleep 0.05
 	done
-	echo "timed out waiting for $2 lines in $1" >&2
-	return 1
+}
+
+# FILE has at least N lines
+has_lines() {
+	[ "$(wc -l < "$1" 2>/dev/null || echo 0)" -ge "$2" ]
+}
+
+# Waits until FILE has at least N lines
+wait_lines() {
+	wait_for 10 has_lines "$1" "$2"
+}
+
+# PID sleeps in poll/ppoll: kvm_stat between two samples (its only wait)
+in_poll() {
+	[[ $(cat "/proc/$1/wchan" 2>/dev/null) == *poll* ]]
 }
 
 is_root() {

@@ -18,40 +18,66 @@ cmd=$1 root=$2
 shift 2
 kvm=$root/sys/kernel/debug/kvm
 
+# The name FILE is written under before it is renamed: a dot file, which
+# kvm_stat never takes for a counter or a VM
+tmp_of() {
+	echo "${1%/*}/.${1##*/}.tmp"
+}
+
+# FILE holding VALUE and a newline. Written beside and renamed: a
+# kvm_stat reading meanwhile sees the old value or the new one, never an
+# empty or half-written file (which reads as 0, and made a test see the
+# counter drop and come back).
+put() {
+	t=$(tmp_of "$1")
+	printf '%s\n' "$2" > "$t"
+	mv -f "$t" "$1"
+}
+
 # cmdline: arguments separated and ended by NUL, as the kernel writes it
 write_proc() {
 	pid=$1
 	shift
 	mkdir -p "$root/proc/$pid/task/$pid"
-	: > "$root/proc/$pid/cmdline"
 	for arg; do
-		printf '%s\0' "$arg" >> "$root/proc/$pid/cmdline"
-	done
+		printf '%s\0' "$arg"
+	done > "$root/proc/$pid/cmdline.tmp"
+	mv -f "$root/proc/$pid/cmdline.tmp" "$root/proc/$pid/cmdline"
 }
 
 set_fields() {
 	dir=$1
 	shift
 	for kv; do
-		printf '%s\n' "${kv#*=}" > "$dir/${kv%%=*}"
+		put "$dir/${kv%%=*}" "${kv#*=}"
 	done
 }
 
 # As the kernel: each global kvm/<field> is the sum over the live VMs'
-# kvm/PID-FD/<field> (values that are not numbers count as 0)
+# kvm/PID-FD/<field> (values that are not numbers count as 0). Only the
+# sums that change are rewritten, all of them computed first and then
+# renamed in place one right after the other, so that a reader rarely
+# falls between two (each file is never seen half-written).
 update_sums() {
 	[ -n "$SKIP_SUMS" ] && return
+	changed=""
 	for g in "$kvm"/*; do
 		[ -f "$g" ] || continue
 		f=${g##*/}
 		sum=0
 		for v in "$kvm"/[0-9]*-[0-9]*/"$f"; do
 			[ -f "$v" ] || continue
-			n=$(cat "$v" 2>/dev/null)
+			read -r n < "$v" || :
 			case $n in ''|*[!0-9]*) n=0 ;; esac
 			sum=$((sum + n))
 		done
-		echo "$sum" > "$g"
+		read -r old < "$g" || :
+		[ "$old" = "$sum" ] && continue
+		printf '%s\n' "$sum" > "$(tmp_of "$g")"
+		changed="$changed $g"
+	done
+	for g in $changed; do
+		mv -f "$(tmp_of "$g")" "$g"
 	done
 }
 
@@ -85,14 +111,20 @@ init)
 vm)
 	pid=$1 fd=$2
 	shift 2
-	dir=$kvm/$pid-$fd
-	mkdir -p "$dir/vcpu0" "$dir/vcpu1"
+	vmdir=$kvm/$pid-$fd	# not "dir": set_fields() sets that one
+	# A new VM is made under a dot name and renamed in whole: kvm_stat
+	# scans kvm/ every refresh, and must not take a VM's base values
+	# from files not written yet
+	new=$vmdir
+	[ -d "$vmdir" ] || new=$kvm/.new-$pid-$fd
+	mkdir -p "$new/vcpu0" "$new/vcpu1"
 	for f in $FIELDS halt_poll_fail_ns halt_poll_success_ns halt_wait_ns; do
-		echo 0 > "$dir/$f"
-		echo 999 > "$dir/vcpu0/$f"
-		echo 999 > "$dir/vcpu1/$f"
+		put "$new/vcpu0/$f" 999
+		put "$new/vcpu1/$f" 999
+		put "$new/$f" 0
 	done
-	set_fields "$dir" "$@"
+	set_fields "$new" "$@"
+	[ "$new" = "$vmdir" ] || mv "$new" "$vmdir"
 	[ -d "$root/proc/$pid" ] || write_proc "$pid" qemu-system-x86_64 -m 64
 	update_sums
 	;;

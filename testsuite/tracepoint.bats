@@ -40,12 +40,7 @@ start_vm() {
 	"$VMM" -name "guest=$1" "${@:2}" > "$out" &
 	VM=$!
 	VMS="${VMS:-} $VM"
-	for i in $(seq 100); do
-		grep -q '^pid ' "$out" && return 0
-		sleep 0.05
-	done
-	echo "VMM $1 did not start" >&2
-	return 1
+	wait_for 10 grep -q '^pid ' "$out"
 }
 
 vm_count() {	# vm_count NAME KEY: after the VMM ended
@@ -122,16 +117,24 @@ ncpus_online() {
 
 @test "-1 -t: exits over the second agree with the VMM's rate" {
 	need_kvm
+	local t0=${EPOCHREALTIME//[!0-9]/} t1
 	start_vm rate -r 4000 -t 5
-	kvm_stat -1 -t -f 'kvm_userspace_exit|kvm_pio' > "$T/out"
+	# -p: other VMs of this host (tests run beside ours) do not count
+	kvm_stat -1 -t -p $VM -f 'kvm_userspace_exit|kvm_pio' > "$T/out"
+	t1=${EPOCHREALTIME//[!0-9]/}
 	cat "$T/out"
 	local hlt io pio
 	hlt=$(delta_of 'kvm_userspace_exit(HLT)' "$T/out")
 	io=$(delta_of 'kvm_userspace_exit(IO)' "$T/out")
 	pio=$(delta_of kvm_pio "$T/out")
-	# 4000 loops/s paced by the VMM, a 1 s sample: +-10% covers the
-	# VMM's pacing granularity and the sample's timer slack
-	[ "$hlt" -ge 3600 ] && [ "$hlt" -le 4400 ]
+	# 4000 loops/s paced by the VMM on an absolute schedule, a sample
+	# of at least 1 s: 10% less covers the pacing granularity. A loaded
+	# machine makes the sample longer and the VMM catch up in bursts,
+	# but it never runs ahead of its schedule: at most 4000/s since it
+	# started, t0.
+	echo "HLT $hlt; at most $((4000 * (t1 - t0) / 1000000 + 1))"
+	[ "$hlt" -ge 3600 ]
+	[ "$hlt" -le $((4000 * (t1 - t0) / 1000000 + 1)) ]
 	# Each loop is 2 outs + 1 hlt: exact ratios up to the loop in flight
 	[ $((io - 2 * hlt)) -ge -2 ] && [ $((io - 2 * hlt)) -le 2 ]
 	[ "$pio" -ge $((io - 2)) ] && [ "$pio" -le $((io + 2)) ]
@@ -140,24 +143,67 @@ ncpus_online() {
 @test "-l -t: the counts are exact against the VMM's own" {
 	need_kvm
 	require_feature log
-	start_bg -l -s 0.5 -f 'kvm_userspace_exit\((IO|HLT)\)|kvm_pio'
+	local before want tsc
+	before=$(vms_now)
+	# kvm_write_tsc_offset (x86): once per vCPU created, on every VM of
+	# the host: more than our one vCPU is another VM created meanwhile
+	start_bg -l -s 0.5 -f 'kvm_userspace_exit\((IO|HLT)\)|kvm_pio|kvm_write_tsc_offset'
 	wait_lines "$T/out" 1
+	# the counters are on: any VM that runs now counts too
+	before=$((before + $(vms_now)))
 	"$VMM" -l 1500 -name guest=exact > "$T/vm-exact.out"
-	sleep 1.2
+	want="$(vm_count exact io_exits) $(vm_count exact io_exits) $(vm_count exact hlt_exits)"
+	# the records up to the VM's end: however late they come
+	wait_for 20 logged_at_least $(vm_count exact hlt_exits)
 	kill $BG; wait $BG || true
 	cat "$T/out"
-	# columns: date time, then the header's names in order
-	run awk 'NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i + 2; next }
-		/^[0-9]/ { for (k in col) sum[k] += $(col[k]) }
-		END { print sum["kvm_pio"], sum["kvm_userspace_exit(IO)"],
-			sum["kvm_userspace_exit(HLT)"] }' "$T/out"
-	local want
-	want="$(vm_count exact io_exits) $(vm_count exact io_exits) $(vm_count exact hlt_exits)"
-	# without -p every VM of the host counts: exact only when ours ran alone
-	if [ "$output" != "$want" ] && [ "$(other_vms)" -gt 0 ]; then
-		skip "another VM ran meanwhile ($(other_vms)): host-wide counts can't be exact"
+	run log_sums
+	tsc=$(log_col kvm_write_tsc_offset)
+	# without -p every VM of the host counts (tests of others run here
+	# too): exact only when ours ran alone. Others running at the start,
+	# at the end, or created in between are seen.
+	if [ "$output" != "$want" ]; then
+		[ "$before" = 0 ] || skip "$before other VMs ran at the start: host-wide counts can't be exact"
+		[ "${tsc:-0}" -le 1 ] || skip "$((tsc - 1)) other vCPUs were created meanwhile: host-wide counts can't be exact"
+		[ "$(vms_now)" = 0 ] || skip "another VM runs now: host-wide counts can't be exact"
 	fi
 	[ "$output" = "$want" ]
+}
+
+# The sum of -l's column NAME (empty if there is none)
+log_col() {
+	awk -v n="$1" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == n) c = i + 2; next }
+		/^[0-9]/ && c { s += $c } END { if (c) print s + 0 }' "$T/out"
+}
+
+# The sums of -l's columns kvm_pio, kvm_userspace_exit(IO) and (HLT)
+log_sums() {
+	# columns: date time, then the header's names in order
+	awk 'NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i + 2; next }
+		/^[0-9]/ { for (k in col) sum[k] += $(col[k]) }
+		END { print sum["kvm_pio"] + 0, sum["kvm_userspace_exit(IO)"] + 0,
+			sum["kvm_userspace_exit(HLT)"] + 0 }' "$T/out"
+}
+
+# The log counted at least N HLT exits
+logged_at_least() {
+	local s
+	s=$(log_sums)
+	[ "${s##* }" -ge "$1" ]
+}
+
+# The VMs of the host now (ours ended or not started yet): their
+# <debugfs>/kvm/PID-FD directories, one listing (it works under lockdown
+# too), quick enough to miss no VM, unlike a walk over every process's
+# descriptors; that walk without debugfs
+vms_now() {
+	local d
+	d=$(awk '$3 == "debugfs" { print $2; exit }' /proc/mounts)/kvm
+	if [ -d "$d" ]; then
+		ls "$d" | grep -c '^[0-9]*-[0-9]*$' || :
+	else
+		other_vms
+	fi
 }
 
 # Processes other than ours holding a KVM VM (tests running in parallel)
@@ -238,9 +284,13 @@ other_vms() {
 @test "-l -c: CSV on real events" {
 	need_kvm
 	require_feature log
-	start_vm csv -r 2000 -t 4
-	run timeout -s INT 2.5 $KVM_STAT -l -c -s 0.5 -f 'kvm_userspace_exit\(HLT'
-	echo "$output"
+	start_vm csv -r 2000 -t 10
+	start_bg -l -c -s 0.5 -f 'kvm_userspace_exit\(HLT'
+	wait_lines "$T/out" 3
+	kill -INT $BG
+	wait $BG
+	mapfile -t lines < "$T/out"
+	printf '%s\n' "${lines[@]}"
 	[ "${lines[0]}" = "timestamp,kvm_userspace_exit,kvm_userspace_exit(HLT)" ]
 	[[ ${lines[2]} =~ ^[0-9-]+\ [0-9:]+,[1-9][0-9]*,[1-9][0-9]*$ ]]
 }
@@ -251,7 +301,10 @@ other_vms() {
 	start_vm brief -l 1500 -r 3000
 	start_bg -l -s 0.25 -p $VM -f 'kvm_userspace_exit\(HLT'
 	wait "$VM" || true
-	sleep 0.6
+	# two refreshes after the VM's end
+	local n
+	n=$(wc -l < "$T/out")
+	wait_lines "$T/out" $((n + 2))
 	kill -0 $BG
 	kill $BG; wait $BG || true
 	cat "$T/out" "$T/err"
@@ -306,25 +359,36 @@ tp_fixture() {	# tp_fixture CPU-ONLINE-TEXT
 
 # --- start and quit fast ----------------------------------------------------
 
-@test "-1 with all events returns within 1.10 s; a closer releases them" {
-	need_kvm
-	local t0 t1 closer i n
-	t0=$(date +%s%N)
-	kvm_stat -1 -t > "$T/out"
-	t1=$(date +%s%N)
-	echo "wall $(((t1 - t0) / 1000000)) ms"
-	[ $(((t1 - t0) / 1000000)) -le 1100 ]
-	# the closer: a copy of this very command line, started since t0, in
-	# another session (it takes seconds with all events: it must be there)
-	closer=$(ps -eo pid=,sid=,etimes=,args= | awk -v s="$(ps -o sid= $$)" \
-		-v max=$(((t1 - t0) / 1000000000 + 1)) -v cmd="$KVM_STAT -1 -t" '
+# The closer of a "kvm_stat -1 -t" that ran for at most SECONDS: a copy
+# of that very command line, started since, in another session; a live
+# one (the pid), or nothing
+find_closer() {
+	local p
+	p=$(ps -eo pid=,sid=,etimes=,args= | awk -v s="$(ps -o sid= $$)" \
+		-v max=$(($1 + 1)) -v cmd="$KVM_STAT -1 -t" '
 		$2 != s && $3 <= max {
 			a = $0
 			sub(/^ *[0-9]+ +[0-9]+ +[0-9]+ /, "", a)
 			if (a == cmd) p = $1
 		}
 		END { print p }')
-	echo "closer: ${closer:-none}"
+	[ -n "$p" ] && [ "$(awk '{ print $3 }' /proc/$p/stat 2>/dev/null)" != Z ] &&
+		echo "$p"
+}
+
+# Closing all the kvm events takes the kernel seconds here (DESIGN.md:
+# ~3.4 s): a closer still alive when kvm_stat has returned shows that
+# kvm_stat did not wait for it, whatever the load. The wall times
+# printed are figures (make bench), not what passes or fails.
+
+@test "-1 with all events returns before they are closed; a closer releases them" {
+	need_kvm
+	local t0 t1 closer n=?
+	t0=$(date +%s%N)
+	kvm_stat -1 -t > "$T/out"
+	t1=$(date +%s%N)
+	closer=$(find_closer $(((t1 - t0) / 1000000000)))
+	echo "wall $(((t1 - t0) / 1000000)) ms, closer: ${closer:-none}"
 	# BPF links close in well under a millisecond: that closer may be gone
 	if [ -z "$closer" ] && on_bpf_path; then
 		return 0
@@ -333,32 +397,41 @@ tp_fixture() {	# tp_fixture CPU-ONLINE-TEXT
 	# no terminal, stdio on /dev/null; it ends once the counters are gone
 	[ "$(readlink /proc/$closer/fd/1)" = /dev/null ] || [ ! -e /proc/$closer ]
 	[ "$(ps -o tty= $closer | tr -d ' ')" = "?" ] || [ ! -e /proc/$closer ]
-	for i in $(seq 300); do
-		[ -e /proc/$closer ] || break
-		n=$(perf_fds $closer)
-		sleep 0.1
-	done
-	echo "closer $closer, last seen with $n perf fds"
-	[ ! -e /proc/$closer ] || [ "$(awk '{ print $3 }' /proc/$closer/stat)" = Z ]
+	closer_gone() {
+		[ ! -e /proc/$closer ] ||
+			[ "$(awk '{ print $3 }' /proc/$closer/stat 2>/dev/null)" = Z ] ||
+			{ n=$(perf_fds $closer); false; }
+	}
+	wait_for 30 closer_gone || { echo "closer $closer, last seen with $n perf fds"; false; }
 }
 
 @test "\$(kvm_stat -1) is not held by the closer" {
 	need_kvm
-	local t0 t1 out
+	local t0 t1 out closer
 	t0=$(date +%s%N)
 	out=$(kvm_stat -1 -t)
 	t1=$(date +%s%N)
 	[ -n "$out" ]
-	[ $(((t1 - t0) / 1000000)) -le 1100 ]
+	# $(...) ended while the closer still runs: it holds no pipe of ours
+	closer=$(find_closer $(((t1 - t0) / 1000000000)))
+	echo "wall $(((t1 - t0) / 1000000)) ms, closer: ${closer:-none}"
+	# BPF links close in well under a millisecond: that closer may be gone
+	if [ -z "$closer" ] && on_bpf_path; then
+		return 0
+	fi
+	[ -n "$closer" ]
 }
 
 @test "a run right after another starts as fast" {
 	need_kvm
-	kvm_stat -1 -t > /dev/null
-	local t0 t1
+	local t0 t1 t2
 	t0=$(date +%s%N)
 	kvm_stat -1 -t > /dev/null
 	t1=$(date +%s%N)
-	echo "second run $(((t1 - t0) / 1000000)) ms"
-	[ $(((t1 - t0) / 1000000)) -le 1150 ]
+	kvm_stat -1 -t > /dev/null
+	t2=$(date +%s%N)
+	echo "first run $(((t1 - t0) / 1000000)) ms, second $(((t2 - t1) / 1000000)) ms"
+	# the first one's events are still being closed: waiting for that
+	# would add seconds; load slows both runs alike
+	[ $(((t2 - t1) / 1000000)) -le $(((t1 - t0) / 1000000 + 1000)) ]
 }

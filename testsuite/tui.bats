@@ -10,7 +10,9 @@ setup() {
 	require_feature tui TUI
 	require_feature debugfs DEBUGFS
 	command -v tmux >/dev/null || skip "tmux is not installed"
-	SOCK="kvmstat-tui-$$-$BATS_TEST_NUMBER"
+	SOCK_BASE="kvmstat-tui-$$-$BATS_TEST_NUMBER"
+	SOCK=$SOCK_BASE
+	NSOCK=0
 	D=$BATS_TEST_TMPDIR
 	fixture
 	fx vm 4242 10 exits=1000 io_exits=300 halt_exits=200
@@ -19,8 +21,26 @@ setup() {
 	fx proc 5151 qemu-system-x86_64 -name db
 }
 
+# kvm_stat is ended by the test, not by the tmux server going: a process
+# whose terminal vanishes may be left running (a sanitizer build's leak
+# check at exit can spin forever in one), and no test leaves one behind
 teardown() {
+	end_tui
 	tmux -L "$SOCK" kill-server 2>/dev/null || true
+	if [ -n "${VMM_PID:-}" ]; then
+		kill "$VMM_PID" 2>/dev/null
+		wait "$VMM_PID" 2>/dev/null
+	fi
+	return 0
+}
+
+# SIGTERM to kvm_stat if it still runs, then wait until it has gone
+end_tui() {
+	local pid
+	pid=$(tui_pid 2>/dev/null) || return 0
+	[ -n "$pid" ] || return 0
+	kill -TERM $pid 2>/dev/null || return 0
+	wait_for 10 ! kill -0 $pid 2>/dev/null
 }
 
 tm() {
@@ -28,9 +48,13 @@ tm() {
 }
 
 # Starts kvm_stat ARGS in a WxH tmux window (TUI_SIZE, default 80x24);
-# records stty -g before and after, and the exit status, in $D
+# records stty -g before and after, and the exit status, in $D. Each
+# start has a tmux server of its own: one just killed may still be
+# shutting down on its socket (a new session there failed under load).
 start_tui() {
 	local size=${TUI_SIZE:-80x24}
+	NSOCK=$((NSOCK + 1))
+	SOCK=$SOCK_BASE-$NSOCK
 	printf '%s\n' "#!/bin/sh" \
 		"export KVM_STAT_ROOT='$KVM_STAT_ROOT' TERM=\${TUI_TERM:-$TERM}" \
 		"${TUI_PRE:-:}" \
@@ -50,37 +74,44 @@ screen() {
 	tm capture-pane -p -t tui | sed -e :a -e '/^\n*$/{$d;N;ba' -e '}'
 }
 
-# Waits until the screen equals stdin (at most ~5 s), else shows both
+# The screen cut at column N, blanks at line ends dropped
+screen_cut() {
+	screen | cut -c1-"$1" | sed 's/ *$//'
+}
+
+screen_is() {
+	[ "$(screen)" = "$1" ]
+}
+
+screen_cut_is() {
+	[ "$(screen_cut "$1")" = "$2" ]
+}
+
+# Waits until the screen equals stdin, else shows both
 expect_screen() {
-	local want i
+	local want
 	want=$(cat)
-	for i in $(seq 100); do
-		[ "$(screen)" = "$want" ] && return 0
-		sleep 0.05
-	done
+	wait_for 10 screen_is "$want" && return 0
 	diff -u <(echo "$want") <(screen) >&2
 	return 1
 }
 
 # The same, the screen cut at column N (CurAvg/s depends on timing)
 expect_screen_cut() {
-	local n=$1 want i
+	local n=$1 want
 	want=$(cat)
-	for i in $(seq 100); do
-		[ "$(screen | cut -c1-"$n" | sed 's/ *$//')" = "$want" ] && return 0
-		sleep 0.05
-	done
-	diff -u <(echo "$want") <(screen | cut -c1-"$n" | sed 's/ *$//') >&2
+	wait_for 10 screen_cut_is "$n" "$want" && return 0
+	diff -u <(echo "$want") <(screen_cut "$n") >&2
 	return 1
+}
+
+has_line() {
+	screen | grep -qxF -- "$1"
 }
 
 # Waits until a screen line is exactly LINE
 wait_line() {
-	local i
-	for i in $(seq 100); do
-		screen | grep -qxF -- "$1" && return 0
-		sleep 0.05
-	done
+	wait_for 10 has_line "$1" && return 0
 	screen >&2
 	echo "no line '$1'" >&2
 	return 1
@@ -91,14 +122,9 @@ tui_pid() {
 	pgrep -P "$(tm list-panes -t tui -F '#{pane_pid}')"
 }
 
+# kvm_stat has ended: the pane's script wrote its exit status
 wait_exit() {
-	local i
-	for i in $(seq 100); do
-		[ -s "$D/rc" ] && return 0
-		sleep 0.05
-	done
-	echo "kvm_stat did not exit" >&2
-	return 1
+	wait_for 10 test -s "$D/rc"
 }
 
 keys() {
@@ -174,20 +200,31 @@ summary_frame() {
 	} | sed 's/ *$//' | expect_screen_cut 59
 }
 
+cur_moved() {
+	[ "$(screen | awk '$1 == "exits" { print $4 }')" != 0 ]
+}
+
 @test "tui: CurAvg/s is the change per second since the last refresh" {
+	# t0 before the first read, t1 after the second is seen
+	local t0=${EPOCHREALTIME//[!0-9]/} t1 cur
 	start_tui -d -i -s 25
 	summary_frame | expect_screen
-	sleep 1
+	# The screen reads again 0.25 s after the first frame (the reference
+	# does too), unseen: the same numbers. 2 s from the first frame puts
+	# the Space's read over 1 s after that one, unless that timer comes
+	# more than 0.75 s late.
+	sleep 2
 	fx set 4242-10 exits=1600
 	keys Space
-	local cur
-	for i in $(seq 50); do
-		cur=$(screen | awk '$1 == "exits" { print $4 }')
-		[ "$cur" != 0 ] && break
-		sleep 0.1
-	done
-	# 600 in a bit more than one second (600 over the wait)
-	[ "$cur" -le 600 ] && [ "$cur" -ge 300 ]
+	wait_for 10 cur_moved
+	t1=${EPOCHREALTIME//[!0-9]/}
+	cur=$(screen | awk '$1 == "exits" { print $4 }')
+	# 600 over the time between the last two reads: more than 1 s (so
+	# less than 600/s), less than t1 - t0 (so at least 600 over that): a
+	# loaded machine makes it longer, never shorter
+	echo "CurAvg/s $cur, $(((t1 - t0) / 1000)) ms"
+	[ "$cur" -lt 600 ]
+	[ "$cur" -ge $((600 * 1000000 / (t1 - t0) - 1)) ]
 	run screen
 	[[ ${lines[6]} == " Total"*"$cur" ]]
 }
@@ -554,25 +591,23 @@ summary_frame() {
 	wait_line "kvm statistics - pid 4242 (${name:0:48}...)"
 }
 
+screen_has_exits() {
+	screen | grep -q '^ kvm_userspace_exit  *[1-9][0-9]* '
+}
+
 @test "tui: a real guest (tiny_vmm) under tracepoints; 'b' says debugfs only" {
 	require_feature tracepoints TRACEPOINTS
 	[ -c /dev/kvm ] || skip "no /dev/kvm on this machine"
 	[ -x "$BUILD/tiny_vmm" ] || skip "no test VMM: run 'make vmm' first"
 	is_root || skip "perf tracepoints need root here (perf_event_paranoid)"
 	"$BUILD/tiny_vmm" -name guest=tuivm -r 1000 -t 30 > "$D/vmm.out" &
-	local vmm=$! i
-	for i in $(seq 50); do
-		grep -q '^pid ' "$D/vmm.out" && break
-		sleep 0.1
-	done
+	local vmm=$!
+	VMM_PID=$vmm
+	wait_for 10 grep -q '^pid ' "$D/vmm.out"
 	unset KVM_STAT_ROOT
 	KVM_STAT_ROOT= start_tui -t -p "$vmm" -s 1
 	wait_line "kvm statistics - pid $vmm (tuivm)"
-	for i in $(seq 50); do
-		screen | grep -q '^ kvm_userspace_exit  *[1-9][0-9]* ' && break
-		sleep 0.1
-	done
-	screen | grep -q '^ kvm_userspace_exit  *[1-9][0-9]* '
+	wait_for 10 screen_has_exits
 	keys b
 	wait_line "                 Command not available with tracepoints enabled"
 	wait_line "           Restart with debugfs only (see option '-d') and try again!"

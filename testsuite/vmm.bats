@@ -4,6 +4,8 @@
 
 bats_require_minimum_version 1.5.0
 
+load helpers
+
 setup() {
 	VMM=${BUILD:-build}/tiny_vmm
 	case $VMM in
@@ -15,6 +17,15 @@ setup() {
 		return 1
 	}
 	OUT=$BATS_TEST_TMPDIR/vmm.out
+}
+
+# A VMM a failed test left running: ended, not left behind (-t 30, -w 30)
+teardown() {
+	local p
+	for p in $(jobs -p); do
+		kill "$p" 2>/dev/null
+	done
+	wait 2>/dev/null || true
 }
 
 need_kvm() {
@@ -35,26 +46,14 @@ field() {
 	sed -n "s/^$1 //p" "$OUT"
 }
 
-# A started VMM prints "pid N" once the VM runs; wait for it (5 s at most)
+# A started VMM prints "pid N" once the VM runs
 wait_for_pid_line() {
-	local i
-	for i in $(seq 50); do
-		grep -q '^pid ' "$OUT" && return 0
-		sleep 0.1
-	done
-	echo "no pid line from $VMM" >&2
-	return 1
+	wait_for 10 grep -q '^pid ' "$OUT"
 }
 
 # With -w the totals come while the process lingers: wait for the last line
 wait_for_totals() {
-	local i
-	for i in $(seq 100); do
-		grep -q '^exits ' "$OUT" && return 0
-		sleep 0.1
-	done
-	echo "no totals from $VMM in 10 s" >&2
-	return 1
+	wait_for 10 grep -q '^exits ' "$OUT"
 }
 
 # Milliseconds since an earlier $(date +%s%N)

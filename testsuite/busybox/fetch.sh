@@ -14,14 +14,46 @@ mkdir -p "$apt/state/lists/partial" "$apt/cache/archives/partial" \
 	"$apt/dl" "$bbdir/src"
 apt=$(cd "$apt" && pwd)
 
-# Mirror: the first Debian URI the system already uses, else deb.debian.org.
-# Both the one-line and the deb822 formats name it after "debian" paths.
-mirror=$(cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list \
-		/etc/apt/sources.list.d/*.sources 2>/dev/null \
-	| grep -v '^[[:space:]]*#' \
-	| grep -o 'https\?://[^ ]*/debian/\?\( \|$\)' | head -n 1)
-mirror=${mirror%% }
-: "${mirror:=http://deb.debian.org/debian}"
+# Mirror: the Debian archive the system's apt already uses, and no other:
+# the project names no host of its own. The URIs of deb/deb-src entries,
+# one-line (sources.list, *.list: "deb [OPTIONS] URI SUITE...") and deb822
+# (*.sources: "URIs:" in a stanza not "Enabled: no"), the first whose path
+# ends in /debian (the archive itself: /debian-security has no busybox).
+apt_uris() {
+	cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null |
+		awk '$1 == "deb" || $1 == "deb-src" {
+			i = 2
+			if ($i ~ /^\[/)
+				while (i < NF && $i !~ /\]$/)
+					i++
+			if ($i ~ /^\[/ || $i ~ /\]$/)
+				i++
+			print $i
+		}'
+	for f in /etc/apt/sources.list.d/*.sources; do
+		[ -f "$f" ] || continue
+		# paragraph mode: one stanza a record, comment lines dropped
+		grep -v '^[[:space:]]*#' "$f" | awk -v RS= '
+			tolower($0) ~ /(^|\n)enabled:[ \t]*no/ { next }
+			{
+				n = split($0, line, "\n")
+				for (i = 1; i <= n; i++)
+					if (tolower(line[i]) ~ /^uris:/) {
+						sub(/^[^:]*:/, "", line[i])
+						m = split(line[i], u, " ")
+						for (j = 1; j <= m; j++)
+							print u[j]
+					}
+			}'
+	done
+}
+mirror=$(apt_uris | grep -E '^https?://[^/]+(/.*)?/debian/?$' | head -n 1)
+if [ -z "$mirror" ]; then
+	echo "fetch.sh: no Debian archive (a URI ending in /debian) in the system's" \
+		"apt sources (/etc/apt/sources.list, /etc/apt/sources.list.d/*.list," \
+		"*.sources): add the mirror this machine should use there" >&2
+	exit 1
+fi
 keyring=/usr/share/keyrings/debian-archive-keyring.gpg
 
 # "/debian/" and "/debian" name the same archive
