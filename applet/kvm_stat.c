@@ -154,17 +154,17 @@ static void die_if_bad_delay(const char *str, unsigned *ms)
  * guests; a negative one is no pid (the reference would misbehave) */
 static int parse_pid(const char *str)
 {
-	char *buf = xmalloc(strlen(str) + 1), *shown;
+	char *buf = xmalloc(strlen(str) + 1);
 	unsigned pid = 0;
+	int ok = py_number(str, buf, 0);
 
-	if (py_number(str, buf, 0))
+	if (ok) {
 		pid = bb_strtou(buf + (buf[0] == '+' || buf[0] == '-'), NULL, 10);
-	if (!py_number(str, buf, 0) || errno || pid > INT_MAX
-	 || (buf[0] == '-' && pid)) {
-		shown = printable_dup(str);
-		bb_error_msg_and_die("invalid pid '%s'", shown);
+		ok = !errno && pid <= INT_MAX && (buf[0] != '-' || !pid);
 	}
 	free(buf);
+	if (!ok)
+		die_printable("invalid pid '%s'", str);
 	return pid;
 }
 
@@ -178,8 +178,7 @@ static int pid_of_guest(const char *name)
 	if (n == 1)
 		return pids[0];
 	if (n == 0)
-		bb_error_msg_and_die("no guest by the name \"%s\" found",
-			printable_dup(name));
+		die_printable("no guest by the name \"%s\" found", name);
 	for (i = 0; i < n; i++)
 		outbuf_printf(&list, " %d", pids[i]);
 	/* + 1: the list without its first space */
@@ -252,10 +251,10 @@ static void check_options(char **argv)
 	/* "-f help" compiles too: stats_list_fields() drops the filter */
 	err = try_field_filter(G.filter_str);
 	if (err)
-		bb_error_msg_and_die(err == FILTER_TOO_BIG
+		die_printable(err == FILTER_TOO_BIG
 			? "\"%s\": regular expression too large"
 			: "\"%s\" is not a valid regular expression",
-			printable_dup(G.filter_str));
+			G.filter_str);
 	G.delay_ms = DELAY_DEFAULT_MS;
 	if (G.delay_str)
 		die_if_bad_delay(G.delay_str, &G.delay_ms);

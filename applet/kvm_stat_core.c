@@ -133,14 +133,30 @@ int try_field_filter(const char *re)
 	return 0;
 }
 
-char *printable_dup(const char *s)
+static char *make_printable(char *s)
 {
-	char *copy = xstrdup(s), *c;
+	char *c;
 
-	for (c = copy; *c; c++)
+	for (c = s; *c; c++)
 		if ((unsigned char)*c < ' ' || (unsigned char)*c > '~')
 			*c = '?';
-	return copy;
+	return s;
+}
+
+char *printable_dup(const char *s)
+{
+	return make_printable(xstrdup(s));
+}
+
+void die_printable(const char *fmt, ...)
+{
+	char msg[256];
+	va_list p;
+
+	va_start(p, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, p);
+	va_end(p);
+	bb_simple_error_msg_and_die(make_printable(msg));
 }
 
 /* Python's digitpart: digits, a single '_' between two of them; copied
@@ -238,7 +254,7 @@ static void format_py_float(char buf[40], double d)
 /* Returns NULL if STR is a valid delay (stored in *ms), else the reason */
 const char *check_delay(const char *str, unsigned *ms, char *msg, size_t size)
 {
-	char num[40], *buf = xmalloc(strlen(str) + 1), *shown;
+	char num[40], *buf = xmalloc(strlen(str) + 1);
 	int ok = py_number(str, buf, 1);
 	/* out of range is no error: Python makes 1e400 inf, 1e-400 0.0 */
 	double d = ok ? strtod(buf, NULL) : 0;
@@ -246,10 +262,8 @@ const char *check_delay(const char *str, unsigned *ms, char *msg, size_t size)
 	free(buf);
 	/* nan: Python's float() takes it, but it is no delay */
 	if (!ok || d != d) {
-		shown = printable_dup(str);
-		snprintf(msg, size, "invalid delay '%s': not a number", shown);
-		free(shown);
-		return msg;
+		snprintf(msg, size, "invalid delay '%s': not a number", str);
+		return make_printable(msg);
 	}
 	if (d >= DELAY_MIN_DS / 10.0 && d <= DELAY_MAX_DS / 10.0) {
 		*ms = (unsigned)(d * 1000 + 0.5);

@@ -13,9 +13,6 @@
 BUILD ?= build
 KVM_STAT ?= ./kvm_stat
 
-# Keep whatever target the including Makefile made its default goal
-check_saved_goal := $(.DEFAULT_GOAL)
-
 .PHONY: fuzz deps-fuzz test-asan
 
 # --- fuzz -------------------------------------------------------------------
@@ -87,4 +84,3 @@ test-asan: deps vmm $(BUILD)/exits_dump
 	@KVM_STAT="$(ASAN_DIR)/kvm_stat" MIN_KVM_STAT="$(ASAN_DIR)/min/kvm_stat" \
 		BUILD="$(BUILD)" SAN_LOGS="$(ASAN_DIR)/logs" testsuite/run-asan.sh
 
-.DEFAULT_GOAL := $(check_saved_goal)

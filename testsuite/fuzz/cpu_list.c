@@ -43,10 +43,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	s = fuzz_str(data, size, 4095);	/* add_online_cpus()'s buffer */
 	queue_cpu_list(s);
 	for (i = 0; i < tps->nqueued; i++) {
-		fuzz_assert(tps->gid[i] >= 0 && tps->gid[i] <= 65535);
-		fuzz_assert(i == 0 || tps->gid[i] > tps->gid[i - 1]);
+		fuzz_assert(tps->target[i] >= 0 && tps->target[i] <= 65535);
+		fuzz_assert(i == 0 || tps->target[i] > tps->target[i - 1]);
 	}
-	free(tps->gid);
+	free(tps->target);
 	memset(tps, 0, sizeof(*tps));
 	free(s);
 	return 0;

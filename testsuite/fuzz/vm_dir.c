@@ -22,7 +22,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fuzz_assert(digits && name[digits] == '-');
 		fuzz_assert(name[digits + 1] && !name[digits + 1 + strspn(name + digits + 1, "0123456789")]);
 		fuzz_assert(strtoll(name, NULL, 10) == pid);
-		free(new_vm(2, name, pid));	/* the copy, under ASan */
+		struct debugfs_state d = { .n = 2 };
+
+		free(new_vm(&d, name, pid));	/* the copy, under ASan */
 	}
 	free(name);
 	return 0;
