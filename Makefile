@@ -2,6 +2,7 @@
 # a BusyBox tree unchanged; compat/ supplies the bits of libbb they use.
 #
 #   make              build ./kvm_stat (static, musl, -Os)
+#   make ARCH=arm64   build build/arm64/kvm_stat (see mk/arm64.mk)
 #   make test         build and run the bats suite
 #   make check-vm     run kvm_stat inside a real KVM host under QEMU
 #   make busybox-check  build it inside BusyBox 1.35 and 1.37, run the suite
@@ -11,6 +12,8 @@
 #
 # Configuration: .config (BusyBox syntax), configs/defconfig if absent.
 # `make allyesconfig`, `make minconfig` write one.
+
+include mk/arm64.mk
 
 CC := $(shell command -v musl-gcc 2>/dev/null || echo musl-gcc)
 BUILD ?= build
@@ -90,13 +93,13 @@ bench: deps
 
 # Every feature, then batch+log on debugfs only, then the BusyBox delta
 SIZE_DL := $(BUILD)/size-debugfs-log
-size: kvm_stat
-	@BUILD="$(BUILD)" CONFIG="$(CONFIG)" testsuite/size.sh
+size: $(BIN)
+	@BUILD="$(BUILD)" CONFIG="$(CONFIG)" KVM_STAT=$(BIN) testsuite/size.sh
 	@$(MAKE) --no-print-directory CONFIG=configs/debugfs-log.config \
 		BUILD=$(SIZE_DL) BIN=$(SIZE_DL)/kvm_stat $(SIZE_DL)/kvm_stat >/dev/null
 	@BUILD="$(SIZE_DL)" CONFIG=configs/debugfs-log.config \
 		KVM_STAT=$(SIZE_DL)/kvm_stat NAME=debugfs_log_ testsuite/size.sh
-	@$(MAKE) --no-print-directory size-busybox
+	$(if $(filter arm64,$(ARCH)),,@$(MAKE) --no-print-directory size-busybox)
 
 allyesconfig:
 	cp configs/defconfig .config

@@ -9,12 +9,13 @@
 BUILD ?= build
 KVM_STAT ?= ./kvm_stat
 EXITS_DUMP := $(BUILD)/exits_dump
+HOSTCC ?= $(CC)
 
 tp_saved_goal := $(.DEFAULT_GOAL)
 
 .PHONY: exit-tables bench-tracepoint
 $(EXITS_DUMP): testsuite/exits_dump.c applet/kvm_stat_exits.c $(BUILD)/autoconf.h
-	$(CC) -Os -Wall -I$(BUILD) -Icompat -Iapplet -static -o $@ \
+	$(HOSTCC) -Os -Wall -I$(BUILD) -Icompat -Iapplet -static -o $@ \
 		testsuite/exits_dump.c applet/kvm_stat_exits.c
 
 test: $(EXITS_DUMP)
