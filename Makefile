@@ -107,7 +107,7 @@ minconfig:
 	cp configs/minconfig .config
 
 install: $(BIN)
-	install -D -m 0755 kvm_stat $(DESTDIR)$(PREFIX)/bin/kvm_stat
+	install -D -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/bin/kvm_stat
 	install -D -m 0644 docs/kvm_stat.1 $(DESTDIR)$(PREFIX)/share/man/man1/kvm_stat.1
 
 clean: clean-vmm
