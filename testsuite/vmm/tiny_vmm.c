@@ -115,6 +115,7 @@ _Static_assert(sizeof(struct kvm_userspace_memory_region) == 32, "kvm ABI");
 _Static_assert(sizeof(struct kvm_regs) == 144, "kvm ABI");
 _Static_assert(sizeof(struct kvm_sregs) == 312, "kvm ABI");
 _Static_assert(__builtin_offsetof(struct kvm_run, u) == 32, "kvm ABI");
+_Static_assert(__builtin_offsetof(struct kvm_run, u.mmio.is_write) == 52, "kvm ABI");
 
 #define KVMIO	0xAE
 #define KVM_API_VERSION	12
