@@ -2,6 +2,7 @@
 # a BusyBox tree unchanged; compat/ supplies the bits of libbb they use.
 #
 #   make              build ./kvm_stat (static, musl, -Os)
+#   make ARCH=arm64   build build/arm64/kvm_stat (see mk/arm64.mk)
 #   make test         build and run the bats suite
 #   make check-vm     run kvm_stat inside a real KVM host under QEMU
 #   make busybox-check  build it inside BusyBox 1.35 and 1.37, run the suite
@@ -15,6 +16,8 @@
 #
 # Configuration: .config (BusyBox syntax), configs/defconfig if absent.
 # `make allyesconfig`, `make minconfig` write one.
+
+include mk/arm64.mk
 
 CC := $(shell command -v musl-gcc 2>/dev/null || echo musl-gcc)
 BUILD ?= build
@@ -96,9 +99,12 @@ test: deps $(EXITS_DUMP)
 	KVM_STAT="$(KVM_STAT)" MIN_KVM_STAT="$(MIN_BUILD)/kvm_stat" \
 		BUILD="$(BUILD)" testsuite/run-tests.sh
 
-# tracepoint.bats's view of the exit-reason tables: kvm_stat_exits.c alone
+# tracepoint.bats's view of the exit-reason tables: kvm_stat_exits.c alone,
+# a tool of the build machine: the host's compiler (HOSTCC), also with
+# ARCH=arm64
+HOSTCC ?= $(CC)
 $(EXITS_DUMP): testsuite/exits_dump.c applet/kvm_stat_exits.c $(BUILD)/autoconf.h
-	$(CC) -Os -Wall -I$(BUILD) -Icompat -Iapplet -static -o $@ \
+	$(HOSTCC) -Os -Wall -I$(BUILD) -Icompat -Iapplet -static -o $@ \
 		testsuite/exits_dump.c applet/kvm_stat_exits.c
 
 bench: deps
@@ -114,13 +120,13 @@ bench-tui: $(KVM_STAT)
 
 # Every feature, then batch+log on debugfs only, then the BusyBox delta
 SIZE_DL := $(BUILD)/size-debugfs-log
-size: kvm_stat
-	@BUILD="$(BUILD)" CONFIG="$(CONFIG)" testsuite/size.sh
+size: $(BIN)
+	@BUILD="$(BUILD)" CONFIG="$(CONFIG)" KVM_STAT=$(BIN) testsuite/size.sh
 	@$(MAKE) --no-print-directory CONFIG=configs/debugfs-log.config \
 		BUILD=$(SIZE_DL) BIN=$(SIZE_DL)/kvm_stat $(SIZE_DL)/kvm_stat >/dev/null
 	@BUILD="$(SIZE_DL)" CONFIG=configs/debugfs-log.config \
 		KVM_STAT=$(SIZE_DL)/kvm_stat NAME=debugfs_log_ testsuite/size.sh
-	@$(MAKE) --no-print-directory size-busybox
+	$(if $(filter arm64,$(ARCH)),,@$(MAKE) --no-print-directory size-busybox)
 
 allyesconfig:
 	cp configs/defconfig .config
@@ -128,7 +134,7 @@ minconfig:
 	cp configs/minconfig .config
 
 install: $(BIN)
-	install -D -m 0755 kvm_stat $(DESTDIR)$(PREFIX)/bin/kvm_stat
+	install -D -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/bin/kvm_stat
 	install -D -m 0644 docs/kvm_stat.1 $(DESTDIR)$(PREFIX)/share/man/man1/kvm_stat.1
 
 # Sources made from the others, committed (a build needs no generator),

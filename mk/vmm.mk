@@ -11,8 +11,6 @@ VMM_CC ?= $(if $(shell command -v musl-gcc 2>/dev/null),musl-gcc,$(CC))
 VMM_CFLAGS ?= -Os -Wall -Wextra -Wshadow -Wwrite-strings -Wundef \
 	-Wmissing-prototypes -Wdeclaration-after-statement -static -pthread -s
 
-# Keep whatever target the including Makefile made its default goal
-vmm_saved_goal := $(.DEFAULT_GOAL)
 
 .PHONY: vmm demo clean-vmm
 vmm: $(TINY_VMM)
@@ -39,4 +37,3 @@ demo: $(TINY_VMM) $(KVM_STAT)
 	echo "tiny_vmm (guest demo, pid $$vmm) caused:"; \
 	grep -v '^pid ' $$out; exit $$rc
 
-.DEFAULT_GOAL := $(vmm_saved_goal)

@@ -6,6 +6,35 @@
 
 DEBUGFS_KVM=/sys/kernel/debug/kvm
 FAILED=0
+
+# One loop of the test VMM (testsuite/vmm/tiny_vmm.c), by architecture: an
+# exit that happens twice a loop and one that happens once, as the VMM
+# names them in its totals, as debugfs fields, as kvm_exit children (the
+# kernel's exit codes: SVM's, arm64's ESR_ELx_EC_*) and as
+# kvm_userspace_exit children; the returns from KVM_RUN the VMM sees per
+# loop and the VM exits the kernel counts in debugfs `exits` per loop;
+# FOREIGN_EXITS, names that must not appear (another table's).
+case $(uname -m) in
+aarch64)
+	# 2 MMIO writes (to user space) and 1 HVC (answered by KVM)
+	VMM_PAIR=mmio_exits VMM_ONCE=hvc_exits
+	DFS_PAIR=mmio_exit_user DFS_ONCE=hvc_exit_stat
+	EXIT_PAIR='kvm_exit(DABT_LOW)' EXIT_ONCE='kvm_exit(HVC64)'
+	USER_PAIR='kvm_userspace_exit(MMIO)' USER_ONCE=
+	VMM_RETURNS=2 KERNEL_EXITS=3
+	FOREIGN_EXITS='^kvm_exit\((IOIO|HLT|IO_INSTRUCTION)\)'
+	;;
+*)
+	# 2 port writes and 1 hlt, all to user space (no in-kernel irqchip)
+	VMM_PAIR=io_exits VMM_ONCE=hlt_exits
+	DFS_PAIR=io_exits DFS_ONCE=halt_exits
+	EXIT_PAIR='kvm_exit(IOIO)' EXIT_ONCE='kvm_exit(HLT)'
+	USER_PAIR='kvm_userspace_exit(IO)' USER_ONCE='kvm_userspace_exit(HLT)'
+	VMM_RETURNS=3 KERNEL_EXITS=3
+	# VMX names under SVM
+	FOREIGN_EXITS='IO_INSTRUCTION'
+	;;
+esac
 # Read by /init: 0 pass, 77 skip, other fail. A KILL by the scenario
 # timeout leaves no status, which /init reports as a timeout.
 trap 'echo $? >/tmp/scenario.status' EXIT
@@ -141,8 +170,9 @@ log_records() {
 
 # --- the test VMM ----------------------------------------------------------------
 #
-# tiny_vmm: each loop is out, out, hlt (2 KVM_EXIT_IO + 1 KVM_EXIT_HLT); it
-# prints "pid N" first and "io_exits N", "hlt_exits N", "exits N" last.
+# tiny_vmm: each loop is out, out, hlt (2 KVM_EXIT_IO + 1 KVM_EXIT_HLT) on
+# x86, hvc, MMIO write, MMIO write on arm64; it prints "pid N" first and
+# "$VMM_PAIR N", "$VMM_ONCE N", "exits N" last.
 
 # vmm_start TAG ARGS...: starts tiny_vmm ARGS, output in /tmp/vmm.TAG;
 # waits for its "pid" line. Sets VMM_PID.
@@ -166,7 +196,7 @@ vmm_done() {
 	vmm_start "$1" -l "$2" -w 100 -name "guest=$3,debug-threads=on"
 	wait_for 30 grep -q '^exits ' /tmp/vmm.$1 ||
 		not_ok "tiny_vmm $1 did not finish $2 loops in 30 s"
-	say "VM $1 idle after $(vmm_count "$1" hlt_exits) loops"
+	say "VM $1 idle after $(vmm_count "$1" $VMM_ONCE) loops"
 }
 
 # vmm_end TAG: ends a lingering VMM with SIGTERM (within 5 s under TCG;
@@ -177,9 +207,9 @@ vmm_end() {
 	vmm_wait "$1" 5
 }
 
-# expect_exits WHAT VMM_EXITS DEBUGFS_EXITS: debugfs `exits` counts every
-# VM exit, the VMM only those that reach userspace (the returns from
-# KVM_RUN, exactly 3 per loop). Under QEMU's emulated SVM the kernel also
+# expect_exits WHAT LOOP_EXITS DEBUGFS_EXITS: debugfs `exits` counts every
+# VM exit: the loops' (KERNEL_EXITS per loop; on x86 each reaches the VMM,
+# on arm64 the HVC does not) and more. Under QEMU's emulated SVM the kernel also
 # handles a few exits itself: a nested page fault as the guest first
 # touches its page, host interrupts arriving while a vCPU is in the guest
 # (scenario 3's log shows them as kvm_exit(NPF) and kvm_exit(INTR)). Seen:
@@ -187,10 +217,18 @@ vmm_end() {
 # by a few, never behind; EXITS_SLACK is well above what was seen and well
 # below the scenarios' smallest LOOPS, so an extra exit per loop (a
 # counter counting twice, a VMM miscounting) still fails.
+#
+# On the emulated arm64 host the extra exits are host interrupts taken
+# while a vCPU runs (kvm_exit(UNKNOWN): IRQ exits carry no ESR class), at
+# the host's 250 Hz tick: seen 4 to 23 per VM, more on a busier machine.
+# Its slack is 100, still below 250 loops.
 expect_exits() {
 	expect_range "$1" "$2" $(($2 + EXITS_SLACK)) "$3"
 }
-EXITS_SLACK=50
+case $(uname -m) in
+aarch64) EXITS_SLACK=100 ;;
+*) EXITS_SLACK=50 ;;
+esac
 
 # vmm_wait TAG SECONDS: waits for the VMM's exit, shows its output
 vmm_wait() {
@@ -200,8 +238,8 @@ vmm_wait() {
 	show /tmp/vmm.$1
 }
 
-# vmm_count TAG WHAT: a count the VMM printed at its end (io_exits,
-# hlt_exits, exits)
+# vmm_count TAG WHAT: a count the VMM printed at its end ($VMM_PAIR,
+# $VMM_ONCE, exits)
 vmm_count() {
 	sed -n "s/^$2 //p" /tmp/vmm.$1 | tail -n 1
 }

@@ -1,18 +1,21 @@
 #!/bin/sh
-# Boot a real, unlocked KVM host (Debian kernel, emulated AMD SVM under QEMU
-# TCG) from an initramfs holding only busybox, kvm_stat and the test VMM, run
-# the scenarios in testsuite/vm/scenarios/ on it and report one line each.
+# Boot a real, unlocked KVM host (Debian kernel under QEMU TCG: x86_64 with
+# an emulated AMD SVM, or arm64 with EL2) from an initramfs holding only
+# busybox, kvm_stat and the test VMM, run the scenarios in
+# testsuite/vm/scenarios/ on it and report one line each.
 #
 # Usage: testsuite/vm/run.sh
 # Environment:
+#   VM_ARCH         x86_64 (default) or arm64: the host booted, and the
+#                   architecture KVM_STAT and TINY_VMM are built for
 #   KVM_STAT        static kvm_stat to test (./kvm_stat)
 #   TINY_VMM        static test VMM (build/tiny_vmm)
 #   VM_BUILD        work and cache directory (build/vm)
 #   VM_ONLY         run only these scenarios: "1 4" (numbers or names)
 #   VM_TIMEOUT      seconds for the whole boot (300; a run takes ~100)
 #   VM_STEP_TIMEOUT seconds for one scenario inside the guest (120)
-#   VM_KERNEL_PKG   Debian kernel package (default: what linux-image-amd64
-#                   depends on)
+#   VM_KERNEL_PKG   Debian kernel package (default: what linux-image-amd64,
+#                   or linux-image-arm64, depends on)
 #   VM_VERBOSE=1    copy the serial console to stdout as it arrives
 #   VM_EXTRA_BIN    more static binaries for /bin (debugging a scenario)
 #
@@ -27,6 +30,7 @@ VM_TIMEOUT=${VM_TIMEOUT:-300}
 VM_STEP_TIMEOUT=${VM_STEP_TIMEOUT:-120}
 VM_ONLY=${VM_ONLY:-}
 VM_VERBOSE=${VM_VERBOSE:-0}
+VM_ARCH=${VM_ARCH:-x86_64}
 
 CACHE=$VM_BUILD/cache
 ROOT=$VM_BUILD/root
@@ -36,13 +40,44 @@ SERIAL_LOG=$VM_BUILD/serial.log
 say() { printf '%s\n' "$*" >&2; }
 die() { say "check-vm: $*"; exit 1; }
 
+# --- the host's architecture ---------------------------------------------------
+#
+# x86_64: the modules below, busybox from this machine (busybox-static).
+# arm64: Debian's arm64 kernel has KVM built in (no modules); its busybox
+# and kernel come from Debian's arm64 packages (apt-arm64.sh, a private apt
+# setup). QEMU needs virtualization=on for EL2, GICv3 for KVM's vGIC, and
+# -nic none: its default NIC wants efi-virtio.rom, which qemu-system-arm
+# only recommends.
+case $VM_ARCH in
+x86_64)
+	PACKAGES="qemu-system-x86 busybox-static musl-tools"
+	KERNEL_META=linux-image-amd64
+	MODULES="irqbypass ccp kvm kvm-amd"
+	CONSOLE=ttyS0
+	QEMU="qemu-system-x86_64 -machine q35,accel=tcg -cpu EPYC,+svm,+npt"
+	;;
+arm64)
+	# host busybox: cpio for the initramfs
+	PACKAGES="qemu-system-arm busybox-static"
+	KERNEL_META=linux-image-arm64
+	MODULES=
+	CONSOLE=ttyAMA0
+	QEMU="qemu-system-aarch64 -machine virt,virtualization=on,gic-version=3
+		-cpu max,pauth-impdef=on -accel tcg,thread=multi -nic none"
+	APT_ARM64="sh $HERE/../apt-arm64.sh $VM_BUILD/cache/apt"
+	;;
+*)
+	die "VM_ARCH=$VM_ARCH: x86_64 or arm64"
+	;;
+esac
+
 # --- host packages -----------------------------------------------------------
 
 # Debian packages by name; apt-get only when one is missing, and never a
 # change to the system's apt configuration.
 ensure_packages() {
 	missing=
-	for pkg in qemu-system-x86 busybox-static musl-tools; do
+	for pkg in $PACKAGES; do
 		dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null |
 			grep -q 'install ok installed' || missing="$missing $pkg"
 	done
@@ -61,9 +96,22 @@ kernel_package() {
 		echo "$VM_KERNEL_PKG"
 		return
 	fi
+	if [ "$VM_ARCH" = arm64 ]; then
+		$APT_ARM64 depends $KERNEL_META 2>/dev/null
+		return
+	fi
 	# "  Depends: linux-image-6.1.0-56-amd64"
-	apt-cache depends linux-image-amd64 2>/dev/null |
+	apt-cache depends $KERNEL_META 2>/dev/null |
 		sed -n 's/^ *Depends: *\(linux-image-[0-9][^ ]*\).*/\1/p' | head -n 1
+}
+
+# apt_download PKG: its .deb into $CACHE
+apt_download() {
+	if [ "$VM_ARCH" = arm64 ]; then
+		deb=$($APT_ARM64 download "$1") && mv "$deb" "$CACHE/"
+	else
+		(cd "$CACHE" && apt-get download "$1" >&2)
+	fi
 }
 
 # Fetches the kernel .deb into $CACHE once and unpacks it with dpkg -x;
@@ -80,8 +128,7 @@ fetch_kernel() {
 	deb=$(ls "$CACHE/${pkg}"_*.deb 2>/dev/null | tail -n 1 || true)
 	if [ -z "$deb" ]; then
 		say "check-vm: apt-get download $pkg"
-		(cd "$CACHE" && apt-get download "$pkg" >&2) ||
-			die "apt-get download $pkg failed"
+		apt_download "$pkg" || die "apt-get download $pkg failed"
 		deb=$(ls "$CACHE/${pkg}"_*.deb | tail -n 1)
 	fi
 	KDIR=$CACHE/$pkg
@@ -92,6 +139,22 @@ fetch_kernel() {
 	fi
 	VMLINUZ=$(ls "$KDIR"/boot/vmlinuz-* | head -n 1)
 	MODDIR=$(ls -d "$KDIR"/lib/modules/*/kernel | head -n 1)
+}
+
+# Sets BUSYBOX: a static busybox for the guest. x86_64: this machine's; arm64:
+# busybox-static's arm64 package, unpacked into $CACHE once.
+fetch_busybox() {
+	if [ "$VM_ARCH" = x86_64 ]; then
+		BUSYBOX=/bin/busybox
+		return
+	fi
+	BUSYBOX=$CACHE/busybox-$VM_ARCH/bin/busybox
+	[ -x "$BUSYBOX" ] && return
+	deb=$($APT_ARM64 download busybox-static) ||
+		die "apt-get download busybox-static:arm64 failed"
+	rm -rf "$CACHE/busybox-$VM_ARCH"
+	dpkg -x "$deb" "$CACHE/busybox-$VM_ARCH"
+	[ -x "$BUSYBOX" ] || die "no bin/busybox in $deb"
 }
 
 # --- initramfs -----------------------------------------------------------------
@@ -116,7 +179,7 @@ build_initramfs() {
 	rm -rf "$ROOT"
 	mkdir -p "$ROOT/bin" "$ROOT/modules" "$ROOT/vm/scenarios" \
 		"$ROOT/dev" "$ROOT/proc" "$ROOT/sys" "$ROOT/tmp"
-	cp /bin/busybox "$ROOT/bin/busybox"
+	cp "$BUSYBOX" "$ROOT/bin/busybox"
 	for bin in "$KVM_STAT:kvm_stat" "$TINY_VMM:tiny_vmm"; do
 		name=${bin##*:} bin=${bin%:*}
 		if [ -x "$bin" ]; then
@@ -131,8 +194,8 @@ build_initramfs() {
 	for bin in ${VM_EXTRA_BIN:-}; do
 		cp "$bin" "$ROOT/bin/"
 	done
-	for mod in irqbypass.ko ccp.ko kvm.ko kvm-amd.ko; do
-		copy_module "$mod" "$ROOT/modules"
+	for mod in $MODULES; do
+		copy_module "$mod.ko" "$ROOT/modules"
 	done
 	cp "$HERE/init" "$ROOT/init"
 	cp "$HERE/lib.sh" "$ROOT/vm/lib.sh"
@@ -173,11 +236,12 @@ boot() {
 	mkfifo "$fifo"
 	# Read-write open: never blocks, never sees EOF while we hold it
 	exec 3<>"$fifo"
-	timeout -k 5 "$VM_TIMEOUT" qemu-system-x86_64 \
-		-machine q35,accel=tcg -cpu EPYC,+svm,+npt -m 1024 -smp 2 \
+	modules=$(echo $MODULES | tr ' ' ,)
+	# shellcheck disable=SC2086
+	timeout -k 5 "$VM_TIMEOUT" $QEMU -m 1024 -smp 2 \
 		-nographic -no-reboot \
 		-kernel "$VMLINUZ" -initrd "$INITRD" \
-		-append "console=ttyS0 quiet panic=-1 vm_step_timeout=$VM_STEP_TIMEOUT" \
+		-append "console=$CONSOLE quiet panic=-1 vm_step_timeout=$VM_STEP_TIMEOUT${modules:+ vm_modules=$modules}" \
 		<&3 2>"$VM_BUILD/qemu.err" | stdbuf -o0 tr -d '\r' | watch_console
 	exec 3>&-
 	rm -f "$fifo"
@@ -241,16 +305,20 @@ report() {
 }
 
 # What the TUI drew on the console, between "@@ TUI-OUT <term> BEGIN" and
-# "END": the headline and a debugfs field, twice (first frame and a refresh
-# a second later, the guest typed 'q' after 4 s).
+# "END" (the guest typed 'q' after 4 s): the headline and at least two
+# debugfs rows, told by their names: "exits" on x86 (exits, io_exits,
+# halt_exits, ...), "exit" on arm64 (exits, mmio_exit_user, hvc_exit_stat).
+# Refreshes redraw only the numbers that changed, not the names.
 check_tui_output() {
 	ok=0
+	word=exits
+	[ "$VM_ARCH" = arm64 ] && word=exit
 	for term in vt100 linux; do
 		seg=$(sed -n "/^@@ TUI-OUT $term BEGIN/,/^@@ TUI-OUT $term END/p" "$SERIAL_LOG")
 		heads=$(printf '%s' "$seg" | grep -o 'kvm statistics' | wc -l)
-		rows=$(printf '%s' "$seg" | grep -o 'exits' | wc -l)
+		rows=$(printf '%s' "$seg" | grep -o "$word" | wc -l)
 		if [ "$heads" -lt 1 ] || [ "$rows" -lt 2 ]; then
-			say "FAIL 6-tui: TERM=$term drew $heads headlines, $rows 'exits' rows"
+			say "FAIL 6-tui: TERM=$term drew $heads headlines, $rows '$word' rows"
 			ok=1
 		fi
 	done
@@ -268,6 +336,7 @@ main() {
 	mkdir -p "$VM_BUILD"
 	ensure_packages
 	fetch_kernel
+	fetch_busybox
 	build_initramfs
 	start=$(date +%s)
 	boot

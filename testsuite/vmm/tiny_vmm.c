@@ -5,7 +5,7 @@
  *
  * Licensed under GPLv2, see file LICENSE in this source tree.
  *
- * Every vCPU runs the same real-mode guest at 0x1000:
+ * On x86 every vCPU runs the same real-mode guest at 0x1000:
  *	loop:	out 0x10, al	; KVM_EXIT_IO
  *		out 0x11, al	; KVM_EXIT_IO
  *		hlt		; KVM_EXIT_HLT (no in-kernel irqchip)
@@ -14,12 +14,19 @@
  * causes exactly 2N io exits, N hlt exits and 3N returns from KVM_RUN (the
  * kernel's kvm_userspace_exit tracepoint fires once per return).
  *
+ * On arm64 (EL1, MMU off, code at 0x1000) a loop is one HVC that KVM
+ * answers itself (ESR_EL2.EC 0x16 HVC64, never seen here) and two MMIO
+ * writes to addresses outside guest memory (EC 0x24 DABT_LOW, each a
+ * KVM_EXIT_MMIO). The guest counts its loops in x20 and writes the count:
+ * the VMM checks it, so a loop is only counted if the guest went through
+ * it, HVC included. N loops: 2N mmio exits, N hvc exits, 2N returns.
+ *
  * With -w the process outlives its run: vCPU threads gone, VM and vCPU fds
  * still open, so the kernel keeps the VM's debugfs directory and its
  * counters hold still at the printed totals, to be read exactly.
  *
- * The few KVM ABI items used are defined below (x86_64 values of
- * linux/kvm.h): musl-gcc has no kernel headers, and this way one source
+ * The few KVM ABI items used are defined below (x86_64 and arm64 values
+ * of linux/kvm.h): musl-gcc has no kernel headers, and this way one source
  * builds with glibc and musl alike.
  */
 #define _GNU_SOURCE
@@ -38,7 +45,7 @@
 #include <time.h>
 #include <unistd.h>
 
-/* ---- KVM ABI (linux/kvm.h, x86_64) ---- */
+/* ---- KVM ABI (linux/kvm.h; x86_64 unless said) ---- */
 
 struct kvm_userspace_memory_region {
 	uint32_t slot;
@@ -74,7 +81,7 @@ struct kvm_sregs {
 	uint64_t interrupt_bitmap[4];
 };
 
-/* The head of the shared kvm_run page, up to the io member of the exit union */
+/* The head of the shared kvm_run page, up to the exit union's io and mmio */
 struct kvm_run {
 	uint8_t request_interrupt_window;
 	uint8_t immediate_exit;
@@ -93,6 +100,12 @@ struct kvm_run {
 			uint32_t count;
 			uint64_t data_offset;
 		} io;
+		struct {
+			uint64_t phys_addr;
+			uint8_t data[8];
+			uint32_t len;
+			uint8_t is_write;
+		} mmio;
 		uint32_t internal_suberror;
 		uint64_t hardware_exit_reason;
 	} u;
@@ -102,6 +115,7 @@ _Static_assert(sizeof(struct kvm_userspace_memory_region) == 32, "kvm ABI");
 _Static_assert(sizeof(struct kvm_regs) == 144, "kvm ABI");
 _Static_assert(sizeof(struct kvm_sregs) == 312, "kvm ABI");
 _Static_assert(__builtin_offsetof(struct kvm_run, u) == 32, "kvm ABI");
+_Static_assert(__builtin_offsetof(struct kvm_run, u.mmio.is_write) == 52, "kvm ABI");
 
 #define KVMIO	0xAE
 #define KVM_API_VERSION	12
@@ -117,13 +131,71 @@ _Static_assert(__builtin_offsetof(struct kvm_run, u) == 32, "kvm ABI");
 
 #define KVM_EXIT_IO	2
 #define KVM_EXIT_HLT	5
+#define KVM_EXIT_MMIO	6
+
+#ifdef __aarch64__
+/* linux/kvm.h and arm64's asm/kvm.h */
+struct kvm_vcpu_init {
+	uint32_t target;
+	uint32_t features[7];
+};
+
+struct kvm_one_reg {
+	uint64_t id;
+	uint64_t addr;
+};
+
+_Static_assert(sizeof(struct kvm_vcpu_init) == 32, "kvm ABI");
+
+#define KVM_SET_ONE_REG	_IOW(KVMIO, 0xac, struct kvm_one_reg)
+#define KVM_ARM_VCPU_INIT	_IOW(KVMIO, 0xae, struct kvm_vcpu_init)
+#define KVM_ARM_PREFERRED_TARGET	_IOR(KVMIO, 0xaf, struct kvm_vcpu_init)
+
+/*
+ * A core register's id: KVM_REG_ARM64 | KVM_REG_SIZE_U64 | KVM_REG_ARM_CORE
+ * | its offset in arm64's struct kvm_regs in 32-bit words. That struct
+ * begins with user_pt_regs: x0..x30, sp, pc, pstate (8 bytes each).
+ */
+#define ARM64_CORE_REG(word)	(0x6030000000100000ULL | (word))
+#define ARM64_REG_PC	ARM64_CORE_REG(32 * 2)
+#define ARM64_REG_PSTATE	ARM64_CORE_REG(33 * 2)
+/* EL1 using SP_EL1, debug, SError, IRQ and FIQ masked: as after reset */
+#define PSTATE_EL1H_MASKED	0x3c5
+#endif
 
 /* ---- the guest ---- */
 
 #define GUEST_MEM_SIZE	0x10000
 #define GUEST_CODE	0x1000
+
+#ifdef __aarch64__
+/* Not in guest memory: each write is a KVM_EXIT_MMIO */
+#define MMIO_A	0x20000000
+#define MMIO_B	(MMIO_A + 8)
+#define PAIR_NAME	"mmio_exits"	/* two per loop */
+#define ONCE_NAME	"hvc_exits"	/* one per loop */
+
+/*
+ * KVM's answer to the HVC overwrites x0-x3, so the addresses and the loop
+ * count live in x19-x21. The call is SMCCC_VERSION, which KVM answers in
+ * the kernel on every version (an unknown call would be too).
+ */
+static const uint32_t guest_code[] = {
+	0xd2a40013,	/* movz x19, #0x2000, lsl #16	; MMIO_A */
+	0x91002275,	/* add x21, x19, #8	; MMIO_B */
+	0xd2800014,	/* movz x20, #0	; loops begun */
+	0x52b00000,	/* loop: movz w0, #0x8000, lsl #16	; SMCCC_VERSION */
+	0xd4000002,	/* hvc #0	; HVC64, KVM answers */
+	0x91000694,	/* add x20, x20, #1 */
+	0xf9000274,	/* str x20, [x19]	; KVM_EXIT_MMIO */
+	0xf90002b4,	/* str x20, [x21]	; KVM_EXIT_MMIO, the loop's end */
+	0x17fffffb,	/* b loop	; back 5 instructions */
+};
+#else
 #define PORT_A	0x10
 #define PORT_B	0x11
+#define PAIR_NAME	"io_exits"
+#define ONCE_NAME	"hlt_exits"
 
 static const uint8_t guest_code[] = {
 	0xe6, PORT_A,	/* out PORT_A, al */
@@ -131,6 +203,7 @@ static const uint8_t guest_code[] = {
 	0xf4,	/* hlt */
 	0xeb, 0xf9,	/* jmp back 7 bytes, to the first out */
 };
+#endif
 
 /* ---- state ---- */
 
@@ -142,8 +215,8 @@ struct vcpu {
 	int fd;
 	int id;
 	struct kvm_run *run;
-	unsigned long long io_exits;
-	unsigned long long hlt_exits;
+	unsigned long long io_exits;	/* x86 io, arm64 mmio: two a loop */
+	unsigned long long hlt_exits;	/* x86 hlt, arm64 hvc: one a loop */
 	unsigned long long exits;	/* every return from KVM_RUN */
 	char error[96];	/* why this vCPU stopped early, "" if it did not */
 };
@@ -357,19 +430,36 @@ static void create_vm(void)
 		die_errno("KVM_SET_USER_MEMORY_REGION");
 }
 
+#ifdef __aarch64__
+static void set_reg(struct vcpu *v, uint64_t id, uint64_t value)
+{
+	struct kvm_one_reg reg;
+
+	reg.id = id;
+	reg.addr = (uintptr_t)&value;
+	if (kvm_ioctl(v->fd, KVM_SET_ONE_REG, &reg) < 0)
+		die_errno("KVM_SET_ONE_REG");
+}
+
+/* The CPU type KVM prefers on this host, reset state, PC at the code */
+static void init_regs(struct vcpu *v)
+{
+	struct kvm_vcpu_init init;
+
+	memset(&init, 0, sizeof(init));
+	if (kvm_ioctl(G.vm_fd, KVM_ARM_PREFERRED_TARGET, &init) < 0)
+		die_errno("KVM_ARM_PREFERRED_TARGET");
+	if (kvm_ioctl(v->fd, KVM_ARM_VCPU_INIT, &init) < 0)
+		die_errno("KVM_ARM_VCPU_INIT");
+	set_reg(v, ARM64_REG_PC, GUEST_CODE);
+	set_reg(v, ARM64_REG_PSTATE, PSTATE_EL1H_MASKED);
+}
+#else
 /* Real mode as after reset, but with CS:IP = 0000:1000 */
-static void create_vcpu(struct vcpu *v)
+static void init_regs(struct vcpu *v)
 {
 	struct kvm_sregs sregs;
 	struct kvm_regs regs;
-
-	v->fd = kvm_ioctl(G.vm_fd, KVM_CREATE_VCPU, (void *)(uintptr_t)v->id);
-	if (v->fd < 0)
-		die_errno("KVM_CREATE_VCPU");
-	v->run = mmap(NULL, G.run_size, PROT_READ | PROT_WRITE, MAP_SHARED,
-			v->fd, 0);
-	if (v->run == MAP_FAILED)
-		die_errno("mmap kvm_run");
 
 	if (kvm_ioctl(v->fd, KVM_GET_SREGS, &sregs) < 0)
 		die_errno("KVM_GET_SREGS");
@@ -384,6 +474,19 @@ static void create_vcpu(struct vcpu *v)
 	if (kvm_ioctl(v->fd, KVM_SET_REGS, &regs) < 0)
 		die_errno("KVM_SET_REGS");
 }
+#endif
+
+static void create_vcpu(struct vcpu *v)
+{
+	v->fd = kvm_ioctl(G.vm_fd, KVM_CREATE_VCPU, (void *)(uintptr_t)v->id);
+	if (v->fd < 0)
+		die_errno("KVM_CREATE_VCPU");
+	v->run = mmap(NULL, G.run_size, PROT_READ | PROT_WRITE, MAP_SHARED,
+			v->fd, 0);
+	if (v->run == MAP_FAILED)
+		die_errno("mmap kvm_run");
+	init_regs(v);
+}
 
 /* ---- vCPU threads ---- */
 
@@ -392,7 +495,51 @@ static int stop_requested(void)
 	return __atomic_load_n(&G.stop, __ATOMIC_ACQUIRE);
 }
 
-/* Enter the guest until it halts: one loop of the pattern. 0 on failure. */
+#ifdef __aarch64__
+/*
+ * One of the loop's MMIO writes: 1 if it ends the loop (MMIO_B), 0 if not,
+ * -1 if it is not ours or the guest's loop count is not the next loop.
+ */
+static int loop_exit(struct vcpu *v)
+{
+	uint64_t count;
+
+	if (v->run->exit_reason != KVM_EXIT_MMIO || !v->run->u.mmio.is_write
+	 || v->run->u.mmio.len != 8
+	 || (v->run->u.mmio.phys_addr != MMIO_A
+	  && v->run->u.mmio.phys_addr != MMIO_B))
+		return -1;
+	memcpy(&count, v->run->u.mmio.data, sizeof(count));
+	if (count != v->hlt_exits + 1) {
+		snprintf(v->error, sizeof(v->error),
+				"vcpu %d: guest says loop %llu, VMM counted %llu",
+				v->id, (unsigned long long)count, v->hlt_exits);
+		return -1;
+	}
+	v->io_exits++;
+	if (v->run->u.mmio.phys_addr != MMIO_B)
+		return 0;
+	v->hlt_exits++;
+	return 1;
+}
+#else
+/* An exit of the loop: 1 if it ends the loop (hlt), 0 if not, -1 if not ours */
+static int loop_exit(struct vcpu *v)
+{
+	if (v->run->exit_reason == KVM_EXIT_HLT) {
+		v->hlt_exits++;
+		return 1;
+	}
+	if (v->run->exit_reason == KVM_EXIT_IO
+	 && (v->run->u.io.port == PORT_A || v->run->u.io.port == PORT_B)) {
+		v->io_exits++;
+		return 0;
+	}
+	return -1;
+}
+#endif
+
+/* Enter the guest until the loop's last exit. 0 on failure. */
 static int run_loop(struct vcpu *v)
 {
 	for (;;) {
@@ -406,18 +553,16 @@ static int run_loop(struct vcpu *v)
 					strerror(errno));
 			return 0;
 		}
-		if (v->run->exit_reason == KVM_EXIT_HLT) {
-			v->hlt_exits++;
+		switch (loop_exit(v)) {
+		case 1:
 			return 1;
-		}
-		if (v->run->exit_reason == KVM_EXIT_IO
-		 && (v->run->u.io.port == PORT_A || v->run->u.io.port == PORT_B)) {
-			v->io_exits++;
+		case 0:
 			continue;
 		}
-		snprintf(v->error, sizeof(v->error),
-				"vcpu %d: unexpected exit reason %u", v->id,
-				v->run->exit_reason);
+		if (!v->error[0])
+			snprintf(v->error, sizeof(v->error),
+					"vcpu %d: unexpected exit reason %u", v->id,
+					v->run->exit_reason);
 		return 0;
 	}
 }
@@ -553,7 +698,7 @@ static int report(void)
 			error = G.vcpus[i].error;
 	}
 	if (!G.quiet)
-		printf("io_exits %llu\nhlt_exits %llu\nexits %llu\n",
+		printf(PAIR_NAME " %llu\n" ONCE_NAME " %llu\nexits %llu\n",
 				io, hlt, exits);
 	fflush(stdout);
 	if (error)

@@ -42,7 +42,7 @@ show /tmp/z
 expect_true "-z printed records once the VM ran" [ "$(log_records /tmp/z)" -ge 1 ]
 expect_eq "-z records that are all zero" 0 \
 	"$(grep -E "$RECORD" /tmp/z | awk '{ for (i = 3; i <= NF; i++) if ($i != 0) next; n++ } END { print n + 0 }')"
-expect_eq "-z: kvm_exit(HLT) summed" 300 "$(log_column_sum /tmp/z 'kvm_exit(HLT)')"
+expect_eq "-z: $EXIT_ONCE summed" 300 "$(log_column_sum /tmp/z "$EXIT_ONCE")"
 
 # -L FILE, the file moved away, SIGHUP: kvm_stat reopens FILE, writes a
 # banner there and carries on. A VM runs across the move; the two files
@@ -66,8 +66,8 @@ expect_true "new file starts with the banner" \
 	sh -c 'head -n 1 /tmp/kvm.log | grep -q "^kvm_exit "'
 expect_true "moved file has records" [ "$(log_records /tmp/kvm.log.1)" -ge 1 ]
 expect_true "new file has records" [ "$(log_records /tmp/kvm.log)" -ge 1 ]
-sum=$(( $(log_column_sum /tmp/kvm.log.1 'kvm_exit(IOIO)') + \
-	$(log_column_sum /tmp/kvm.log 'kvm_exit(IOIO)') ))
-expect_eq "kvm_exit(IOIO) over both files (nothing lost)" \
-	"$(vmm_count hup io_exits)" "$sum"
+sum=$(( $(log_column_sum /tmp/kvm.log.1 "$EXIT_PAIR") + \
+	$(log_column_sum /tmp/kvm.log "$EXIT_PAIR") ))
+expect_eq "$EXIT_PAIR over both files (nothing lost)" \
+	"$(vmm_count hup $VMM_PAIR)" "$sum"
 finish

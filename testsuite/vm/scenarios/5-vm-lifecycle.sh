@@ -3,7 +3,7 @@
 # (host-wide from kvm_stat's start) account for every exit of both.
 . /vm/lib.sh
 need_tools
-FIELDS='io_exits|halt_exits|kvm_exit'
+FIELDS="$DFS_PAIR|$DFS_ONCE|kvm_exit"
 
 # A VM that already runs when kvm_stat starts and exits under it
 vmm_start old -r 100 -t 3 -name guest=old
@@ -29,13 +29,13 @@ ks_stop
 show /tmp/life
 expect_true "no error output" [ ! -s /tmp/life.err ]
 # The new VM lived entirely inside the log: exact
-expect_range "kvm_exit(HLT) over the log: old VM's share + new VM's 500" \
-	500 $((500 + $(vmm_count old hlt_exits))) \
-	"$(log_column_sum /tmp/life 'kvm_exit(HLT)')"
+expect_range "$EXIT_ONCE over the log: old VM's share + new VM's 500" \
+	500 $((500 + $(vmm_count old $VMM_ONCE))) \
+	"$(log_column_sum /tmp/life "$EXIT_ONCE")"
 # debugfs: the new VM's exits appear (in part: what it did before kvm_stat
 # first saw its directory is its baseline, as in the reference)
-expect_true "debugfs io_exits moved for the new VM" \
-	[ "$(log_column_max /tmp/life io_exits)" -gt 0 ]
+expect_true "debugfs $DFS_PAIR moved for the new VM" \
+	[ "$(log_column_max /tmp/life $DFS_PAIR)" -gt 0 ]
 
 # -1 with a VM that starts inside its one-second window
 ks_bg /tmp/late -d -t -1 -f "$FIELDS"

@@ -18,7 +18,7 @@ expect_false "kvm_stat has no ELF interpreter (no ld.so path inside)" \
 ks /tmp/help 5 --help
 expect_true "--help prints a usage" grep -qi 'usage' /tmp/help
 ks /tmp/fields 10 -d -f help
-expect_true "-f help lists io_exits" grep -q '^  io_exits$' /tmp/fields
+expect_true "-f help lists $DFS_PAIR" grep -q "^  $DFS_PAIR\$" /tmp/fields
 ks_bg /tmp/bg -d -l -s 1
 wait_lines /tmp/bg 1 10
 expect_eq "shared objects mapped by kvm_stat" "" \
