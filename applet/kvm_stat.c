@@ -71,6 +71,7 @@
 //usage:#define kvm_stat_trivial_usage
 //usage:       "[-1"IF_FEATURE_KVM_STAT_LOG("lcz")IF_FEATURE_KVM_STAT_DEBUGFS("di")IF_FEATURE_KVM_STAT_TRACEPOINTS("t")"] [-f REGEX] [-g NAME] [-p PID] [-s SEC]"
 //usage:	IF_FEATURE_KVM_STAT_LOG(" [-L FILE]")
+//usage:	IF_FEATURE_KVM_STAT_TEXTFILE(" [-O FILE]")
 //usage:#define kvm_stat_full_usage "\n\n"
 //usage:       "Show KVM statistics"
 //usage:	IF_FEATURE_KVM_STAT_TUI(" (interactive screen unless -1 or -l/-L)")
@@ -81,6 +82,10 @@
 //usage:     "\n	-L FILE	Like -l, appended to FILE (SIGHUP reopens it)"
 //usage:     "\n	-c	Log in CSV format"
 //usage:     "\n	-z	Skip log records with all zeros"
+//usage:	)
+//usage:	IF_FEATURE_KVM_STAT_TEXTFILE(
+//usage:     "\n	-O FILE	Every SEC seconds (-1: once) write the totals to FILE"
+//usage:     "\n		(- for stdout) for Prometheus' textfile collector"
 //usage:	)
 //usage:	IF_FEATURE_KVM_STAT_DEBUGFS(
 //usage:     "\n	-d	Read debugfs counters"
@@ -136,6 +141,7 @@ static const char kvm_stat_longopts[] ALIGN1 =
 	"set-delay\0"		Required_argument "s"
 	"tracepoints\0"		No_argument	"t"
 	"skip-zero-records\0"	No_argument	"z"
+	"textfile\0"		Required_argument "O"
 	IF_FEATURE_KVM_STAT_BPF("no-bpf\0"	No_argument	"\xff")
 	;
 #else
@@ -196,7 +202,7 @@ static int last_guest_or_pid(char **argv)
 {
 	/* the long options that take an argument, and their letters */
 	static const char with_arg[] ALIGN1 =
-		"fields\0guest\0log-to-file\0pid\0set-delay\0";
+		"fields\0guest\0log-to-file\0pid\0set-delay\0textfile\0";
 	const char *w;
 	char *a;
 	int last = 0;
@@ -220,7 +226,7 @@ static int last_guest_or_pid(char **argv)
 		for (a++; *a; a++) {
 			if (*a == 'g' || *a == 'p')
 				last = *a;
-			if (strchr("fgLps", *a)) {
+			if (strchr("fgLpsO", *a)) {
 				argv += !a[1] && argv[1];
 				break;
 			}
@@ -234,6 +240,8 @@ static void reject_missing_features(void)
 	if (!ENABLE_FEATURE_KVM_STAT_LOG
 	 && (G.opts & (OPT_l | OPT_L | OPT_c | OPT_z)))
 		bb_simple_error_msg_and_die("log mode (-l, -L, -c, -z) is not built in");
+	if (!ENABLE_FEATURE_KVM_STAT_TEXTFILE && (G.opts & OPT_O))
+		bb_simple_error_msg_and_die("-O: textfile output is not built in");
 	if (!ENABLE_FEATURE_KVM_STAT_DEBUGFS && (G.opts & OPT_i))
 		bb_simple_error_msg_and_die("-i: debugfs support is not built in");
 }
@@ -248,6 +256,8 @@ static void check_options(char **argv)
 		bb_simple_error_msg_and_die("option -c/--csv requires -l/--log");
 	if ((G.opts & OPT_z) && !(G.opts & (OPT_l | OPT_L)))
 		bb_simple_error_msg_and_die("option -z/--skip-zero-records requires -l/-L");
+	if ((G.opts & OPT_O) && (G.opts & (OPT_l | OPT_L)))
+		bb_simple_error_msg_and_die("option -O/--textfile excludes -l/-L");
 	/* "-f help" compiles too: stats_list_fields() drops the filter */
 	err = try_field_filter(G.filter_str);
 	if (err)
@@ -275,10 +285,11 @@ int kvm_stat_main(int argc UNUSED_PARAM, char **argv)
 
 	INIT_G();
 	/* '\xff': --no-bpf, a long option only */
-	G.opts = getopt32long(argv, "1cdf:g:hilL:p:s:tz"
+	G.opts = getopt32long(argv, "1cdf:g:hilL:p:s:tzO:"
 			IF_FEATURE_KVM_STAT_BPF(IF_FEATURE_KVM_STAT_LONG_OPTIONS("\xff")),
 			kvm_stat_longopts,
-			&G.filter_str, &G.guest, &G.log_file, &G.pid_str, &G.delay_str);
+			&G.filter_str, &G.guest, &G.log_file, &G.pid_str, &G.delay_str,
+			&G.textfile);
 	if (G.opts & OPT_h) {
 		xfunc_error_retval = 0;
 		bb_show_usage();
@@ -300,6 +311,8 @@ int kvm_stat_main(int argc UNUSED_PARAM, char **argv)
 
 	if (ENABLE_FEATURE_KVM_STAT_LOG && (G.opts & (OPT_l | OPT_L)))
 		log_run();
+	if (ENABLE_FEATURE_KVM_STAT_TEXTFILE && (G.opts & OPT_O))
+		textfile_run();
 	if (!(G.opts & OPT_1)) {
 		if (!ENABLE_FEATURE_KVM_STAT_TUI)
 			bb_simple_error_msg_and_die("the interactive screen is not "

@@ -41,7 +41,8 @@ enum {
 	OPT_s = 1 << 10,	/* -s --set-delay SECONDS */
 	OPT_t = 1 << 11,	/* -t --tracepoints */
 	OPT_z = 1 << 12,	/* -z --skip-zero-records */
-	OPT_no_bpf = 1 << 13,	/* --no-bpf (long only: the letter '\xff') */
+	OPT_O = 1 << 13,	/* -O --textfile FILE */
+	OPT_no_bpf = 1 << 14,	/* --no-bpf (long only: the letter '\xff') */
 };
 
 /* Host architecture, as far as exit-reason names are concerned */
@@ -138,6 +139,7 @@ struct globals {
 	sigset_t caught_signals;
 	sigset_t wait_mask;	/* inside ppoll: the caught ones open */
 	const char *log_file;	/* -L */
+	const char *textfile;	/* -O */
 	const char *root;	/* $KVM_STAT_ROOT, "" by default */
 	char *debugfs;	/* "<root><debugfs mount>", NULL if not mounted */
 	char *tracefs;	/* "<root><tracefs mount>", NULL if none */
@@ -213,6 +215,13 @@ void stats_clear(void);	/* drop all entries: filter or pid changed */
 void stats_reset(void);	/* TUI 'r': providers restart from zero */
 void stats_refilter(void);	/* filter or pid changed: providers re-setup */
 unsigned *stats_order_by_key(void);	/* xmalloc'ed, G.nstats indexes */
+/* The textfile view's reads: the table holds the tracepoints' all-guests
+ * counts only; each guest's debugfs counters (GAUGES: its instant values
+ * instead) go to ROW, as the kernel counts them */
+typedef void guest_row_fn(void *ctx, int pid, const char *field,
+		unsigned long long value);
+void stats_update_tracepoints(void);
+void stats_each_guest(guest_row_fn *row, void *ctx, int gauges);
 
 /* kvm_stat_debugfs.c */
 void debugfs_setup(void);
@@ -220,6 +229,7 @@ void debugfs_read(int by_guest);
 void debugfs_reset(void);
 void debugfs_refilter(void);
 void debugfs_list_fields(void);
+void debugfs_read_guests(guest_row_fn *row, void *ctx, int gauges);
 
 /* kvm_stat_tracepoint.c */
 void tracepoint_setup(void);
@@ -255,6 +265,7 @@ void perf_hand_off(const int *fds, unsigned n);
 /* kvm_stat_batch.c, kvm_stat_log.c, kvm_stat_tui.c: the views */
 void batch_run(void) NORETURN;
 void log_run(void) NORETURN;
+void textfile_run(void) NORETURN;
 void tui_run(void) NORETURN;
 
 POP_SAVED_FUNCTION_VISIBILITY

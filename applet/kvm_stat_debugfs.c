@@ -32,6 +32,7 @@ struct counter {
 	int idx;	/* its stats entry in this read; -1: not shown */
 	smallint wanted;
 	smallint child;	/* of PARENT */
+	smallint gauge;	/* for the textfile view: see is_gauge() */
 };
 
 /* "PID-FD" as the kernel names a VM's directory: two ints */
@@ -94,6 +95,25 @@ static int cmp_name(const struct dirent **a, const struct dirent **b)
  * the only parent */
 static const char PARENT[] ALIGN1 = "exit_instruction";
 
+#if ENABLE_FEATURE_KVM_STAT_TEXTFILE
+/*
+ * An instant value, not a count: the kernel's stats descriptors say which
+ * (KVM_STATS_TYPE_*), and debugfs shows it in the file's mode: 0444 for
+ * an INSTANT one (blocking, guest_mode, pages_4k...), 0644 for the rest.
+ * Of those, the PEAK ones are named max_*. A histogram's file shows its
+ * first bucket, a count that only grows: a counter.
+ */
+static int is_gauge(int dirfd, const char *name)
+{
+	struct stat st;
+
+	return (fstatat(dirfd, name, &st, 0) == 0 && !(st.st_mode & 0222))
+		|| is_prefixed_with(name, "max_");
+}
+#else
+# define is_gauge(dirfd, name) 0
+#endif
+
 static void scan_fields(struct debugfs_state *d)
 {
 	struct dirent **ents;
@@ -114,6 +134,7 @@ static void scan_fields(struct debugfs_state *d)
 		c->key = printable_dup(c->name);
 		if (c->child)
 			c->key = xasprintf("%s %s", c->key, PARENT);
+		c->gauge = is_gauge(d->kvmfd, c->name);
 	}
 	free(ents);
 }
@@ -348,6 +369,35 @@ void debugfs_read(int by_guest)
 	stats_commit();
 	warn_unreadable(d);
 }
+
+#if ENABLE_FEATURE_KVM_STAT_TEXTFILE
+/* The textfile view: every selected VM's wanted counters (or GAUGES) as
+ * the kernel has them, since the VM started (no base: a restart of
+ * kvm_stat resets no series). One read per VM and counter. */
+void debugfs_read_guests(guest_row_fn *row, void *ctx, int gauges)
+{
+	struct debugfs_state *d = G.dfs;
+	struct vm_dir *vm;
+	unsigned f;
+
+	d->unreadable = 0;
+	scan_vms(d);
+	for (vm = d->vms; vm; vm = vm->next) {
+		int dirfd = -1;
+
+		if (G.pid && vm->pid != G.pid)
+			continue;
+		for (f = 0; f < d->n; f++) {
+			if (d->c[f].wanted && d->c[f].gauge == gauges)
+				row(ctx, vm->pid, d->c[f].name,
+					read_vm_counter(d, vm, f, &dirfd));
+		}
+		if (dirfd >= 0)
+			close(dirfd);
+	}
+	warn_unreadable(d);
+}
+#endif
 
 #if ENABLE_FEATURE_KVM_STAT_TUI
 /* TUI 'r': totals start again from the current values */

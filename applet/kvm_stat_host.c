@@ -7,6 +7,7 @@
  */
 #include "libbb.h"
 #include "kvm_stat.h"
+#include <sys/mount.h>
 #include <sys/utsname.h>
 
 /* host_path() of a path that is no format */
@@ -49,6 +50,26 @@ static void unescape_mount_path(char *s)
 }
 
 /*
+ * A rescue shell or an initramfs has nothing mounted: mount TYPE on DIR
+ * as trace-cmd does, and leave it mounted. Only where no mount of TYPE
+ * was found, only on the real host (no $KVM_STAT_ROOT), only when the
+ * real user is root: a set-user-ID copy run by someone else must not
+ * change the machine's mounts. A failure is said here, and the caller's
+ * usual message (tracefs not found, debugfs is not mounted) follows.
+ */
+static void mount_missing(char **mnt, const char *type, const char *dir)
+{
+	if (*mnt || G.root[0] || getuid() != 0)
+		return;
+	if (mount(type, dir, type, 0, NULL) != 0) {
+		bb_perror_msg("can't mount %s on %s", type, dir);
+		return;
+	}
+	bb_error_msg("mounted %s on %s", type, dir);
+	*mnt = xstrdup(dir);
+}
+
+/*
  * Mount points by filesystem type, never by device name (a FUSE mount
  * whose device is called "debugfs" must not be trusted). A line:
  * "debugfs /sys/kernel/debug debugfs rw,nosuid,nodev,noexec 0 0"
@@ -85,12 +106,19 @@ void host_find_mounts(void)
 		}
 	}
 	free(mounts);
-	if (G.debugfs) {
+	if (ENABLE_FEATURE_KVM_STAT_TRACEPOINTS && G.debugfs && !G.tracefs
+	 && S_ISDIR(mode_of_and_free(xasprintf("%s/tracing/events", G.debugfs))))
+		G.tracefs = xasprintf("%s/tracing", G.debugfs);
+	/* what the sources will need (stats_choose_sources()): tracefs
+	 * unless -d alone; debugfs for -d, and as the fallback of a plain
+	 * run without tracefs */
+	if (ENABLE_FEATURE_KVM_STAT_TRACEPOINTS && (!(G.opts & OPT_d) || (G.opts & OPT_t)))
+		mount_missing(&G.tracefs, "tracefs", "/sys/kernel/tracing");
+	if (ENABLE_FEATURE_KVM_STAT_DEBUGFS
+	 && ((G.opts & OPT_d) || (!(G.opts & OPT_t) && !G.tracefs)))
+		mount_missing(&G.debugfs, "debugfs", "/sys/kernel/debug");
+	if (G.debugfs)
 		G.debugfs_kvm = xasprintf("%s/kvm", G.debugfs);
-		if (ENABLE_FEATURE_KVM_STAT_TRACEPOINTS && !G.tracefs
-		 && S_ISDIR(mode_of_and_free(xasprintf("%s/tracing/events", G.debugfs))))
-			G.tracefs = xasprintf("%s/tracing", G.debugfs);
-	}
 }
 
 /* As access(F_OK) */

@@ -123,13 +123,34 @@ void stats_update(int by_guest)
 		tracepoint_read();
 }
 
-#if ENABLE_FEATURE_KVM_STAT_TUI
-/* The screen's 'r', 'f', 'p', 'g' keys: batch and log never drop keys */
+#if ENABLE_FEATURE_KVM_STAT_TUI || ENABLE_FEATURE_KVM_STAT_TEXTFILE
+/* The screen's 'r', 'f', 'p', 'g' keys, the textfile view: batch and log
+ * never drop keys */
 void stats_clear(void)
 {
 	while (G.nstats)
 		free(G.stats[--G.nstats].key);
 }
+#endif
+
+#if ENABLE_FEATURE_KVM_STAT_TEXTFILE
+/* Debugfs adds nothing to the table: its all-guests rows of the set-up
+ * are dropped (a tracepoint's total is kept by its provider) */
+void stats_update_tracepoints(void)
+{
+	stats_clear();
+	if (ENABLE_FEATURE_KVM_STAT_TRACEPOINTS && G.use_tracepoints)
+		tracepoint_read();
+}
+
+void stats_each_guest(guest_row_fn *row, void *ctx, int gauges)
+{
+	if (ENABLE_FEATURE_KVM_STAT_DEBUGFS && G.use_debugfs)
+		debugfs_read_guests(row, ctx, gauges);
+}
+#endif
+
+#if ENABLE_FEATURE_KVM_STAT_TUI
 
 void stats_reset(void)
 {

@@ -88,6 +88,8 @@ ssize_t open_read_close(const char *filename, void *buf, size_t maxsz) FAST_FUNC
 void *xmalloc_open_read_close(const char *filename, size_t *maxsz_p) FAST_FUNC;
 char *skip_whitespace(const char *s) FAST_FUNC;
 char *is_prefixed_with(const char *string, const char *key) FAST_FUNC;
+/* "-" alone: stdin or stdout */
+#define LONE_DASH(s) ((s)[0] == '-' && !(s)[1])
 /* index of KEY in "str0\0str1\0...\0" (an empty string ends it), or -1 */
 int index_in_strings(const char *strings, const char *key) FAST_FUNC;
 char *utoa(unsigned n) FAST_FUNC;

@@ -22,6 +22,7 @@ has_feature() {
 	log) [[ $usage == *"-L FILE"* ]] ;;
 	debugfs) [[ $usage == *"	-d	"* ]] ;;
 	tracepoints) [[ $usage == *"	-t	"* ]] ;;
+	textfile) [[ $usage == *"-O FILE"* ]] ;;
 	long) kvm_stat --help >/dev/null 2>&1 && $KVM_STAT --once --help >/dev/null 2>&1 ;;
 	esac
 }

@@ -1,0 +1,188 @@
+/* vi: set sw=4 ts=4: */
+/*
+ * kvm_stat: -O FILE, --textfile FILE: the totals in Prometheus' text
+ * exposition format, for node_exporter's textfile collector, rewritten
+ * every -s seconds (once with -1, after one second as batch mode):
+ *
+ *   # HELP kvm_stat_tracepoint_events_total ...
+ *   # TYPE kvm_stat_tracepoint_events_total counter
+ *   kvm_stat_tracepoint_events_total{event="kvm_exit"} 1234
+ *   kvm_stat_tracepoint_events_total{event="kvm_exit",reason="HLT"} 56
+ *   kvm_stat_debugfs_total{field="exits",guest="web01",pid="4242"} 789
+ *   kvm_stat_debugfs{field="blocking",guest="web01",pid="4242"} 1
+ *
+ * Tracepoints are counted for all guests together (no guest labels),
+ * from kvm_stat's start; debugfs counters per guest, as the kernel has
+ * them. A family's samples follow its HELP and TYPE, families are not
+ * interleaved, no timestamps (the collector refuses them).
+ *
+ * The file is replaced whole: FILE.tmp in the same directory, written,
+ * fsync'ed, renamed over FILE, so that a reader never sees half of it.
+ * A failed write (disk full) removes FILE.tmp, leaves FILE as it was,
+ * and ends us with status 1.
+ *
+ * Licensed under GPLv2, see file LICENSE in this source tree.
+ */
+//config:config FEATURE_KVM_STAT_TEXTFILE
+//config:	bool "Prometheus textfile output (-O FILE)"
+//config:	default y
+//config:	depends on KVM_STAT
+//config:	help
+//config:	Write the totals every interval to a file in the Prometheus
+//config:	text format, replaced atomically, for node_exporter's
+//config:	textfile collector: tracepoints for all guests, debugfs
+//config:	counters per guest.
+
+//kbuild:lib-$(CONFIG_FEATURE_KVM_STAT_TEXTFILE) += kvm_stat_textfile.o
+
+#include "libbb.h"
+#include "kvm_stat.h"
+
+/* The families, in the order written; the first two are counters */
+enum { FAM_TRACEPOINT, FAM_DEBUGFS, FAM_GAUGE, NFAM };
+
+static const char *const fam_name[NFAM] = {
+	"kvm_stat_tracepoint_events_total",
+	"kvm_stat_debugfs_total",
+	"kvm_stat_debugfs",
+};
+static const char *const fam_help[NFAM] = {
+	"KVM tracepoint hits, all guests",
+	"KVM debugfs counters per guest",
+	"KVM debugfs values per guest",
+};
+
+struct textfile {
+	struct outbuf out;
+	char *guest;	/* the name of PID, escaped */
+	int pid;
+	int fam;	/* being written */
+};
+
+/* A label value as the format wants it: \\, \" and \n escaped */
+static char *escape(const char *s)
+{
+	char *e = xmalloc(strlen(s) * 2 + 1), *d = e;
+
+	for (;; s++) {
+		char c = *s;
+
+		if (c == '\\' || c == '"' || c == '\n') {
+			*d++ = '\\';
+			if (c == '\n')
+				c = 'n';
+		}
+		*d++ = c;
+		if (!c)
+			return e;
+	}
+}
+
+static void put_guest_row(void *ctx, int pid, const char *field,
+		unsigned long long value)
+{
+	struct textfile *tf = ctx;
+
+	if (pid != tf->pid) {	/* a VM's rows come together */
+		char *name = host_guest_name(pid);
+
+		free(tf->guest);
+		tf->guest = escape(name);
+		free(name);
+		tf->pid = pid;
+	}
+	outbuf_printf(&tf->out, "%s{field=\"%s\",guest=\"%s\",pid=\"%d\"} %llu\n",
+		fam_name[tf->fam], field, tf->guest, pid, value);
+}
+
+/* "kvm_exit" and its child "kvm_exit(HLT) kvm_exit", whose reason is
+ * the part of its name inside the parentheses. In the table's order:
+ * the provider's, each event followed by its children. */
+static void put_tracepoints(struct outbuf *o)
+{
+	const struct stat_entry *e;
+
+	for (e = G.stats; e < G.stats + G.nstats; e++) {
+		int len = e->name_len, rlen = 0;
+		const char *event = e->key;
+
+		if (e->parent) {
+			event = e->parent;
+			len = strlen(event);
+			rlen = e->name_len - len - 2;
+		}
+		outbuf_printf(o, "%s{event=\"%.*s\"%s%.*s%s} %llu\n",
+			fam_name[FAM_TRACEPOINT], len, event,
+			rlen ? ",reason=\"" : "", rlen, e->key + len + 1,
+			rlen ? "\"" : "", (unsigned long long)e->value);
+	}
+}
+
+static void put_file(const struct outbuf *o)
+{
+	char *tmp;
+	int fd;
+
+	if (LONE_DASH(G.textfile)) {
+		out_write(STDOUT_FILENO, o->buf, o->len);
+		return;
+	}
+	tmp = xasprintf("%s.tmp", G.textfile);
+	fd = xopen(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC);
+	if (full_write(fd, o->buf, o->len) != (ssize_t)o->len
+	 || fsync(fd) != 0 || close(fd) != 0 || rename(tmp, G.textfile) != 0
+	) {
+		bb_perror_msg("can't write '%s'", tmp);
+		unlink(tmp);
+		quit_fast(EXIT_FAILURE);
+	}
+	free(tmp);
+}
+
+/* Each family's HELP and TYPE, then its samples; none: nothing */
+static void write_all(struct textfile *tf)
+{
+	struct outbuf *o = &tf->out;
+
+	tf->pid = 0;	/* pids are reused: names are looked up anew */
+	o->len = 0;
+	stats_update_tracepoints();
+	for (tf->fam = 0; tf->fam < NFAM; tf->fam++) {
+		size_t start = o->len, head;
+
+		outbuf_printf(o, "# HELP %s %s\n# TYPE %s %s\n",
+			fam_name[tf->fam], fam_help[tf->fam], fam_name[tf->fam],
+			tf->fam == FAM_GAUGE ? "gauge" : "counter");
+		head = o->len;
+		if (tf->fam == FAM_TRACEPOINT)
+			put_tracepoints(o);
+		else
+			stats_each_guest(put_guest_row, tf, tf->fam == FAM_GAUGE);
+		if (o->len == head)
+			o->len = start;
+	}
+	put_file(o);
+}
+
+void textfile_run(void)
+{
+	struct textfile tf;
+	unsigned long long next = monotonic_us();
+	int once = G.opts & OPT_1;
+
+	memset(&tf, 0, sizeof(tf));
+	catch_signals();
+	do {
+		if (!once)
+			write_all(&tf);
+		/* -1: batch's second */
+		next += once ? 1000000 : G.delay_ms * 1000ULL;
+		while (wait_event(next, -1) == WAIT_SIGNAL) {
+			if (G.quit_signal)
+				quit_on_signal();
+			G.winch_received = 0;
+		}
+	} while (!once);
+	write_all(&tf);
+	quit_fast(EXIT_SUCCESS);
+}

@@ -1,0 +1,296 @@
+#!/usr/bin/env bats
+# -O FILE, --textfile FILE: Prometheus' text exposition format. Every file
+# is checked the way a scraper parses it (exposition_ok below: the line
+# grammar, one HELP and one TYPE per family before its samples, families
+# not interleaved, no repeated series, a final newline); the values
+# against the fixture's counters and, on real KVM, the test VMM's counts.
+
+bats_require_minimum_version 1.5.0
+load helpers
+
+setup() {
+	require_feature textfile TEXTFILE
+	T=$BATS_TEST_TMPDIR
+}
+
+teardown() {
+	local p
+	for p in ${BG:-} ${VMS:-}; do
+		kill "$p" 2>/dev/null
+	done
+	wait 2>/dev/null || true
+}
+
+# exposition_ok FILE: silent and 0 if FILE is valid text exposition format
+# (version 0.0.4), else the first offending line on stderr and 1
+exposition_ok() {
+	if [ -s "$1" ] && [ "$(tail -c 1 "$1" | od -An -c | tr -d ' ')" != '\n' ]; then
+		echo "$1: no newline at the end" >&2
+		return 1
+	fi
+	awk '
+	function bad(why) { printf "line %d: %s: %s\n", NR, why, $0 > "/dev/stderr"; err = 1; exit 1 }
+	BEGIN {
+		name = "[a-zA-Z_:][a-zA-Z0-9_:]*"
+		lname = "[a-zA-Z_][a-zA-Z0-9_]*"
+		lvalue = "\"([^\"\\\\]|\\\\[\\\\\"n])*\""
+		label = lname "=" lvalue
+		value = "[-+]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][-+]?[0-9]+)?|[-+]?Inf|NaN"
+		sample_re = "^" name "(\\{(" label "(," label ")*,?)?\\})? (" value ")$"
+	}
+	/^# HELP / {
+		if ($0 !~ ("^# HELP " name "( .*)?$")) bad("bad HELP")
+		if (help[$3]++) bad("second HELP")
+		if (done[$3]) bad("HELP after the samples")
+		next
+	}
+	/^# TYPE / {
+		if ($0 !~ ("^# TYPE " name " (counter|gauge|histogram|summary|untyped)$")) bad("bad TYPE")
+		if (type[$3]) bad("second TYPE")
+		if (done[$3]) bad("TYPE after the samples")
+		type[$3] = $4
+		next
+	}
+	/^#/ { bad("a comment we never write") }
+	/^$/ { next }
+	{
+		if ($0 !~ sample_re) bad("bad sample")
+		series = $0; sub(/ [^ ]*$/, "", series)
+		metric = series; sub(/\{.*/, "", metric)
+		if (!type[metric]) bad("sample before (or without) its TYPE")
+		if (!help[metric]) bad("sample without HELP")
+		if (metric != cur) {
+			if (done[metric]) bad("family interleaved")
+			done[metric] = 1; cur = metric
+		}
+		if (seen[series]++) bad("repeated series")
+		# label names unique within the sample
+		rest = series; sub(/^[^{]*\{?/, "", rest); delete names
+		while (match(rest, "^" lname "=")) {
+			ln = substr(rest, 1, RLENGTH - 1)
+			if (names[ln]++) bad("repeated label " ln)
+			rest = substr(rest, RLENGTH + 1)
+			match(rest, "^" lvalue ",?"); rest = substr(rest, RLENGTH + 1)
+		}
+	}' "$1"
+}
+
+# value FILE SERIES: the sample value of SERIES (name and labels, exact)
+value() {
+	# not awk -v: it would take the backslashes of SERIES as escapes
+	S=$2 awk 'BEGIN { s = ENVIRON["S"] }
+		substr($0, 1, length(s) + 1) == s " " { print substr($0, length(s) + 2) }' "$1"
+}
+
+# Two guests with counters and names the test chose
+two_guests() {
+	fixture
+	fx vm 4242 11 exits=100 io_exits=7 halt_exits=3
+	fx vm 4343 12 exits=5 mmio_exits=2
+	fx proc 4242 qemu-system-x86_64 -name guest=web01,debug-threads=on
+	fx proc 4343 qemu-system-x86_64 -name db02
+}
+
+@test "the validator rejects what a scraper would" {
+	printf '# TYPE a counter\na 1\n' > "$T/nohelp"
+	printf '# HELP a x\n# TYPE a counter\na{l="x"y"} 1\n' > "$T/quote"
+	printf '# HELP a x\n# TYPE a counter\na 1\n# HELP b x\n# TYPE b gauge\nb 1\na 2\n' > "$T/interleaved"
+	printf '# HELP a x\n# TYPE a counter\na 1' > "$T/nonewline"
+	printf '# HELP a x\n# TYPE a counter\na{l="1"} 1\na{l="1"} 2\n' > "$T/repeated"
+	printf '# HELP a x\n# TYPE a counter\na{l="1",l="2"} 1\n' > "$T/label"
+	printf '# HELP a x\n# TYPE a counter\na{l="a\\\\b\\"c\\nd"} 1\n' > "$T/good"
+	for f in nohelp quote interleaved nonewline repeated label; do
+		run ! exposition_ok "$T/$f"
+	done
+	exposition_ok "$T/good"
+}
+
+@test "-d -1 -O -: each guest's counters, valid format, exact values" {
+	require_feature debugfs DEBUGFS
+	two_guests
+	run --separate-stderr kvm_stat -d -1 -O -
+	[ "$status" -eq 0 ]
+	[ -z "$stderr" ]
+	printf '%s\n' "$output" > "$T/out"
+	exposition_ok "$T/out"
+	local f w d
+	for f in exits:100:5 io_exits:7:0 halt_exits:3:0 mmio_exits:0:2 irq_exits:0:0 signal_exits:0:0; do
+		IFS=: read -r f w d <<< "$f"
+		[ "$(value "$T/out" "kvm_stat_debugfs_total{field=\"$f\",guest=\"web01\",pid=\"4242\"}")" = "$w" ]
+		[ "$(value "$T/out" "kvm_stat_debugfs_total{field=\"$f\",guest=\"db02\",pid=\"4343\"}")" = "$d" ]
+	done
+	# 2 guests x 6 fields, the HELP and TYPE of one family: nothing else
+	[ "$(grep -vc '^#' "$T/out")" = 12 ]
+	[ "$(grep -c '^# HELP' "$T/out")" = 1 ]
+	grep -qx '# TYPE kvm_stat_debugfs_total counter' "$T/out"
+}
+
+@test "the kernel's totals, not since the start; -p and -f pick series" {
+	require_feature debugfs DEBUGFS
+	two_guests
+	kvm_stat -d -1 -O "$T/a.prom" -p 4343 -f 'exits|mmio'
+	exposition_ok "$T/a.prom"
+	run grep -v '^#' "$T/a.prom"
+	[ "${lines[*]}" = "kvm_stat_debugfs_total{field=\"exits\",guest=\"db02\",pid=\"4343\"} 5 kvm_stat_debugfs_total{field=\"mmio_exits\",guest=\"db02\",pid=\"4343\"} 2" ]
+}
+
+@test "instant values are gauges: read-only files (INSTANT) and max_* (PEAK)" {
+	require_feature debugfs DEBUGFS
+	FIELDS="exits blocking max_mmu_rmap_size halt_wait_hist" fixture
+	fx vm 4242 11 exits=9 blocking=1 max_mmu_rmap_size=33 halt_wait_hist=4
+	chmod 444 "$FX/sys/kernel/debug/kvm/blocking"
+	kvm_stat -d -1 -O "$T/g.prom"
+	cat "$T/g.prom"
+	exposition_ok "$T/g.prom"
+	grep -qx '# TYPE kvm_stat_debugfs gauge' "$T/g.prom"
+	[ "$(value "$T/g.prom" 'kvm_stat_debugfs{field="blocking",guest="",pid="4242"}')" = 1 ]
+	[ "$(value "$T/g.prom" 'kvm_stat_debugfs{field="max_mmu_rmap_size",guest="",pid="4242"}')" = 33 ]
+	[ "$(value "$T/g.prom" 'kvm_stat_debugfs_total{field="exits",guest="",pid="4242"}')" = 9 ]
+	[ "$(value "$T/g.prom" 'kvm_stat_debugfs_total{field="halt_wait_hist",guest="",pid="4242"}')" = 4 ]
+	[ "$(grep -c 'field="blocking"' "$T/g.prom")" = 1 ]
+}
+
+@test "a guest name with quotes, a backslash and a newline is escaped" {
+	require_feature debugfs DEBUGFS
+	fixture
+	fx vm 4242 11 exits=1
+	local name=$'we "b\\01\nx'
+	fx proc 4242 qemu -name "$name"
+	kvm_stat -d -1 -O "$T/e.prom" -f exits
+	cat "$T/e.prom"
+	exposition_ok "$T/e.prom"
+	# the escaping done here, by other means
+	local want=${name//\\/\\\\}
+	want=${want//\"/\\\"}
+	want=${want//$'\n'/\\n}
+	[ "$(value "$T/e.prom" "kvm_stat_debugfs_total{field=\"exits\",guest=\"$want\",pid=\"4242\"}")" = 1 ]
+}
+
+@test "without -1: rewritten every -s seconds with the new values" {
+	require_feature debugfs DEBUGFS
+	two_guests
+	start_bg -d -s 0.2 -O "$T/r.prom"
+	local s='kvm_stat_debugfs_total{field="io_exits",guest="web01",pid="4242"}' i
+	for i in $(seq 100); do [ "$(value "$T/r.prom" "$s" 2>/dev/null)" = 7 ] && break; sleep 0.05; done
+	[ "$(value "$T/r.prom" "$s")" = 7 ]
+	fx set 4242-11 io_exits=1234
+	for i in $(seq 100); do [ "$(value "$T/r.prom" "$s")" = 1234 ] && break; sleep 0.05; done
+	[ "$(value "$T/r.prom" "$s")" = 1234 ]
+	exposition_ok "$T/r.prom"
+	kill $BG
+	wait $BG || true
+	[ ! -e "$T/r.prom.tmp" ]
+}
+
+@test "atomic: a reader looping over the file never sees part of it" {
+	require_feature debugfs DEBUGFS
+	fixture
+	local i n=60
+	# no global sums: the per-guest series do not read them
+	for i in $(seq 1000 $((1000 + n - 1))); do
+		SKIP_SUMS=1 fx vm $i 3 exits=$i io_exits=1 halt_exits=2
+	done
+	local want=$((n * 6 + 2))	# samples, one HELP and one TYPE
+	kvm_stat -d -1 -O "$T/ref.prom"
+	[ "$(wc -l < "$T/ref.prom")" = $want ]
+	start_bg -d -s 0.1 -O "$T/a.prom"
+	for i in $(seq 100); do [ -e "$T/a.prom" ] && break; sleep 0.05; done
+	# read until 10 different files (a rename each) were seen, or 20 s
+	local inodes=" " reads=0 end=$((SECONDS + 20)) ino
+	while [ $SECONDS -lt $end ]; do
+		ino=$(stat -c %i "$T/a.prom")
+		cat "$T/a.prom" > "$T/copy"
+		reads=$((reads + 1))
+		if [ "$(wc -l < "$T/copy")" != $want ] || ! cmp -s "$T/copy" "$T/ref.prom"; then
+			echo "read $reads: a different file" >&2
+			diff "$T/ref.prom" "$T/copy" | head >&2
+			return 1
+		fi
+		[[ $inodes == *" $ino "* ]] || inodes="$inodes$ino "
+		[ "$(wc -w <<< "$inodes")" -ge 10 ] && break
+	done
+	echo "$reads reads, $(wc -w <<< "$inodes") files"
+	[ "$(wc -w <<< "$inodes")" -ge 10 ]
+}
+
+@test "disk full: a clear error, the old file intact, no FILE.tmp left" {
+	require_feature debugfs DEBUGFS
+	is_root || skip "mounting a small tmpfs needs root"
+	unshare -m true 2>/dev/null || skip "no private mount namespaces here"
+	two_guests
+	mkdir "$T/full"
+	run --separate-stderr unshare -m sh -c '
+		mount -t tmpfs -o size=16k none "$1" || exit 99
+		echo old > "$1/kvm.prom"
+		dd if=/dev/zero of="$1/filler" bs=1k count=64 2>/dev/null
+		shift
+		"$@"; s=$?
+		cat "$0/kvm.prom"
+		ls "$0"
+		exit $s' "$T/full" "$T/full" $KVM_STAT -d -1 -O "$T/full/kvm.prom"
+	echo "$status: $stderr // $output"
+	[ "$status" -eq 1 ]
+	[ "$stderr" = "kvm_stat: can't write '$T/full/kvm.prom.tmp': No space left on device" ]
+	[ "${lines[0]}" = old ]
+	[ "${lines[*]:1}" = "filler kvm.prom" ]
+}
+
+@test "bad use: -O with -l, an unwritable place: one line, status 1" {
+	require_feature debugfs DEBUGFS
+	two_guests
+	run --separate-stderr kvm_stat -d -O "$T/x" -l
+	[ "$status" -eq 1 ]
+	[ "$stderr" = "kvm_stat: option -O/--textfile excludes -l/-L" ]
+	run --separate-stderr kvm_stat -d -1 -O "$T/nodir/x.prom"
+	[ "$status" -eq 1 ]
+	[ "$stderr" = "kvm_stat: can't open '$T/nodir/x.prom.tmp': No such file or directory" ]
+	if has_feature long; then
+		run --separate-stderr kvm_stat -d -1 --textfile -
+		[ "$status" -eq 0 ]
+		[[ $output == *'kvm_stat_debugfs_total{field="exits",guest="web01",pid="4242"} 100'* ]]
+	fi
+}
+
+# ---- real KVM: the tracepoints, all guests together ----
+
+other_vms() {
+	local f n=0
+	for f in /proc/[0-9]*/fd/*; do
+		[ "$(readlink "$f" 2>/dev/null)" = "anon_inode:kvm-vm" ] && n=$((n + 1))
+	done
+	echo $n
+}
+
+@test "tracepoints on real KVM: counts equal the test VMM's, by reason" {
+	require_feature tracepoints TRACEPOINTS
+	local vmm=$BUILD/tiny_vmm tracefs
+	[ -c /dev/kvm ] || skip "/dev/kvm absent: no KVM on this host"
+	tracefs=$(awk '$3 == "tracefs" { print $2; exit }' /proc/mounts)
+	[ -n "$tracefs" ] && [ -d "$tracefs/events/kvm" ] || skip "no kvm tracepoints"
+	[ -x "$vmm" ] || skip "$vmm not built (make vmm)"
+	start_bg -O "$T/t.prom" -s 0.2 -f 'kvm_userspace_exit$|kvm_userspace_exit\((IO|HLT)\)'
+	for i in $(seq 200); do [ -s "$T/t.prom" ] && break; sleep 0.05; done
+	"$vmm" -l 1500 -name guest=tf > "$T/vm.out"
+	local io hlt all s='kvm_stat_tracepoint_events_total{event="kvm_userspace_exit"'
+	io=$(sed -n 's/^io_exits //p' "$T/vm.out")
+	hlt=$(sed -n 's/^hlt_exits //p' "$T/vm.out")
+	[ "$io" = 3000 ] && [ "$hlt" = 1500 ]
+	# the VMM has ended: wait for a file written after its last exit
+	for i in $(seq 100); do
+		[ "$(value "$T/t.prom" "$s,reason=\"HLT\"}")" -ge "$hlt" ] && break
+		sleep 0.05
+	done
+	sleep 0.5
+	cat "$T/t.prom"
+	exposition_ok "$T/t.prom"
+	local got="$(value "$T/t.prom" "$s,reason=\"IO\"}") $(value "$T/t.prom" "$s,reason=\"HLT\"}")"
+	if [ "$got" != "$io $hlt" ] && [ "$(other_vms)" -gt 0 ]; then
+		skip "another VM ran meanwhile: host-wide counts can't be exact"
+	fi
+	[ "$got" = "$io $hlt" ]
+	# the parent counts every reason: at least these
+	all=$(value "$T/t.prom" "$s}")
+	[ "$all" -ge $((io + hlt)) ]
+	# all guests together: no guest label on this path
+	! grep -q 'guest=' "$T/t.prom"
+}
