@@ -72,10 +72,11 @@ struct stat_entry {
 	const char *parent;	/* a child event's parent (inside KEY); NULL */
 	int name_len;	/* the name shown: KEY's first NAME_LEN bytes */
 	int pid;	/* a by-guest row: its guest; else 0 */
-	long long value;	/* total as of the last read */
+	unsigned long long value;	/* total as of the last read (u64) */
 	long long delta;	/* change since the read before */
-	long long acc;	/* sum gathered by the provider reading now */
+	unsigned long long acc;	/* sum gathered by the provider reading now */
 	smallint touched;	/* acc holds something in this read */
+	smallint unreadable;	/* -f help: a counter we may not read */
 };
 
 struct debugfs_state;
@@ -208,7 +209,7 @@ void stats_setup(void);	/* the chosen providers' counters opened */
 void stats_list_fields(void) NORETURN;	/* -f help */
 int stats_find(const char *key);	/* index, created if new */
 int stats_find_guest(int pid);	/* the by-guest row of PID */
-void stats_add(int idx, long long v);
+void stats_add(int idx, unsigned long long v);	/* modulo 2^64 */
 void stats_commit(void);	/* after each provider: value, delta */
 void stats_update(int by_guest);	/* read every provider */
 void stats_clear(void);	/* drop all entries: filter or pid changed */

@@ -24,7 +24,7 @@ void batch_run(void)
 	for (i = 0; i < G.nstats; i++) {
 		const struct stat_entry *e = &G.stats[order[i]];
 
-		outbuf_printf(&out, "%-42.*s%10lld%10lld\n",
+		outbuf_printf(&out, "%-42.*s%10llu%10lld\n",
 			e->name_len, e->key, e->value, e->delta);
 	}
 	free(order);	/* exit() below: LeakSanitizer would count it */

@@ -23,14 +23,13 @@
 #include "libbb.h"
 #include "kvm_stat.h"
 
-#define NO_BASE LLONG_MIN
-
 struct counter {
 	char *name;	/* the file's: "exits" */
 	char *key;	/* the stats key: name, or "child parent" */
-	long long sum;	/* all guests: the global file's value less bases */
+	unsigned long long sum;	/* all guests: the global value less bases */
 	int idx;	/* its stats entry in this read; -1: not shown */
 	smallint wanted;
+	smallint unreadable;	/* EPERM/EACCES (lockdown): left out */
 	smallint child;	/* of PARENT */
 	smallint gauge;	/* for the textfile view: see is_gauge() */
 };
@@ -42,15 +41,18 @@ struct vm_dir {
 	struct vm_dir *next;	/* in directory order */
 	int pid;
 	char name[VM_NAME_SIZE];	/* "4242-11" */
-	long long base[];	/* per counter; NO_BASE: not read yet */
+	/* per counter: the value at first sight, then one byte per counter
+	 * that says whether it was read (any u64 can be a counter's value) */
+	unsigned long long base[];
 };
+#define has_base(d, vm)	((uint8_t *)((vm)->base + (d)->n))
 
 struct debugfs_state {
 	struct counter *c;	/* every counter file, unfiltered */
 	unsigned n;
 	struct vm_dir *vms;
 	int kvmfd;	/* <debugfs>/kvm */
-	unsigned unreadable;	/* EPERM/EACCES in the latest read */
+	unsigned unreadable;	/* counters found unreadable, left out */
 	smallint warned;
 	smallint include_past;	/* -i, until the VMs of the start are seen */
 };
@@ -151,8 +153,9 @@ void debugfs_refilter(void)
 	/* Backwards: in byte order the children (instruction_*) come after
 	 * their parent (exit_instruction) */
 	while (c-- != d->c) {
-		c->wanted = field_wanted(c->name)
-			|| (child_wanted && strcmp(c->name, PARENT) == 0);
+		c->wanted = (field_wanted(c->name)
+			|| (child_wanted && strcmp(c->name, PARENT) == 0))
+			&& !c->unreadable;
 		child_wanted |= c->wanted & c->child;
 	}
 }
@@ -160,13 +163,11 @@ void debugfs_refilter(void)
 /* -i: the VMs of the start count from zero, later ones from first sight */
 static struct vm_dir *new_vm(struct debugfs_state *d, const char *name, int pid)
 {
-	unsigned n = d->n;
-	struct vm_dir *vm = xmalloc(sizeof(*vm) + n * sizeof(vm->base[0]));
+	struct vm_dir *vm = xzalloc(sizeof(*vm) + d->n * (sizeof(vm->base[0]) + 1));
 
 	strcpy(vm->name, name);
 	vm->pid = pid;
-	while (n--)
-		vm->base[n] = d->include_past ? 0 : NO_BASE;
+	memset(has_base(d, vm), d->include_past, d->n);	/* bases of 0 */
 	return vm;
 }
 
@@ -212,34 +213,43 @@ static void scan_vms(struct debugfs_state *d)
 }
 
 /*
- * Values are decimal text, "6000\n"; anything else counts as 0.
+ * Counter C in directory DIRFD. Values are decimal text, "6000\n", u64;
+ * anything else counts as 0. Returns -1 for a file we may not read
+ * (lockdown, not the owner): C is left out from now on. Running out of
+ * descriptors is an error, never a 0.
  * No atime update per read: ~15% of the kernel's work for a read.
  */
-static long long read_counter(int dirfd, const char *name)
+static int read_counter(int dirfd, struct counter *c, unsigned long long *v)
 {
 	char buf[32];
 	char *end;
-	long long v = 0;
 	ssize_t n = -1;
-	int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOATIME);
+	int fd = openat(dirfd, c->name, O_RDONLY | O_CLOEXEC | O_NOATIME);
 
+	*v = 0;
 	if (fd < 0 && errno == EPERM)	/* not the owner, or lockdown */
-		fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC);
+		fd = openat(dirfd, c->name, O_RDONLY | O_CLOEXEC);
 	if (fd >= 0) {
 		n = read(fd, buf, sizeof(buf) - 1);
 		close(fd);	/* succeeds: errno stays read()'s */
 	}
 	if (n < 0) {
-		if (errno == EPERM || errno == EACCES)
+		if (errno == EMFILE || errno == ENFILE || errno == ENOMEM)
+			bb_perror_msg_and_die("can't read debugfs counters");
+		if (errno != EPERM && errno != EACCES)
+			return 0;	/* the VM went away meanwhile */
+		if (!c->unreadable)
 			G.dfs->unreadable++;
-	} else {
-		buf[n] = '\0';
-		errno = 0;
-		v = strtoll(buf, &end, 10);	/* 0 if no digits */
-		if (errno || *skip_whitespace(end))
-			v = 0;
+		c->unreadable = 1;
+		c->wanted = 0;
+		return -1;
 	}
-	return v;
+	buf[n] = '\0';
+	errno = 0;
+	*v = strtoull(buf, &end, 10);	/* 0 if no digits */
+	if (errno || *skip_whitespace(end) || buf[0] == '-')
+		*v = 0;
+	return 0;
 }
 
 /* All guests: the wanted counters' global files (sums over the live VMs)
@@ -251,7 +261,7 @@ static unsigned read_globals(struct debugfs_state *d)
 
 	for (c = d->c; c < d->c + d->n; c++) {
 		if (c->wanted) {
-			c->sum = read_counter(d->kvmfd, c->name);
+			read_counter(d->kvmfd, c, &c->sum);
 			n++;
 		}
 	}
@@ -269,31 +279,43 @@ static void warn_unreadable(struct debugfs_state *d)
 	if (!d->unreadable || d->warned)
 		return;
 	d->warned = 1;
-	bb_error_msg("%u debugfs counters are %s and count as 0%s",
+	bb_error_msg("%u debugfs counters are %s and left out%s",
 		d->unreadable, not_readable, use_tracepoints);
 }
 
-/* Keys exist only once a VM is read, as in the reference. By guest, only
- * child events keep rows of their own: the rest adds up in the guest's. */
+/* resolve_keys(): the entry is looked up when the first value comes */
+#define ROW_LATER	(-2)
+
+/* Keys exist only once a counter of a VM is read, as in the reference:
+ * an unreadable one has none. By guest, only child events keep rows of
+ * their own: the rest adds up in the guest's. */
 static void resolve_keys(struct debugfs_state *d, int by_guest)
 {
 	struct counter *c;
 
-	for (c = d->c; c < d->c + d->n; c++) {
-		c->idx = -1;
-		if (c->wanted && (!by_guest || c->child))
-			c->idx = stats_find(c->key);
-	}
+	for (c = d->c; c < d->c + d->n; c++)
+		c->idx = c->wanted && (!by_guest || c->child) ? ROW_LATER : -1;
 }
 
-/* Counter F of VM; its directory is opened at the first read (O_PATH: for
- * openat() only), and closed by the caller */
-static long long read_vm_counter(struct debugfs_state *d, struct vm_dir *vm,
-		unsigned f, int *dirfd)
+/* The stats entry of counter C, or else (by guest) GUEST_IDX */
+static int counter_row(struct counter *c, int guest_idx)
 {
-	if (*dirfd < 0)
+	if (c->idx == ROW_LATER)
+		c->idx = stats_find(c->key);
+	return c->idx >= 0 ? c->idx : guest_idx;
+}
+
+/* Counter F of VM into *V (as read_counter()); its directory is opened at
+ * the first read (O_PATH: for openat() only), and closed by the caller */
+static int read_vm_counter(struct debugfs_state *d, struct vm_dir *vm,
+		unsigned f, int *dirfd, unsigned long long *v)
+{
+	if (*dirfd < 0) {
 		*dirfd = openat(d->kvmfd, vm->name, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	return read_counter(*dirfd, d->c[f].name);
+		if (*dirfd < 0 && (errno == EMFILE || errno == ENFILE))
+			bb_perror_msg_and_die("can't read debugfs counters");
+	}
+	return read_counter(*dirfd, &d->c[f], v);
 }
 
 /*
@@ -310,16 +332,19 @@ static void read_vm(struct debugfs_state *d, struct vm_dir *vm, int each_vm,
 
 	for (f = 0; f < d->n; f++) {
 		struct counter *c = &d->c[f];
-		long long v = 0, *base = &vm->base[f];
+		unsigned long long v = 0, *base = &vm->base[f];
 
 		if (!c->wanted)
 			continue;
-		if (each_vm || *base == NO_BASE)
-			v = read_vm_counter(d, vm, f, &dirfd);
-		if (*base == NO_BASE)
+		if ((each_vm || !has_base(d, vm)[f])
+		 && read_vm_counter(d, vm, f, &dirfd, &v) < 0)
+			continue;	/* unreadable: left out */
+		if (!has_base(d, vm)[f]) {
 			*base = v;
+			has_base(d, vm)[f] = 1;
+		}
 		if (each_vm)
-			stats_add(c->idx >= 0 ? c->idx : guest_idx, v - *base);
+			stats_add(counter_row(c, guest_idx), v - *base);
 		else
 			c->sum -= *base;
 	}
@@ -333,7 +358,7 @@ static void add_sums(struct debugfs_state *d)
 
 	for (c = d->c; c < d->c + d->n; c++)
 		if (c->wanted)
-			stats_add(c->idx, c->sum);
+			stats_add(counter_row(c, -1), c->sum);
 }
 
 /*
@@ -345,6 +370,28 @@ static void add_sums(struct debugfs_state *d)
  * one refresh, not its whole count.
  * -p, or the TUI's by-guest view: every counter of every selected VM.
  */
+/*
+ * The kvm module reloaded: <debugfs>/kvm is a new directory, and the kept
+ * descriptor reads the old one. Follow the path again; the VMs of the old
+ * module are gone, the new ones count from first sight.
+ */
+static void follow_kvm_dir(struct debugfs_state *d)
+{
+	struct stat now, was;
+	int fd;
+
+	if (stat(G.debugfs_kvm, &now) != 0 || fstat(d->kvmfd, &was) != 0
+	 || (now.st_ino == was.st_ino && now.st_dev == was.st_dev))
+		return;
+	fd = open(G.debugfs_kvm, O_PATH | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	close(d->kvmfd);
+	d->kvmfd = fd;
+	free_vms(d->vms);
+	d->vms = NULL;
+}
+
 void debugfs_read(int by_guest)
 {
 	struct debugfs_state *d = G.dfs;
@@ -353,7 +400,7 @@ void debugfs_read(int by_guest)
 
 	by_guest = ENABLE_FEATURE_KVM_STAT_TUI && by_guest;	/* a screen view */
 	each_vm = G.pid || by_guest;
-	d->unreadable = 0;
+	follow_kvm_dir(d);
 	if (!each_vm)
 		read_globals(d);
 	scan_vms(d);
@@ -380,7 +427,7 @@ void debugfs_read_guests(guest_row_fn *row, void *ctx, int gauges)
 	struct vm_dir *vm;
 	unsigned f;
 
-	d->unreadable = 0;
+	follow_kvm_dir(d);
 	scan_vms(d);
 	for (vm = d->vms; vm; vm = vm->next) {
 		int dirfd = -1;
@@ -388,9 +435,11 @@ void debugfs_read_guests(guest_row_fn *row, void *ctx, int gauges)
 		if (G.pid && vm->pid != G.pid)
 			continue;
 		for (f = 0; f < d->n; f++) {
-			if (d->c[f].wanted && d->c[f].gauge == gauges)
-				row(ctx, vm->pid, d->c[f].name,
-					read_vm_counter(d, vm, f, &dirfd));
+			unsigned long long v;
+
+			if (d->c[f].wanted && d->c[f].gauge == gauges
+			 && read_vm_counter(d, vm, f, &dirfd, &v) == 0)
+				row(ctx, vm->pid, d->c[f].name, v);
 		}
 		if (dirfd >= 0)
 			close(dirfd);
@@ -451,12 +500,17 @@ void debugfs_setup(void)
 	debugfs_read(0);	/* sets the baselines */
 }
 
-/* -f help: the counters, whether or not a VM runs now */
+/* -f help: the counters, whether or not a VM runs now; those we may not
+ * read (lockdown) are marked */
 void debugfs_list_fields(void)
 {
 	struct debugfs_state *d = init_state();
+	unsigned long long v;
 	unsigned f;
 
-	for (f = 0; f < d->n; f++)
-		stats_find(d->c[f].key);
+	for (f = 0; f < d->n; f++) {
+		int idx = stats_find(d->c[f].key);
+
+		G.stats[idx].unreadable = read_counter(d->kvmfd, &d->c[f], &v) < 0;
+	}
 }

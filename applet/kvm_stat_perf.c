@@ -130,6 +130,13 @@ static void close_slowly(const int *fds, unsigned n)
 	}
 }
 
+static int no_close_range(void)
+{
+	const char *debug = getenv("KVM_STAT_DEBUG");
+
+	return debug && strcmp(debug, "no-close-range") == 0;
+}
+
 /*
  * The closer: a grandchild in its own session (no controlling tty),
  * stdio on /dev/null, cwd "/", every descriptor but the perf ones closed
@@ -156,10 +163,13 @@ static void closer_run(const int *fds, unsigned n, int sync_fd)
 		else
 			close(fd);
 	}
-	/* above the last perf fd and sync_fd */
-	if (syscall(SYS_close_range, fd, ~0U, 0) != 0
+	/* above the last perf fd and sync_fd; KVM_STAT_DEBUG=no-close-range
+	 * tries the fallback of kernels before 5.9 (getenv() is signal-safe:
+	 * it only reads) */
+	if ((no_close_range() || syscall(SYS_close_range, fd, ~0U, 0) != 0)
 	 && getrlimit(RLIMIT_NOFILE, &rl) == 0) {
-		for (; fd < (int)rl.rlim_cur && fd < (1 << 20); fd++)
+		/* as rlim_t: (int)RLIM_INFINITY is -1, and would close none */
+		for (; (rlim_t)fd < rl.rlim_cur && fd < (1 << 20); fd++)
 			close(fd);
 	}
 	if (chdir("/") != 0) {

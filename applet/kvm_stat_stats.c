@@ -48,7 +48,7 @@ int stats_find_guest(int pid)
 }
 #endif
 
-void stats_add(int idx, long long v)
+void stats_add(int idx, unsigned long long v)
 {
 	G.stats[idx].acc += v;
 	G.stats[idx].touched = 1;
@@ -61,7 +61,7 @@ void stats_commit(void)
 	for (e = G.stats; e < G.stats + G.nstats; e++) {
 		if (!e->touched)
 			continue;
-		e->delta = e->acc - e->value;
+		e->delta = (long long)(e->acc - e->value);	/* signed: may shrink */
 		e->value = e->acc;
 		e->acc = 0;
 		e->touched = 0;
@@ -214,7 +214,9 @@ void stats_list_fields(void)
 		len = strcspn(key, "(");
 		if (len == prev_len && strncmp(prev, key, len) == 0)
 			continue;
-		outbuf_printf(&out, "  %.*s\n", len, key);
+		/* a counter we may not read (lockdown) is marked */
+		outbuf_printf(&out, "  %.*s%s\n", len, key,
+			G.stats[order[i]].unreadable ? " (not readable)" : "");
 		prev = key;
 		prev_len = len;
 	}

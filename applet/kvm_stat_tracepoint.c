@@ -48,6 +48,7 @@ struct tracepoint_state {
 	int *fds;	/* ngroups * nev, leader first in each group */
 	unsigned ngroups;
 	unsigned nqueued;	/* groups at target[ngroups...], not opened yet */
+	unsigned long long *retired;	/* -p: the counts of ended threads */
 	/* BPF path: fds[] holds each program's raw tracepoint link or perf
 	 * event, nfds of them */
 	int map_fd;	/* -1: the perf path */
@@ -266,8 +267,48 @@ static int have_group(int target)
 
 /* /proc/PID/task/TID: QEMU runs each vCPU in a thread of its own. New
  * threads (vCPUs hot-added, or started late) join at the next read. */
+static int thread_alive(int tid)
+{
+	char *path = host_path("/proc/%d/task/%d", G.pid, tid);
+	int alive = access(path, F_OK) == 0;
+
+	free(path);
+	return alive;
+}
+
+/*
+ * The groups of threads that ended (QEMU's worker threads come and go):
+ * their last counts are kept in tps->retired, their descriptors go to the
+ * closer, so that the descriptors follow the live threads.
+ */
+static void retire_ended_threads(struct tracepoint_state *tps)
+{
+	unsigned long long buf[tps->nev + 1];	/* nr, then the counts */
+	unsigned g, i, kept = 0, ngone = 0, nev = tps->nev;
+	int *gone = NULL, *fds;
+
+	for (g = 0; g < tps->ngroups; g++) {
+		fds = tps->fds + g * nev;
+		if (thread_alive(tps->target[g])) {
+			memmove(tps->fds + kept * nev, fds, nev * sizeof(int));
+			tps->target[kept++] = tps->target[g];
+			continue;
+		}
+		if (read(fds[0], buf, sizeof(buf)) == (ssize_t)sizeof(buf))
+			for (i = 0; i < nev; i++)
+				tps->retired[i] += buf[i + 1];
+		gone = xrealloc(gone, (ngone + nev) * sizeof(int));
+		memcpy(gone + ngone, fds, nev * sizeof(int));
+		ngone += nev;
+	}
+	tps->ngroups = kept;
+	perf_hand_off(gone, ngone);
+	free(gone);
+}
+
 static void add_new_threads(void)
 {
+	struct tracepoint_state *tps = G.tps;
 	char *path = host_path("/proc/%d/task", G.pid);
 	DIR *d = opendir(path);
 	struct dirent *de;
@@ -276,6 +317,9 @@ static void add_new_threads(void)
 	free(path);
 	if (!d)
 		return;	/* the guest ended: keep its final counts */
+	if (!tps->retired)
+		tps->retired = xzalloc(tps->nev * sizeof(tps->retired[0]));
+	retire_ended_threads(tps);
 	while ((de = readdir(d)) != NULL) {
 		tid = atoi(de->d_name);	/* 0: "." or ".." */
 		if (tid == 0 || have_group(tid))
@@ -613,7 +657,8 @@ void tracepoint_read(void)
 		add_new_threads();
 	for (i = 0; i < tps->nev; i++) {
 		idx[i] = stats_find(tps->ev[i].key);
-		stats_add(idx[i], 0);	/* a row even with no group */
+		/* a row even with no group; the ended threads' counts */
+		stats_add(idx[i], tps->retired ? tps->retired[i] : 0);
 	}
 	for (g = 0; g < tps->ngroups; g++) {
 		if (read(tps->fds[g * tps->nev], buf, sizeof(buf))
@@ -636,6 +681,8 @@ void tracepoint_reset(void)
 		bpf_reset(tps);
 	for (g = 0; g < tps->ngroups; g++)
 		perf_reset(tps->fds[g * tps->nev]);
+	if (tps->retired)
+		memset(tps->retired, 0, tps->nev * sizeof(tps->retired[0]));
 }
 
 /* -f or -p changed (TUI): drop the counters in the background, reopen */
@@ -644,6 +691,8 @@ void tracepoint_refilter(void)
 	struct tracepoint_state *tps = G.tps;
 
 	tracepoint_close_fast();
+	free(tps->retired);	/* its events go */
+	tps->retired = NULL;
 	while (tps->nev) {
 		tps->nev--;
 		free(tps->ev[tps->nev].key);

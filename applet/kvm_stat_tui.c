@@ -198,8 +198,8 @@ static NOINLINE long long per_second(long long delta, double elapsed)
 /* The body being drawn */
 struct frame {
 	double elapsed;
-	long long total;
-	long long ptotal;	/* the last event's, for its children's %Total */
+	unsigned long long total;
+	unsigned long long ptotal;	/* the last event's, for its children's %Total */
 	long long tcur;	/* the events' deltas */
 	int row, end;	/* end: the screen's last row, kept for the total */
 	smallint removed;	/* rows left out: their guest went away */
@@ -208,7 +208,8 @@ struct frame {
 static void draw_row(struct frame *f, const struct row *r)
 {
 	const struct stat_entry *e = r->e;
-	long long cur = per_second(e->delta, f->elapsed), ltotal = f->total;
+	long long cur = per_second(e->delta, f->elapsed);
+	unsigned long long ltotal = f->total;
 	int indent = 0, len = -1;	/* precision < 0: the whole label */
 
 	if (f->row >= f->end)
@@ -225,7 +226,7 @@ static void draw_row(struct frame *f, const struct row *r)
 		f->tcur += e->delta;
 		f->ptotal = e->value;
 	}
-	scr_printf(f->row++, 1 + indent, 0, "%-*.*s %10lld%7.1f %8lld",
+	scr_printf(f->row++, 1 + indent, 0, "%-*.*s %10llu%7.1f %8lld",
 		40 - indent, len, r->label, e->value,
 		ltotal ? e->value * 100.0 / ltotal : 0.0, cur);
 }
@@ -281,7 +282,7 @@ static void show_guest_gone(void)
 static void draw_body(double elapsed)
 {
 	struct frame f;
-	long long ctotal = 0;
+	unsigned long long ctotal = 0;
 	const struct stat_entry *e;
 	struct row *rows, *r;
 	unsigned n = 0;
@@ -327,7 +328,7 @@ static void draw_body(double elapsed)
 	if (f.row > 4) {
 		/* the reference's '%-40s %10d        %8s', no rate if none:
 		 * a precision of 0 prints 0 as nothing */
-		scr_printf(f.row, 1, ATTR_BOLD, "%-40s %10lld        %8.*lld",
+		scr_printf(f.row, 1, ATTR_BOLD, "%-40s %10llu        %8.*lld",
 			"Total", f.total, f.tcur > 0,
 			per_second(f.tcur > 0 ? f.tcur : 0, elapsed));
 	}

@@ -7,20 +7,25 @@
 BUILD ?= build
 KVM_STAT ?= ./kvm_stat
 TINY_VMM := $(BUILD)/tiny_vmm
+# a process whose threads come and go (tests of -p)
+THREAD_CHURN := $(BUILD)/thread_churn
 VMM_CC ?= $(if $(shell command -v musl-gcc 2>/dev/null),musl-gcc,$(CC))
 VMM_CFLAGS ?= -Os -Wall -Wextra -Wshadow -Wwrite-strings -Wundef \
 	-Wmissing-prototypes -Wdeclaration-after-statement -static -pthread -s
 
-
 .PHONY: vmm demo clean-vmm
-vmm: $(TINY_VMM)
+vmm: $(TINY_VMM) $(THREAD_CHURN)
 
 $(TINY_VMM): testsuite/vmm/tiny_vmm.c
 	@mkdir -p $(@D)
 	$(VMM_CC) $(VMM_CFLAGS) -o $@ $<
 
+$(THREAD_CHURN): testsuite/vmm/thread_churn.c
+	@mkdir -p $(@D)
+	$(VMM_CC) $(VMM_CFLAGS) -o $@ $<
+
 clean-vmm:
-	rm -f $(TINY_VMM) $(BUILD)/demo-vmm.out
+	rm -f $(TINY_VMM) $(THREAD_CHURN) $(BUILD)/demo-vmm.out
 
 # The VMM's stdout goes to a file so it cannot scribble over the TUI; its
 # totals are shown after kvm_stat quits. The pid line appears only once

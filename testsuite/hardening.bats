@@ -229,3 +229,114 @@ start_blocked_logger() {
 	awk 'NR == 1 { n = NF + 2 } NR > 1 && NF != n { print "cut: " NR; bad = 1 }
 		END { exit bad }' "$T/log"
 }
+
+# Perf event descriptors a process holds
+perf_fds() {
+	local n=0 f
+	for f in /proc/$1/fd/*; do
+		[ "$(readlink "$f" 2>/dev/null)" = "anon_inode:[perf_event]" ] && n=$((n + 1))
+	done
+	echo $n
+}
+
+@test "-p on the perf path: the groups of ended threads are released" {
+	require_feature tracepoints TRACEPOINTS
+	require_feature log
+	is_root || skip "perf counters of another process need root"
+	grep -qw tracefs /proc/mounts || skip "tracefs not mounted"
+	[ -x "$BUILD/thread_churn" ] || skip "$BUILD/thread_churn not built (make vmm)"
+	# ~5 threads alive at a time, 50 born a second
+	"$BUILD/thread_churn" 8 > "$T/churn.out" & HOLD=$!
+	wait_until grep -q '^pid ' "$T/churn.out"
+	KVM_STAT="$KVM_STAT --no-bpf" start_bg -l -s 0.1 -p $HOLD -f '^kvm_pio$'
+	wait_lines "$T/out" 20	# 2 s: ~100 threads came and went
+	local n
+	n=$(perf_fds $BG)
+	echo "perf fds after 2 s: $n"
+	# one per live thread (and the main thread); without the release,
+	# one per thread ever seen: ~100
+	[ "$n" -le 20 ]
+	wait_lines "$T/out" 40
+	n=$(perf_fds $BG)
+	echo "perf fds after 4 s: $n"
+	[ "$n" -le 20 ]
+}
+
+@test "-d after the kvm module was reloaded: the new kvm/ is read" {
+	require_feature log
+	fixture
+	fx vm 100 1 exits=5
+	start_bg -d -l -s 0.1 -f exits
+	wait_lines "$T/out" 2
+	# the module goes (its directory with it), and comes back
+	mv "$KVM_STAT_ROOT/sys/kernel/debug/kvm" "$T/kvm.old"
+	mkdir "$KVM_STAT_ROOT/sys/kernel/debug/kvm"
+	for f in exits io_exits halt_exits mmio_exits irq_exits signal_exits; do
+		echo 0 > "$KVM_STAT_ROOT/sys/kernel/debug/kvm/$f"
+	done
+	fx vm 200 1 exits=3
+	local n
+	n=$(wc -l < "$T/out")
+	wait_lines "$T/out" $((n + 2))
+	fx set 200-1 exits=10	# the new VM's 7 more exits
+	wait_until awk '/^[0-9]/ { s += $3 } END { exit !(s >= 7) }' "$T/out"
+	cat "$T/out"
+	# exactly 7: from first sight of the new VM on
+	[ "$(awk '/^[0-9]/ { s += $3 } END { print s }' "$T/out")" = 7 ]
+}
+
+@test "too few descriptors: a clear error, never a wrong number" {
+	fixture
+	fx vm 100 1 exits=8
+	local n
+	# from too few to read anything to enough: each run either prints
+	# the true count or fails with a message, nothing in between
+	for n in 4 5 6 7 8 9 10 12 16; do
+		for args in "-i -p 100" ""; do
+			run --separate-stderr bash -c "exec 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&-
+				ulimit -n $n; exec $KVM_STAT -d -1 $args -f 'exits$'"
+			echo "ulimit -n $n, $args: $status [$output] [$stderr]"
+			if [ "$status" -eq 0 ]; then
+				[ "$output" = "$(batch_line exits "$( [ -n "$args" ] && echo 8 || echo 0)" 0)" ]
+			else
+				[ -z "$output" ] && [ -n "$stderr" ]
+			fi
+		done
+	done
+	# a limit that lets the set-up through fails at the counters, saying
+	# so (EMFILE, whose text is the libc's)
+	run --separate-stderr bash -c "exec 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&-
+		ulimit -n 5; exec $KVM_STAT -d -1 -i -p 100 -f 'exits$'"
+	[[ $stderr == "kvm_stat: can't read debugfs counters: "* ]]
+}
+
+@test "u64 counters: 2^64-1 as the kernel has it, and sums past 2^63" {
+	local kvm
+	fixture
+	kvm=$KVM_STAT_ROOT/sys/kernel/debug/kvm
+	# written here: the fixture's shell arithmetic stops at 2^63
+	SKIP_SUMS=1 fx vm 100 1
+	echo 18446744073709551615 > "$kvm/100-1/exits"
+	run kvm_stat -d -1 -i -p 100 -f 'exits$'
+	[ "$output" = "$(printf '%-42s%s%10d' exits 18446744073709551615 0)" ]
+	SKIP_SUMS=1 fx vm 200 1
+	echo 9223372036854775807 > "$kvm/100-1/exits"
+	echo 10 > "$kvm/200-1/exits"
+	echo 9223372036854775817 > "$kvm/exits"
+	run kvm_stat -d -1 -i -f 'exits$'
+	[ "$output" = "$(printf '%-42s%s%10d' exits 9223372036854775817 0)" ]
+}
+
+@test "the closer's fallback without close_range() closes what is not ours" {
+	require_feature tracepoints TRACEPOINTS
+	is_root || skip "perf counters need root here"
+	grep -qw tracefs /proc/mounts || skip "tracefs not mounted"
+	local closer
+	# fd 9 is the test's: the closer must not keep it open
+	KVM_STAT_DEBUG=no-close-range $KVM_STAT --no-bpf -1 -t > /dev/null 9> "$T/held"
+	closer=$(ps -eo pid=,args= | awk -v cmd="$KVM_STAT --no-bpf -1 -t" '
+		{ p = $1; a = $0; sub(/^ *[0-9]+ /, "", a); if (a == cmd) print p }' | tail -n 1)
+	[ -n "$closer" ] || skip "the closer was already done"
+	echo "closer $closer: $(ls /proc/$closer/fd 2>/dev/null | tr '\n' ' ')"
+	[ ! -e /proc/$closer/fd/9 ]
+}

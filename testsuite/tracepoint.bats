@@ -387,7 +387,7 @@ find_closer() {
 	t0=$(date +%s%N)
 	kvm_stat -1 -t > "$T/out"
 	t1=$(date +%s%N)
-	closer=$(find_closer $(((t1 - t0) / 1000000000)))
+	closer=$(find_closer $(((t1 - t0) / 1000000000))) || true
 	echo "wall $(((t1 - t0) / 1000000)) ms, closer: ${closer:-none}"
 	# BPF links close in well under a millisecond: that closer may be gone
 	if [ -z "$closer" ] && on_bpf_path; then
@@ -413,7 +413,7 @@ find_closer() {
 	t1=$(date +%s%N)
 	[ -n "$out" ]
 	# $(...) ended while the closer still runs: it holds no pipe of ours
-	closer=$(find_closer $(((t1 - t0) / 1000000000)))
+	closer=$(find_closer $(((t1 - t0) / 1000000000))) || true
 	echo "wall $(((t1 - t0) / 1000000)) ms, closer: ${closer:-none}"
 	# BPF links close in well under a millisecond: that closer may be gone
 	if [ -z "$closer" ] && on_bpf_path; then

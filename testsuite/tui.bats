@@ -618,3 +618,76 @@ screen_has_exits() {
 	[ "$(cat "$D/rc")" = 0 ]
 	cmp "$D/stty.before" "$D/stty.after"
 }
+
+# --- hostile terminals and job control --------------------------------------
+
+@test "tui: Ctrl-S is a key, not flow control that freezes the screen" {
+	start_tui -d -i -s 25
+	summary_frame | expect_screen
+	# with IXON on, the terminal would stop our output here, and 'q'
+	# would wait for Ctrl-Q
+	keys C-s
+	keys x
+	keys q
+	wait_exit
+	[ "$(cat "$D/rc")" = 0 ]
+	[ "$(cat "$D/stty.after")" = "$(cat "$D/stty.before")" ]
+}
+
+@test "tui: a terminal claiming 65535x32769 cells: clamped, no crash, restored" {
+	TUI_PRE="stty rows 65535 cols 32769" start_tui -d -i -s 25
+	wait_line "kvm statistics - summary"
+	keys q
+	wait_exit
+	[ "$(cat "$D/rc")" = 0 ]
+	[ "$(cat "$D/stty.after")" = "$(cat "$D/stty.before")" ]
+	TUI_PRE="stty rows 65535 cols 65535" start_tui -d -i -s 25
+	wait_line "kvm statistics - summary"
+	keys q
+	wait_exit
+	[ "$(cat "$D/rc")" = 0 ]
+}
+
+@test "tui: Ctrl-Z stops it with the terminal given back; fg redraws it" {
+	local sh pid
+	NSOCK=$((NSOCK + 1))
+	SOCK=$SOCK_BASE-$NSOCK
+	# an interactive shell: job control
+	tm -f /dev/null new-session -d -x 80 -y 24 -s tui \
+		"env -i PATH=$PATH HOME=$D TERM=screen PS1='prompt\$ ' bash --norc --noprofile -i"
+	wait_line 'prompt$'
+	# alone on its line: a stopped job ends a list in bash
+	keys "stty -g > $D/stty.before; KVM_STAT_ROOT=$KVM_STAT_ROOT $KVM_STAT -d -i -s 25" Enter
+	wait_line "kvm statistics - summary"
+	pid=$(pgrep -f -- "$KVM_STAT -d -i -s 25" | head -n 1)
+	keys C-z
+	# stopped, and the shell has the terminal back, cooked
+	wait_for 10 test "$(awk '{ print $3 }' /proc/$pid/stat)" = T
+	keys "stty -g > $D/stty.stopped" Enter
+	wait_for 10 test -s "$D/stty.stopped"
+	[ "$(cat "$D/stty.stopped")" = "$(cat "$D/stty.before")" ]
+	keys "fg; echo rc=\$? > $D/rc" Enter
+	# running again, the whole screen drawn anew, keys taken raw
+	wait_for 10 test "$(awk '{ print $3 }' /proc/$pid/stat)" != T
+	wait_line "kvm statistics - summary"
+	keys q
+	wait_for 10 test -s "$D/rc"
+	[ "$(cat "$D/rc")" = rc=0 ]
+}
+
+@test "tui: SIGTSTP from outside stops it the same way; SIGCONT redraws" {
+	local pid
+	start_tui -d -i -s 25
+	summary_frame | expect_screen
+	pid=$(tui_pid)
+	kill -TSTP $pid
+	# no job control in the pane's sh: the stop is the kernel's to make
+	# (an orphaned process group is not stopped); either way the screen
+	# comes back whole after SIGCONT
+	kill -CONT $pid
+	summary_frame | expect_screen
+	keys q
+	wait_exit
+	[ "$(cat "$D/rc")" = 0 ]
+	[ "$(cat "$D/stty.after")" = "$(cat "$D/stty.before")" ]
+}
