@@ -43,7 +43,7 @@ APPLET_SRC := $(wildcard applet/*.c)
 APPLET_OBJ = $(addprefix $(BUILD)/,$(shell compat/objects.sh $(CONFIG) $(APPLET_SRC)))
 HEADERS := $(wildcard applet/*.h) compat/libbb.h $(BUILD)/autoconf.h
 
-.PHONY: all FORCE deps-build test deps bench size install clean allyesconfig minconfig
+.PHONY: all FORCE deps-build test deps bench soak size install clean allyesconfig minconfig
 
 # The default goal, whatever the mk/ fragments included at the end define
 .DEFAULT_GOAL := all
@@ -106,6 +106,12 @@ HOSTCC ?= $(CC)
 $(EXITS_DUMP): testsuite/exits_dump.c applet/kvm_stat_exits.c $(BUILD)/autoconf.h
 	$(HOSTCC) -Os -Wall -I$(BUILD) -Icompat -Iapplet -static -o $@ \
 		testsuite/exits_dump.c applet/kvm_stat_exits.c
+
+# ~2 minutes on real KVM: guests and threads coming and going under -l;
+# descriptors and memory must stay flat (not in CI: it only waits)
+soak: deps
+	@$(MAKE) --no-print-directory kvm_stat vmm
+	KVM_STAT="$(KVM_STAT)" BUILD="$(BUILD)" testsuite/soak.sh
 
 bench: deps
 	@$(MAKE) --no-print-directory kvm_stat vmm
