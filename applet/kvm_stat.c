@@ -66,7 +66,7 @@
 
 //applet:IF_KVM_STAT(APPLET(kvm_stat, BB_DIR_USR_BIN, BB_SUID_DROP))
 
-//kbuild:lib-$(CONFIG_KVM_STAT) += kvm_stat.o kvm_stat_batch.o kvm_stat_stats.o kvm_stat_host.o kvm_stat_core.o
+//kbuild:lib-$(CONFIG_KVM_STAT) += kvm_stat.o kvm_stat_batch.o kvm_stat_stats.o kvm_stat_table.o kvm_stat_host.o kvm_stat_core.o
 
 //usage:#define kvm_stat_trivial_usage
 //usage:       "[-1"IF_FEATURE_KVM_STAT_LOG("lcz")IF_FEATURE_KVM_STAT_DEBUGFS("di")IF_FEATURE_KVM_STAT_TRACEPOINTS("t")"] [-f REGEX] [-g NAME] [-p PID] [-s SEC]"
@@ -119,7 +119,7 @@
 //usage:	)
 
 #include "libbb.h"
-#include "kvm_stat.h"
+#include "kvm_stat_common.h"
 
 #if !ENABLE_FEATURE_KVM_STAT_DEBUGFS && !ENABLE_FEATURE_KVM_STAT_TRACEPOINTS
 # error "kvm_stat needs a source: FEATURE_KVM_STAT_DEBUGFS or _TRACEPOINTS"

@@ -7,7 +7,7 @@
  * Licensed under GPLv2, see file LICENSE in this source tree.
  */
 #include "libbb.h"
-#include "kvm_stat.h"
+#include "kvm_stat_common.h"
 
 void batch_run(void)
 {

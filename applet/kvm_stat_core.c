@@ -7,7 +7,7 @@
  * Licensed under GPLv2, see file LICENSE in this source tree.
  */
 #include "libbb.h"
-#include "kvm_stat.h"
+#include "kvm_stat_common.h"
 
 /*
  * -f REGEX: the reference uses Python's re.match(), i.e. a match that
@@ -24,86 +24,35 @@ int field_wanted(const char *name)
 }
 
 /*
- * What musl's regcomp (TRE) builds for RE, in atoms: it copies a bounded
- * repetition's subexpression once per repeat, so "(.{0,255}){0,255}" is
- * 65025 copies, and its memory grows faster than that (36 s and 5.9 GB
- * for this 17-byte regex). Saturates at RE_WEIGHT_MAX + 1.
+ * regcomp() within a bound of memory. musl's (TRE) copies a bounded
+ * repetition's subexpression once per repeat, and its memory grows faster
+ * still: the 17 bytes "(.{0,255}){0,255}" took 36 s and 5.9 GB. With the
+ * address space capped at what we use now plus REGEX_MEM_MAX, such a
+ * regex fails with REG_ESPACE in a fraction of a second; a field filter
+ * needs a few hundred KiB at most.
  */
-#define RE_WEIGHT_MAX	2048	/* ~40 MB and 0.1 s in regcomp; field names
-				 * are short, their filters far lighter */
-#define RE_DEPTH_MAX	32
-
-/* The ']' that ends the bracket expression at RE ("[]a]", "[^]a]",
- * "[[:alpha:]_]"), or the string's end */
-static const char *skip_bracket(const char *re)
+#define REGEX_MEM_MAX	(64 << 20)
+static int regcomp_bounded(regex_t *re, const char *str)
 {
-	const char *q;
+	struct rlimit old, cap;
+	unsigned long pages = 0;
+	char statm[64] = "";
+	int err;
 
-	re += 1 + (re[1] == '^');
-	re += *re == ']';
-	while (*re && *re != ']') {
-		/* [:class:], [.coll.], [=equiv=]: up to their own "X]" */
-		if (re[0] == '[' && (re[1] == ':' || re[1] == '.' || re[1] == '=')) {
-			for (q = re + 2; *q && !(q[0] == re[1] && q[1] == ']'); q++)
-				continue;
-			if (!*q)
-				return q;
-			re = q + 2;
-			continue;
-		}
-		re++;
+	/* "size resident ...": our address space now, in pages */
+	open_read_close("/proc/self/statm", statm, sizeof(statm) - 1);
+	pages = strtoul(statm, NULL, 10);
+	getrlimit(RLIMIT_AS, &old);
+	cap = old;
+	if (pages) {
+		cap.rlim_cur = pages * getpagesize() + REGEX_MEM_MAX;
+		if (cap.rlim_cur > old.rlim_cur)
+			cap.rlim_cur = old.rlim_cur;
+		prlimit(0, RLIMIT_AS, &cap, NULL);
 	}
-	return re;
-}
-
-static unsigned re_weight(const char *re)
-{
-	unsigned group[RE_DEPTH_MAX + 1];	/* each open group's weight */
-	unsigned depth = 0, last = 0, n, m;	/* LAST: the atom a {} repeats */
-	char *end;
-
-	group[0] = 0;
-	for (; *re; re++) {
-		if (*re == '(') {
-			if (++depth > RE_DEPTH_MAX)
-				return RE_WEIGHT_MAX + 1;
-			group[depth] = 0;
-			last = 0;
-			continue;
-		}
-		if (*re == ')' && depth) {
-			last = group[depth--] + 1;
-		} else if (*re == '{' && isdigit(re[1])) {
-			/* {m}, {m,}, {m,n}: up to max(m, n) copies, m + 1
-			 * for "m or more" */
-			n = strtoul(re + 1, &end, 10);
-			if (*end == ',' && isdigit(end[1])) {
-				m = strtoul(end + 1, &end, 10);
-				n = MAX(n, m);
-			} else if (*end == ',') {
-				n++;
-			}
-			if (n > RE_WEIGHT_MAX)
-				return RE_WEIGHT_MAX + 1;
-			last *= n ? n - 1 : 0;	/* the one copy is counted */
-			re = strchrnul(re, '}') - (*strchrnul(re, '}') == '\0');
-		} else if (*re == '|' || *re == '^' || *re == '$'
-			|| *re == '*' || *re == '+' || *re == '?') {
-			continue;	/* no copies */
-		} else {
-			if (*re == '\\' && re[1])
-				re++;
-			else if (*re == '[' && !*(re = skip_bracket(re)))
-				break;
-			last = 1;
-		}
-		group[depth] += last;
-		if (group[depth] > RE_WEIGHT_MAX)
-			return RE_WEIGHT_MAX + 1;
-	}
-	while (depth)	/* unclosed: regcomp refuses it anyway */
-		group[depth - 1] += group[depth], depth--;
-	return group[0];
+	err = regcomp(re, str, REG_EXTENDED);
+	prlimit(0, RLIMIT_AS, &old, NULL);
+	return err;
 }
 
 /* Returns 0 if RE compiles; FILTER_TOO_BIG or -1 (not valid) if not. The
@@ -120,9 +69,7 @@ int try_field_filter(const char *re)
 		G.filter_str = NULL;
 		return 0;
 	}
-	if (re_weight(re) > RE_WEIGHT_MAX)
-		return FILTER_TOO_BIG;
-	err = regcomp(&new_re, re, REG_EXTENDED);
+	err = regcomp_bounded(&new_re, re);
 	if (err)
 		return err == REG_ESPACE ? FILTER_TOO_BIG : -1;
 	if (G.have_filter)

@@ -21,7 +21,7 @@
 //kbuild:lib-$(CONFIG_FEATURE_KVM_STAT_DEBUGFS) += kvm_stat_debugfs.o
 
 #include "libbb.h"
-#include "kvm_stat.h"
+#include "kvm_stat_common.h"
 
 struct counter {
 	char *name;	/* the file's: "exits" */

@@ -15,7 +15,7 @@
  * still holds a reference.
  */
 #include "libbb.h"
-#include "kvm_stat.h"
+#include "kvm_stat_common.h"
 #include <sys/syscall.h>	/* SYS_perf_event_open: not in libbb.h */
 
 /* include/uapi/linux/perf_event.h, first published size (VER0, 64 bytes) */

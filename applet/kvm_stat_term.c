@@ -15,7 +15,7 @@
 //kbuild:lib-$(CONFIG_FEATURE_KVM_STAT_TUI) += kvm_stat_term.o
 
 #include "libbb.h"
-#include "kvm_stat.h"
+#include "kvm_stat_common.h"
 #include "kvm_stat_term.h"
 
 #define CPR_WAIT_MS	500	/* cursor position report: 9600 baud is ~10 ms */

@@ -36,7 +36,7 @@
 //kbuild:lib-$(CONFIG_FEATURE_KVM_STAT_TEXTFILE) += kvm_stat_textfile.o
 
 #include "libbb.h"
-#include "kvm_stat.h"
+#include "kvm_stat_common.h"
 
 /* The families, in the order written; the first two are counters */
 enum { FAM_TRACEPOINT, FAM_DEBUGFS, FAM_GAUGE, NFAM };

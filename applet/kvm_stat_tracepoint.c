@@ -23,7 +23,7 @@
  * with the filter "exit_reason==12".
  */
 #include "libbb.h"
-#include "kvm_stat.h"
+#include "kvm_stat_common.h"
 #include "kvm_stat_bpf.h"
 
 struct tp_event {

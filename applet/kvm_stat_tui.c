@@ -16,7 +16,7 @@
 
 #include "libbb.h"
 #include <math.h>
-#include "kvm_stat.h"
+#include "kvm_stat_common.h"
 #include "kvm_stat_term.h"
 
 #define INITIAL_DELAY_MS	250	/* first refresh, and after a prompt */

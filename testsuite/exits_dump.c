@@ -5,7 +5,7 @@
  *   exits_dump TABLE NAME    the code of NAME, -1 if absent
  */
 #include "libbb.h"
-#include "kvm_stat.h"
+#include "kvm_stat_common.h"
 
 int main(int argc, char **argv)
 {

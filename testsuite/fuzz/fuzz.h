@@ -10,7 +10,7 @@
  * Licensed under GPLv2, see file LICENSE in this source tree.
  */
 #include "libbb.h"
-#include "kvm_stat.h"
+#include "kvm_stat_common.h"
 #include <setjmp.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

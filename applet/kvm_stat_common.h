@@ -8,19 +8,20 @@
  *
  *   kvm_stat.c          main: options, sources, mode dispatch
  *   batch, log, tui     the views; the TUI draws through kvm_stat_term.c
- *   stats               the table name -> (value, delta); the only code
- *                       that knows the providers
- *   debugfs, tracepoint the providers (tracepoint over perf and exits)
- *   core, host          output buffer, field filter, delays, signals and
- *                       waiting; /proc, /sys and the mounts
+ *   stats               the only code that knows the providers
+ *   debugfs, tracepoint the providers (tracepoint over perf, bpf, exits),
+ *                       filling the table name -> (value, delta)
+ *   table, core, host   the stats table; output buffer, field filter,
+ *                       delays, signals and waiting; /proc, /sys, mounts
  *
- * The views read counters only from the stats table. The TUI also asks
- * the host layer for guest names and pids (its headline, the 'g' prompt,
- * the by-guest rows) and sets the filter, the delay and the pid, which
- * the stats layer passes on to the providers.
+ * The views read counters only from the stats table, which the providers
+ * fill when the stats layer has them read. The TUI also asks the host
+ * layer for guest names and pids (its headline, the 'g' prompt, the
+ * by-guest rows) and sets the filter, the delay and the pid, which the
+ * stats layer passes on to the providers.
  */
-#ifndef KVM_STAT_H
-#define KVM_STAT_H 1
+#ifndef KVM_STAT_COMMON_H
+#define KVM_STAT_COMMON_H 1
 
 #include <regex.h>
 
@@ -203,19 +204,22 @@ char *host_guest_name(int pid);	/* "" if none; xmalloc'ed, raw bytes */
 /* Pids (ascending) of the guests named NAME; NULL: every named guest */
 int host_find_guests(const char *name, int **pids);	/* count */
 
-/* kvm_stat_stats.c: name -> (value, delta), merged from the providers */
-void stats_choose_sources(void);	/* -d, -t, or the default */
-void stats_setup(void);	/* the chosen providers' counters opened */
-void stats_list_fields(void) NORETURN;	/* -f help */
+/* kvm_stat_table.c: the table G.stats, name -> (value, delta), filled by
+ * the providers, read by the views */
 int stats_find(const char *key);	/* index, created if new */
 int stats_find_guest(int pid);	/* the by-guest row of PID */
 void stats_add(int idx, unsigned long long v);	/* modulo 2^64 */
 void stats_commit(void);	/* after each provider: value, delta */
-void stats_update(int by_guest);	/* read every provider */
 void stats_clear(void);	/* drop all entries: filter or pid changed */
+unsigned *stats_order_by_key(void);	/* xmalloc'ed, G.nstats indexes */
+
+/* kvm_stat_stats.c: the providers, behind one interface */
+void stats_choose_sources(void);	/* -d, -t, or the default */
+void stats_setup(void);	/* the chosen providers' counters opened */
+void stats_list_fields(void) NORETURN;	/* -f help */
+void stats_update(int by_guest);	/* read every provider */
 void stats_reset(void);	/* TUI 'r': providers restart from zero */
 void stats_refilter(void);	/* filter or pid changed: providers re-setup */
-unsigned *stats_order_by_key(void);	/* xmalloc'ed, G.nstats indexes */
 /* The textfile view's reads: the table holds the tracepoints' all-guests
  * counts only; each guest's debugfs counters (GAUGES: its instant values
  * instead) go to ROW, as the kernel counts them */
