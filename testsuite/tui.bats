@@ -641,6 +641,8 @@ screen_has_exits() {
 	wait_exit
 	[ "$(cat "$D/rc")" = 0 ]
 	[ "$(cat "$D/stty.after")" = "$(cat "$D/stty.before")" ]
+	rm -f "$D/rc"
+	tm kill-server	# the next start has a server of its own
 	TUI_PRE="stty rows 65535 cols 65535" start_tui -d -i -s 25
 	wait_line "kvm statistics - summary"
 	keys q
