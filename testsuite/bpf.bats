@@ -32,23 +32,7 @@ need_bpf() {
 	[ -x "$VMM" ] || skip "$VMM not built (make vmm)"
 }
 
-# Descriptors of process PID whose link is exactly WHAT
-fds_of() {
-	local n=0 f
-	for f in /proc/$1/fd/*; do
-		[ "$(readlink "$f" 2>/dev/null)" = "$2" ] && n=$((n + 1))
-	done
-	echo $n
-}
 
-# Processes other than ours holding a KVM VM (tests running in parallel)
-other_vms() {
-	local f n=0
-	for f in /proc/[0-9]*/fd/*; do
-		[ "$(readlink "$f" 2>/dev/null)" = "anon_inode:kvm-vm" ] && n=$((n + 1))
-	done
-	echo $n
-}
 
 # The sums of the -l records' columns NAMES... in FILE
 log_sums() {

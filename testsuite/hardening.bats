@@ -230,14 +230,6 @@ start_blocked_logger() {
 		END { exit bad }' "$T/log"
 }
 
-# Perf event descriptors a process holds
-perf_fds() {
-	local n=0 f
-	for f in /proc/$1/fd/*; do
-		[ "$(readlink "$f" 2>/dev/null)" = "anon_inode:[perf_event]" ] && n=$((n + 1))
-	done
-	echo $n
-}
 
 @test "-p on the perf path: the groups of ended threads are released" {
 	require_feature tracepoints TRACEPOINTS

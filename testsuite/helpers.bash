@@ -108,3 +108,27 @@ in_poll() {
 is_root() {
 	[ "$(id -u)" = 0 ]
 }
+
+# Descriptors of process PID whose link is exactly WHAT
+# ("anon_inode:[perf_event]", "anon_inode:bpf_link", ...)
+fds_of() {
+	local n=0 f
+	for f in /proc/$1/fd/*; do
+		[ "$(readlink "$f" 2>/dev/null)" = "$2" ] && n=$((n + 1))
+	done
+	echo $n
+}
+
+# Perf event descriptors a process holds
+perf_fds() {
+	fds_of "$1" "anon_inode:[perf_event]"
+}
+
+# KVM VMs held by any process (tests running in parallel hold some)
+other_vms() {
+	local f n=0
+	for f in /proc/[0-9]*/fd/*; do
+		[ "$(readlink "$f" 2>/dev/null)" = "anon_inode:kvm-vm" ] && n=$((n + 1))
+	done
+	echo $n
+}

@@ -253,13 +253,7 @@ two_guests() {
 
 # ---- real KVM: the tracepoints, all guests together ----
 
-other_vms() {
-	local f n=0
-	for f in /proc/[0-9]*/fd/*; do
-		[ "$(readlink "$f" 2>/dev/null)" = "anon_inode:kvm-vm" ] && n=$((n + 1))
-	done
-	echo $n
-}
+
 
 @test "tracepoints on real KVM: counts equal the test VMM's, by reason" {
 	require_feature tracepoints TRACEPOINTS

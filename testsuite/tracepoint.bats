@@ -52,14 +52,6 @@ delta_of() {
 	awk -v n="$1" '$1 == n { print $3 }' "$2"
 }
 
-# Perf event descriptors a process holds
-perf_fds() {
-	local n=0 f
-	for f in /proc/$1/fd/*; do
-		[ "$(readlink "$f" 2>/dev/null)" = "anon_inode:[perf_event]" ] && n=$((n + 1))
-	done
-	echo $n
-}
 
 # run-tests.sh runs this file on the BPF path (the default where the
 # kernel takes it) and again with KVM_STAT="... --no-bpf" (perf counters)
@@ -206,14 +198,6 @@ vms_now() {
 	fi
 }
 
-# Processes other than ours holding a KVM VM (tests running in parallel)
-other_vms() {
-	local f n=0
-	for f in /proc/[0-9]*/fd/*; do
-		[ "$(readlink "$f" 2>/dev/null)" = "anon_inode:kvm-vm" ] && n=$((n + 1))
-	done
-	echo $n
-}
 
 @test "children: kvm_userspace_exit(IO) and (HLT) with their names" {
 	need_kvm
