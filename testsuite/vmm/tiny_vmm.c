@@ -208,12 +208,13 @@ static const uint8_t guest_code[] = {
 /* ---- state ---- */
 
 #define MAX_VCPUS	64
-#define USAGE	"usage: tiny_vmm [-l LOOPS] [-r LOOPS_PER_SEC] [-t SECONDS] [-c VCPUS] [-w SECONDS] [-name NAME] [-q]"
+#define USAGE	"usage: tiny_vmm [-l LOOPS] [-L LOOPS,LOOPS...] [-r LOOPS_PER_SEC] [-t SECONDS] [-c VCPUS] [-H] [-w SECONDS] [-name NAME] [-q]"
 
 struct vcpu {
 	pthread_t thread;
 	int fd;
 	int id;
+	unsigned long long loops;	/* -L: this vCPU's; 0: G.loops */
 	struct kvm_run *run;
 	unsigned long long io_exits;	/* x86 io, arm64 mmio: two a loop */
 	unsigned long long hlt_exits;	/* x86 hlt, arm64 hvc: one a loop */
@@ -229,6 +230,7 @@ struct globals {
 	double linger;	/* -w: stay alive this long after the run; 0: exit */
 	int nr_vcpus;
 	int quiet;
+	int hold;	/* -H: the last vCPU's thread starts at SIGHUP */
 	int vm_fd;
 	int run_size;
 	int stop;	/* main asks the vCPU threads to finish */
@@ -317,12 +319,37 @@ static double parse_seconds(const char *opt, const char *arg, int zero_ok)
 	return s;
 }
 
+/*
+ * -L 100,200,300: each vCPU's own number of loops, and as many vCPUs
+ * (-c, if given too, must agree): the per-vCPU counts a tool reports can
+ * then be told apart and checked one by one
+ */
+static int nr_listed;
+
+static void parse_loop_list(const char *opt, const char *arg)
+{
+	char buf[32];
+	const char *s = arg, *comma;
+
+	if (!arg)
+		die_usage("option %s needs a value", opt);
+	nr_listed = 0;
+	do {
+		comma = strchrnul(s, ',');
+		if (nr_listed == MAX_VCPUS || comma - s >= (int)sizeof(buf))
+			die_usage("bad loop list '%s'", arg);
+		memcpy(buf, s, comma - s);
+		buf[comma - s] = '\0';
+		G.vcpus[nr_listed++].loops = parse_count(opt, buf, ~0ULL >> 2);
+		s = comma + 1;
+	} while (*comma);
+}
+
 /* QEMU-style: "-name" as one word, so that kvm_stat -g finds us */
 static void parse_args(char **argv)
 {
 	const char *opt, *arg;
 
-	G.nr_vcpus = 1;
 	while ((opt = *++argv) != NULL) {
 		arg = argv[1];
 		if (strcmp(opt, "-q") == 0) {
@@ -343,6 +370,12 @@ static void parse_args(char **argv)
 			G.linger = parse_seconds(opt, arg, 1);
 		else if (strcmp(opt, "-c") == 0)
 			G.nr_vcpus = parse_count(opt, arg, MAX_VCPUS);
+		else if (strcmp(opt, "-L") == 0)
+			parse_loop_list(opt, arg);
+		else if (strcmp(opt, "-H") == 0) {
+			G.hold = 1;
+			continue;
+		}
 		else if (strcmp(opt, "-name") == 0) {
 			if (!arg)
 				die_usage("option %s needs a value", opt);
@@ -350,6 +383,13 @@ static void parse_args(char **argv)
 			die_usage("unknown option '%s'", opt);
 		argv++;
 	}
+	if (nr_listed && G.nr_vcpus && nr_listed != G.nr_vcpus)
+		die_usage("-L gives %s loop counts than -c vCPUs",
+			nr_listed < G.nr_vcpus ? "fewer" : "more");
+	if (nr_listed)
+		G.nr_vcpus = nr_listed;
+	if (!G.nr_vcpus)
+		G.nr_vcpus = 1;
 	if (!G.loops && !G.seconds)
 		G.loops = 1000;
 }
@@ -362,15 +402,15 @@ static void note_signal(int sig)
 }
 
 /*
- * INT and TERM end the run, USR2 says a vCPU thread finished, USR1 wakes a
- * vCPU thread from its pacing sleep. All stay blocked (threads inherit the
+ * INT and TERM end the run, HUP starts the vCPU held by -H, USR2 says a
+ * vCPU thread finished, USR1 wakes a vCPU thread from its pacing sleep. All stay blocked (threads inherit the
  * mask) and are taken synchronously: main by sigtimedwait, vCPUs by ppoll.
  * Real handlers, not SIG_IGN, because a shell starts background jobs with
  * SIGINT ignored.
  */
 static void block_signals(sigset_t *set)
 {
-	static const int sigs[] = { SIGINT, SIGTERM, SIGUSR1, SIGUSR2 };
+	static const int sigs[] = { SIGINT, SIGTERM, SIGUSR1, SIGUSR2, SIGHUP };
 	struct sigaction sa;
 	unsigned i;
 
@@ -598,15 +638,15 @@ static void name_thread(int id)
 static void *vcpu_thread(void *arg)
 {
 	struct vcpu *v = arg;
-	unsigned long long done = 0;
+	unsigned long long done = 0, loops = v->loops ? v->loops : G.loops;
 	double start = now_seconds();
 
 	name_thread(v->id);
-	while (!stop_requested() && (!G.loops || done < G.loops)) {
+	while (!stop_requested() && (!loops || done < loops)) {
 		if (!run_loop(v))
 			break;
 		done++;
-		if (G.rate && done != G.loops)
+		if (G.rate && done != loops)
 			pace(start, done);
 	}
 	if (__atomic_sub_fetch(&G.running, 1, __ATOMIC_ACQ_REL) == 0)
@@ -614,18 +654,33 @@ static void *vcpu_thread(void *arg)
 	return NULL;
 }
 
+static void start_vcpu(int i)
+{
+	int err = pthread_create(&G.vcpus[i].thread, NULL, vcpu_thread,
+			&G.vcpus[i]);
+
+	if (err)
+		die("pthread_create", strerror(err));
+}
+
+/* -H: a vCPU thread that comes late, as a hot-added vCPU's; SIGHUP (or
+ * the end of the run) lets it go */
+static void release_held(void)
+{
+	if (G.hold) {
+		G.hold = 0;
+		start_vcpu(G.nr_vcpus - 1);
+	}
+}
+
 static void start_vcpus(void)
 {
-	int i, err;
+	int i;
 
 	G.main_thread = pthread_self();
 	G.running = G.nr_vcpus;
-	for (i = 0; i < G.nr_vcpus; i++) {
-		err = pthread_create(&G.vcpus[i].thread, NULL, vcpu_thread,
-				&G.vcpus[i]);
-		if (err)
-			die("pthread_create", strerror(err));
-	}
+	for (i = 0; i < G.nr_vcpus - G.hold; i++)
+		start_vcpu(i);
 }
 
 /*
@@ -651,6 +706,8 @@ static int wait_for_signal(const sigset_t *set, double deadline,
 			sig = sigwaitinfo(set, NULL);
 		if (sig == SIGINT || sig == SIGTERM)
 			return 1;
+		if (sig == SIGHUP)
+			release_held();
 	}
 	return 0;
 }
@@ -677,6 +734,7 @@ static void stop_vcpus(void)
 	int i;
 
 	__atomic_store_n(&G.stop, 1, __ATOMIC_RELEASE);
+	release_held();	/* it sees the stop at once: joined like the others */
 	for (i = 0; i < G.nr_vcpus; i++)
 		pthread_kill(G.vcpus[i].thread, SIGUSR1);
 	for (i = 0; i < G.nr_vcpus; i++)
