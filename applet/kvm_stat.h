@@ -42,7 +42,10 @@ enum {
 	OPT_t = 1 << 11,	/* -t --tracepoints */
 	OPT_z = 1 << 12,	/* -z --skip-zero-records */
 	OPT_O = 1 << 13,	/* -O --textfile FILE */
-	OPT_no_bpf = 1 << 14,	/* --no-bpf (long only: the letter '\xff') */
+	/* -v --vcpus: before '\xff', which not every build has */
+	OPT_v = (1 << 14) * ENABLE_FEATURE_KVM_STAT_VCPU,
+	OPT_no_bpf = 1 << (14 + ENABLE_FEATURE_KVM_STAT_VCPU),	/* --no-bpf
+				 * (long only: the letter '\xff') */
 };
 
 /* Host architecture, as far as exit-reason names are concerned */
@@ -65,13 +68,16 @@ enum {
  * reference's keys, so that sorting by key gives the reference's order.
  * It is the event name, "child parent" for a child event (e.g.
  * "kvm_exit(HLT) kvm_exit"), or a pid in the TUI's by-guest view.
- * stats_find() works out the rest once.
+ * stats_find() works out the rest once. A per-vCPU row (-v, 'v') has an
+ * event's key and the vCPU thread's TID; the guest's sums have tid 0.
  */
 struct stat_entry {
 	char *key;
 	const char *parent;	/* a child event's parent (inside KEY); NULL */
 	int name_len;	/* the name shown: KEY's first NAME_LEN bytes */
 	int pid;	/* a by-guest row: its guest; else 0 */
+	IF_FEATURE_KVM_STAT_VCPU(int tid;)	/* a per-vCPU row: its thread */
+	IF_FEATURE_KVM_STAT_VCPU(char *vcpu;)	/* and its name, as first seen */
 	long long value;	/* total as of the last read */
 	long long delta;	/* change since the read before */
 	long long acc;	/* sum gathered by the provider reading now */
@@ -108,6 +114,7 @@ struct tui_state {
 	smallint by_guest;	/* 'b' */
 	smallint sort_total;	/* 'o' */
 	smallint child_events;	/* 'x' */
+	IF_FEATURE_KVM_STAT_VCPU(smallint by_vcpu;)	/* 'v' */
 };
 
 struct globals {
@@ -117,6 +124,7 @@ struct globals {
 	smallint arch;
 	smallint use_debugfs;
 	smallint use_tracepoints;
+	smallint vcpus;	/* -v, 'v': per-vCPU rows wanted (with G.pid) */
 	int pid;	/* 0: all guests */
 	unsigned delay_ms;	/* -s */
 
@@ -199,6 +207,9 @@ void host_find_mounts(void);
 void host_detect_arch(void);
 int host_pid_exists(int pid);
 char *host_guest_name(int pid);	/* "" if none; xmalloc'ed, raw bytes */
+/* A vCPU as its VMM names its thread ("CPU 3/KVM"), else its tid;
+ * xmalloc'ed, printable */
+char *host_vcpu_name(int pid, int tid);
 /* Pids (ascending) of the guests named NAME; NULL: every named guest */
 int host_find_guests(const char *name, int **pids);	/* count */
 
@@ -208,12 +219,16 @@ void stats_setup(void);	/* the chosen providers' counters opened */
 void stats_list_fields(void) NORETURN;	/* -f help */
 int stats_find(const char *key);	/* index, created if new */
 int stats_find_guest(int pid);	/* the by-guest row of PID */
+int stats_find_vcpu(const char *key, int tid);	/* KEY's row of vCPU TID */
 void stats_add(int idx, long long v);
 void stats_commit(void);	/* after each provider: value, delta */
 void stats_update(int by_guest);	/* read every provider */
 void stats_clear(void);	/* drop all entries: filter or pid changed */
 void stats_reset(void);	/* TUI 'r': providers restart from zero */
 void stats_refilter(void);	/* filter or pid changed: providers re-setup */
+/* Why no per-vCPU rows can be had (no guest, or debugfs only), or NULL */
+#define want_vcpus()	(ENABLE_FEATURE_KVM_STAT_VCPU && G.vcpus && G.pid)
+const char *stats_no_vcpus(void);
 unsigned *stats_order_by_key(void);	/* xmalloc'ed, G.nstats indexes */
 /* The textfile view's reads: the table holds the tracepoints' all-guests
  * counts only; each guest's debugfs counters (GAUGES: its instant values

@@ -276,3 +276,33 @@ int host_find_guests(const char *want, int **pids)
 		closedir(dir);
 	return n;
 }
+
+#if ENABLE_FEATURE_KVM_STAT_VCPU
+/* /proc/PID/task/TID/comm, "CPU 3/KVM\n" (TID 0: /proc/PID/comm); ""
+ * if unreadable */
+static void read_comm(char *buf, int pid, int tid)
+{
+	char *path = tid ? host_path("/proc/%d/task/%d/comm", pid, tid)
+		: host_path("/proc/%d/comm", pid);
+	ssize_t len = open_read_close(path, buf, 15);	/* TASK_COMM_LEN - 1 */
+
+	free(path);
+	buf[len > 0 ? len : 0] = '\0';
+	*strchrnul(buf, '\n') = '\0';
+}
+
+/*
+ * QEMU names its vCPU threads "CPU N/KVM" (and other VMMs alike); a
+ * thread that kept its process's name, or is gone, is told by its tid
+ */
+char *host_vcpu_name(int pid, int tid)
+{
+	char comm[16], proc_comm[16];
+
+	read_comm(comm, pid, tid);
+	read_comm(proc_comm, pid, 0);
+	if (!comm[0] || strcmp(comm, proc_comm) == 0)
+		return xasprintf("%d", tid);
+	return printable_dup(comm);
+}
+#endif

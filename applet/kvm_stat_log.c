@@ -12,6 +12,14 @@
  * Each record is one write(), done before the next sleep: a SIGTERM
  * loses nothing.
  *
+ * -v: a record is a line for the guest, then one per vCPU that counted
+ * anything (threads come and go: a new one gets its line, one that ended
+ * keeps its line of zeros), in the order the threads started. The vCPU's
+ * name is a column: the last in plain lines (names may hold blanks),
+ * "vcpu" after the timestamp in CSV; the guest's line has "all":
+ *   plain: "kvm_pio kvm_exit vcpu " / "2024-05-01 12:00:00      2000      3006 CPU 1/KVM"
+ *   CSV:   "timestamp,vcpu,kvm_pio,kvm_exit" / "2024-05-01 12:00:00,CPU 1/KVM,2000,3006"
+ *
  * Licensed under GPLv2, see file LICENSE in this source tree.
  */
 //kbuild:lib-$(CONFIG_FEATURE_KVM_STAT_LOG) += kvm_stat_log.o
@@ -85,15 +93,73 @@ static void put_banner(struct log_state *ls)
 	if (ls->header_only && lseek(ls->fd, 0, SEEK_END) > 0)
 		return;
 	if (ls->csv)
-		outbuf_printf(&ls->out, "timestamp");
+		outbuf_printf(&ls->out, G.vcpus ? "timestamp,vcpu" : "timestamp");
 	for (i = 0; i < ls->nkeys; i++) {
 		const struct stat_entry *e = &G.stats[ls->order[i]];
 
 		outbuf_printf(&ls->out, ls->csv ? ",%.*s" : "%.*s ",
 			e->name_len, e->key);
 	}
+	if (G.vcpus && !ls->csv)
+		outbuf_printf(&ls->out, "vcpu ");
 	write_line(ls);
 }
+
+/* One line of a record: the timestamp, (-v) the vCPU, the deltas */
+static void put_line(struct log_state *ls, const char *stamp,
+		const char *vcpu, const long long *deltas)
+{
+	unsigned i;
+
+	if (ls->out.len)
+		outbuf_printf(&ls->out, "\n");
+	outbuf_printf(&ls->out, "%s", stamp);
+	if (vcpu && ls->csv)
+		outbuf_printf(&ls->out, ",%s", vcpu);
+	for (i = 0; i < ls->nkeys; i++)
+		outbuf_printf(&ls->out, ls->csv ? ",%lld" : " %9lld", deltas[i]);
+	if (vcpu && !ls->csv)
+		outbuf_printf(&ls->out, " %s", vcpu);
+}
+
+#if ENABLE_FEATURE_KVM_STAT_VCPU
+/* -v: the lines of the vCPUs that counted anything, by thread id */
+static void put_vcpu_lines(struct log_state *ls, const char *stamp)
+{
+	const struct stat_entry *e;
+	long long *deltas = xmalloc(ls->nkeys * sizeof(deltas[0]));
+	int tid, last = 0;
+	unsigned i;
+
+	for (;;) {
+		const char *name = NULL;
+
+		/* the next tid up that has a row with a count */
+		tid = INT_MAX;
+		for (e = G.stats; e < G.stats + G.nstats; e++)
+			if (e->tid > last && e->tid < tid && e->value)
+				tid = e->tid;
+		if (tid == INT_MAX)
+			break;
+		for (i = 0; i < ls->nkeys; i++) {
+			const char *key = G.stats[ls->order[i]].key;
+
+			deltas[i] = 0;
+			for (e = G.stats; e < G.stats + G.nstats; e++) {
+				if (e->tid == tid && strcmp(e->key, key) == 0) {
+					deltas[i] = e->delta;
+					name = e->vcpu;
+				}
+			}
+		}
+		/* its rows: only fields of the guest's line */
+		if (name)
+			put_line(ls, stamp, name, deltas);
+		last = tid;
+	}
+	free(deltas);
+}
+#endif
 
 /* -z: a record with all deltas zero is dropped */
 static void put_record(struct log_state *ls)
@@ -102,18 +168,21 @@ static void put_record(struct log_state *ls)
 	struct tm tm;
 	unsigned i;
 	long long changed = 0;	/* the deltas or'ed */
+	long long *deltas = xmalloc((ls->nkeys + 1) * sizeof(deltas[0]));
+	char stamp[64];	/* "2024-05-01 12:00:00"; room for any tm */
 
 	/* strftime's "%Y-%m-%d %H:%M:%S", without its ~4 KiB of libc */
 	localtime_r(&now, &tm);
-	outbuf_printf(&ls->out, "%d-%02d-%02d %02d:%02d:%02d",
+	sprintf(stamp, "%d-%02d-%02d %02d:%02d:%02d",
 		tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
 		tm.tm_hour, tm.tm_min, tm.tm_sec);
 	for (i = 0; i < ls->nkeys; i++) {
-		long long delta = G.stats[ls->order[i]].delta;
-
-		changed |= delta;
-		outbuf_printf(&ls->out, ls->csv ? ",%lld" : " %9lld", delta);
+		deltas[i] = G.stats[ls->order[i]].delta;
+		changed |= deltas[i];
 	}
+	put_line(ls, stamp, G.vcpus ? "all" : NULL, deltas);
+	free(deltas);
+	IF_FEATURE_KVM_STAT_VCPU(if (G.vcpus) put_vcpu_lines(ls, stamp);)
 	if (!changed && (G.opts & OPT_z)) {
 		ls->out.len = 0;
 		return;
@@ -126,6 +195,7 @@ void log_run(void)
 {
 	struct log_state ls;
 	unsigned long long next;
+	unsigned i;
 
 	memset(&ls, 0, sizeof(ls));
 	ls.csv = !!(G.opts & OPT_c);
@@ -133,8 +203,11 @@ void log_run(void)
 	ls.fd = G.log_file ? open_log() : STDOUT_FILENO;
 	catch_signals();
 	stats_update(0);
-	ls.nkeys = G.nstats;
 	ls.order = stats_order_by_key();
+	/* the guest's fields are the columns: -v's rows of vCPUs are not */
+	for (i = 0; i < G.nstats; i++)
+		if (!IF_FEATURE_KVM_STAT_VCPU(G.stats[ls.order[i]].tid ||) 0)
+			ls.order[ls.nkeys++] = ls.order[i];
 	put_banner(&ls);
 	next = monotonic_us();
 	for (;;) {

@@ -16,14 +16,15 @@
  * at most. A new entry's parent and shown name are worked out here,
  * once: "kvm_exit(HLT) kvm_exit" is the child kvm_exit(HLT) of kvm_exit.
  */
-int stats_find(const char *key)
+static int find_entry(const char *key, int tid)
 {
 	struct stat_entry *e;
 	unsigned i;
 	char *space;
 
 	for (i = 0; i < G.nstats; i++)
-		if (strcmp(G.stats[i].key, key) == 0)
+		if (strcmp(G.stats[i].key, key) == 0
+		 IF_FEATURE_KVM_STAT_VCPU(&& G.stats[i].tid == tid))
 			return i;
 	if ((G.nstats & 31) == 0)
 		G.stats = xrealloc(G.stats, (G.nstats + 32) * sizeof(G.stats[0]));
@@ -34,8 +35,44 @@ int stats_find(const char *key)
 	e->name_len = space - e->key;
 	if (*space)
 		e->parent = space + 1;
+	IF_FEATURE_KVM_STAT_VCPU(e->tid = tid;)
 	return i;
 }
+
+int stats_find(const char *key)
+{
+	return find_entry(key, 0);
+}
+
+#if ENABLE_FEATURE_KVM_STAT_VCPU
+/*
+ * The vCPU's name is read when its first row comes, and kept for all its
+ * rows: those of a vCPU that ended keep their name and last counts
+ */
+int stats_find_vcpu(const char *key, int tid)
+{
+	unsigned i, n = G.nstats;
+	int idx = find_entry(key, tid);
+	char *name = NULL;
+
+	if (idx == (int)n) {
+		for (i = 0; i < n && !name; i++)
+			if (G.stats[i].tid == tid)
+				name = xstrdup(G.stats[i].vcpu);
+		G.stats[idx].vcpu = name ? name : host_vcpu_name(G.pid, tid);
+	}
+	return idx;
+}
+
+const char *stats_no_vcpus(void)
+{
+	if (!G.pid)
+		return "no guest selected: use -p/--pid or -g/--guest";
+	if (!G.use_tracepoints)
+		return "debugfs has no per-vCPU counters: use tracepoints (-t)";
+	return NULL;
+}
+#endif
 
 #if ENABLE_FEATURE_KVM_STAT_TUI && ENABLE_FEATURE_KVM_STAT_DEBUGFS
 /* The TUI's by-guest view: one row per guest, keyed by its pid */
@@ -128,8 +165,10 @@ void stats_update(int by_guest)
  * never drop keys */
 void stats_clear(void)
 {
-	while (G.nstats)
+	while (G.nstats) {
 		free(G.stats[--G.nstats].key);
+		IF_FEATURE_KVM_STAT_VCPU(free(G.stats[G.nstats].vcpu);)
+	}
 }
 #endif
 
@@ -173,11 +212,17 @@ void stats_refilter(void)
 
 static int cmp_key(const void *a, const void *b)
 {
-	return strcmp(G.stats[*(const unsigned *)a].key,
-			G.stats[*(const unsigned *)b].key);
+	const struct stat_entry *x = &G.stats[*(const unsigned *)a];
+	const struct stat_entry *y = &G.stats[*(const unsigned *)b];
+	int r = strcmp(x->key, y->key);
+
+	/* an event's per-vCPU rows after its sum, in the threads' order */
+	IF_FEATURE_KVM_STAT_VCPU(if (!r) r = x->tid - y->tid;)
+	return r;
 }
 
-/* Python's sorted() on the keys: byte order of the UTF-8 keys */
+/* Python's sorted() on the keys: byte order of the UTF-8 keys (per-vCPU
+ * rows, -v: after their event) */
 unsigned *stats_order_by_key(void)
 {
 	unsigned *order = xmalloc((G.nstats + 1) * sizeof(order[0]));

@@ -54,6 +54,16 @@ struct tracepoint_state {
 	unsigned nfds;
 	unsigned ncpus;	/* possible CPUs, for the per-CPU values */
 	unsigned long long *values;	/* one slot's per-CPU values */
+#if ENABLE_FEATURE_KVM_STAT_VCPU
+	/* per-vCPU rows (-v): BPF, the map of { tid, slot } and each slot's
+	 * event (-1: none); perf, each group's rows in the stats table,
+	 * ngroups * nev, checked before use (the TUI clears the table) */
+	int thread_map;	/* -1: none */
+	int *slot_ev;
+	unsigned nslots;
+	int *vidx;
+	unsigned nvidx;
+#endif
 };
 
 /* 0 if NAME has no readable id: not an event */
@@ -480,6 +490,8 @@ static int attach_program(struct tracepoint_state *tps, struct tp_event *e)
 	int prog, fd, err;
 
 	e->spec.tgid = G.pid;
+	IF_FEATURE_KVM_STAT_VCPU(e->spec.thread_map = tps->thread_map;)
+	IF_FEATURE_KVM_STAT_VCPU(e->spec.per_thread = tps->thread_map >= 0;)
 	e->spec.invalid = debug_env() && strcmp(debug_env(), "refuse-bpf") == 0;
 	prog = bpf_count_prog_load(tps->map_fd, &e->spec, e->raw, NULL, 0);
 	if (prog < 0) {
@@ -512,6 +524,57 @@ static int attach_program(struct tracepoint_state *tps, struct tp_event *e)
 	return fd;
 }
 
+#if ENABLE_FEATURE_KVM_STAT_VCPU
+/* Keys of the per-thread map: 64 vCPUs with every slot of kvm_exit's
+ * reasons are ~5000; a key takes memory only once counted */
+#define THREAD_KEYS_MAX	65536
+
+/* -v: the per-thread map, and which event each slot is */
+static int bpf_vcpu_setup(struct tracepoint_state *tps, unsigned nslots)
+{
+	unsigned i;
+
+	tps->thread_map = bpf_thread_map_create(THREAD_KEYS_MAX);
+	if (tps->thread_map < 0) {
+		debug_bpf("can't create the per-thread map of", "-v", errno, NULL);
+		return -1;
+	}
+	tps->nslots = nslots;
+	tps->slot_ev = xrealloc(tps->slot_ev, nslots * sizeof(int));
+	memset(tps->slot_ev, 0xff, nslots * sizeof(int));
+	for (i = 0; i < tps->nev; i++)
+		tps->slot_ev[tps->ev[i].spec.slot] = i;
+	return 0;
+}
+
+/* Every key counted so far: a thread that ended keeps its counts */
+static void bpf_read_vcpus(struct tracepoint_state *tps)
+{
+	struct bpf_thread_key key;
+	const struct bpf_thread_key *prev = NULL;
+	unsigned long long count;
+	int i;
+
+	while (bpf_thread_op(BPF_THREAD_NEXT, tps->thread_map, prev, &key) == 0) {
+		prev = &key;	/* NEXT reads it before it writes it */
+		i = key.slot < tps->nslots ? tps->slot_ev[key.slot] : -1;
+		if (i >= 0 && bpf_thread_op(BPF_THREAD_LOOKUP, tps->thread_map,
+				&key, &count) == 0)
+			stats_add(stats_find_vcpu(tps->ev[i].key, key.tid), count);
+	}
+}
+
+/* 'r': the per-thread counts start from zero (a hit in between is lost) */
+static void bpf_reset_vcpus(struct tracepoint_state *tps)
+{
+	struct bpf_thread_key key;
+
+	while (bpf_thread_op(BPF_THREAD_NEXT, tps->thread_map, NULL, &key) == 0
+	 && bpf_thread_op(BPF_THREAD_DELETE, tps->thread_map, &key, NULL) == 0)
+		continue;
+}
+#endif
+
 /*
  * Counting by BPF: a map, then one program per tracepoint. Returns 0,
  * or -1 with nothing left open (the perf path takes over).
@@ -532,9 +595,14 @@ static int bpf_setup(struct tracepoint_state *tps)
 	 * more values than it has possible CPUs */
 	if (!tps->values)
 		tps->values = xzalloc(BPF_CPUS_MAX * sizeof(tps->values[0]));
-	/* a link or perf event per event of its own, and the map at the end */
-	tps->fds = xrealloc(tps->fds, (tps->nev + 1) * sizeof(int));
+	/* a link or perf event per event of its own, and the maps at the end */
+	tps->fds = xrealloc(tps->fds, (tps->nev + 2) * sizeof(int));
 	tps->nfds = 0;
+	IF_FEATURE_KVM_STAT_VCPU(tps->thread_map = -1;)
+	if (want_vcpus() && bpf_vcpu_setup(tps, nslots) != 0) {
+		tracepoint_close_fast();
+		return -1;
+	}
 	for (e = tps->ev; e < tps->ev + tps->nev; e++) {
 		if (e->code >= 0)
 			continue;
@@ -560,6 +628,7 @@ static void bpf_read(struct tracepoint_state *tps)
 				tps->ncpus, &sum) == 0)
 			stats_add(stats_find(e->key), sum - e->base);
 	}
+	IF_FEATURE_KVM_STAT_VCPU(if (tps->thread_map >= 0) bpf_read_vcpus(tps);)
 }
 
 #if ENABLE_FEATURE_KVM_STAT_TUI
@@ -570,6 +639,7 @@ static void bpf_reset(struct tracepoint_state *tps)
 	for (e = tps->ev; e < tps->ev + tps->nev; e++)
 		bpf_count_read(tps->map_fd, e->spec.slot, tps->values,
 			tps->ncpus, &e->base);
+	IF_FEATURE_KVM_STAT_VCPU(if (tps->thread_map >= 0) bpf_reset_vcpus(tps);)
 }
 #endif
 
@@ -586,6 +656,7 @@ void tracepoint_setup(void)
 	struct tracepoint_state *tps = collect_events();
 
 	tps->map_fd = -1;
+	IF_FEATURE_KVM_STAT_VCPU(tps->thread_map = -1;)
 	if (tps->nev == 0)
 		return;	/* -f selects no tracepoint */
 	if (want_bpf() && bpf_setup(tps) == 0)
@@ -595,6 +666,29 @@ void tracepoint_setup(void)
 	else
 		add_online_cpus();
 }
+
+#if ENABLE_FEATURE_KVM_STAT_VCPU
+/* -v on the perf path: a group per thread, its counts are the vCPU's */
+static void perf_add_vcpu(struct tracepoint_state *tps, unsigned g,
+		unsigned i, unsigned long long count)
+{
+	unsigned n = g * tps->nev + i;
+	int tid = tps->target[g], idx;
+
+	if (n >= tps->nvidx) {
+		tps->vidx = xrealloc(tps->vidx, (n + 64) * sizeof(int));
+		memset(tps->vidx + tps->nvidx, 0xff, (n + 64 - tps->nvidx) * sizeof(int));
+		tps->nvidx = n + 64;
+	}
+	idx = tps->vidx[n];
+	if ((unsigned)idx >= G.nstats || G.stats[idx].tid != tid
+	 || strcmp(G.stats[idx].key, tps->ev[i].key) != 0)
+		idx = tps->vidx[n] = stats_find_vcpu(tps->ev[i].key, tid);
+	stats_add(idx, count);
+}
+#else
+#define perf_add_vcpu(tps, g, i, count)	((void)0)
+#endif
 
 /* Each event summed over the groups: one read per group, leader's fd */
 void tracepoint_read(void)
@@ -619,8 +713,11 @@ void tracepoint_read(void)
 		if (read(tps->fds[g * tps->nev], buf, sizeof(buf))
 				!= (ssize_t)sizeof(buf))
 			continue;
-		for (i = 0; i < tps->nev; i++)
+		for (i = 0; i < tps->nev; i++) {
 			stats_add(idx[i], buf[i + 1]);
+			if (want_vcpus())
+				perf_add_vcpu(tps, g, i, buf[i + 1]);
+		}
 	}
 	stats_commit();
 }
@@ -697,6 +794,11 @@ void tracepoint_close_fast(void)
 		return;
 	if (ENABLE_FEATURE_KVM_STAT_BPF && tps->map_fd >= 0) {
 		tps->fds[tps->nfds++] = tps->map_fd;
+#if ENABLE_FEATURE_KVM_STAT_VCPU
+		if (tps->thread_map >= 0)
+			tps->fds[tps->nfds++] = tps->thread_map;
+		tps->thread_map = -1;
+#endif
 		perf_hand_off(tps->fds, tps->nfds);
 		tps->nfds = 0;
 		tps->map_fd = -1;

@@ -208,7 +208,7 @@ static const uint8_t guest_code[] = {
 /* ---- state ---- */
 
 #define MAX_VCPUS	64
-#define USAGE	"usage: tiny_vmm [-l LOOPS] [-L LOOPS,LOOPS...] [-r LOOPS_PER_SEC] [-t SECONDS] [-c VCPUS] [-H] [-w SECONDS] [-name NAME] [-q]"
+#define USAGE	"usage: tiny_vmm [-l LOOPS] [-L LOOPS,LOOPS...] [-r LOOPS_PER_SEC] [-t SECONDS] [-c VCPUS] [-H N] [-k] [-w SECONDS] [-name NAME] [-q]"
 
 struct vcpu {
 	pthread_t thread;
@@ -230,7 +230,8 @@ struct globals {
 	double linger;	/* -w: stay alive this long after the run; 0: exit */
 	int nr_vcpus;
 	int quiet;
-	int hold;	/* -H: the last vCPU's thread starts at SIGHUP */
+	int hold;	/* -H: the last HOLD vCPUs' threads start at SIGHUP */
+	int keep;	/* -k: vCPU threads stay until SIGINT/SIGTERM */
 	int vm_fd;
 	int run_size;
 	int stop;	/* main asks the vCPU threads to finish */
@@ -372,8 +373,10 @@ static void parse_args(char **argv)
 			G.nr_vcpus = parse_count(opt, arg, MAX_VCPUS);
 		else if (strcmp(opt, "-L") == 0)
 			parse_loop_list(opt, arg);
-		else if (strcmp(opt, "-H") == 0) {
-			G.hold = 1;
+		else if (strcmp(opt, "-H") == 0)
+			G.hold = parse_count(opt, arg, MAX_VCPUS);
+		else if (strcmp(opt, "-k") == 0) {
+			G.keep = 1;
 			continue;
 		}
 		else if (strcmp(opt, "-name") == 0) {
@@ -390,6 +393,8 @@ static void parse_args(char **argv)
 		G.nr_vcpus = nr_listed;
 	if (!G.nr_vcpus)
 		G.nr_vcpus = 1;
+	if (G.hold > G.nr_vcpus)
+		die_usage("-H holds more vCPUs than %s", "there are");
 	if (!G.loops && !G.seconds)
 		G.loops = 1000;
 }
@@ -626,6 +631,18 @@ static void pace(double start, unsigned long long done)
 	ppoll(NULL, 0, &ts, &wake);
 }
 
+/* Until stop_vcpus(): its SIGUSR1, blocked but for ppoll, cannot be
+ * missed */
+static void wait_for_stop(void)
+{
+	sigset_t wake;
+
+	pthread_sigmask(SIG_SETMASK, NULL, &wake);
+	sigdelset(&wake, SIGUSR1);
+	while (!stop_requested())
+		ppoll(NULL, 0, NULL, &wake);
+}
+
 /* Names as QEMU's with debug-threads=on, so per-thread views read alike */
 static void name_thread(int id)
 {
@@ -651,6 +668,10 @@ static void *vcpu_thread(void *arg)
 	}
 	if (__atomic_sub_fetch(&G.running, 1, __ATOMIC_ACQ_REL) == 0)
 		pthread_kill(G.main_thread, SIGUSR2);
+	/* -k: the thread stays, as a vCPU that halts does: a tool can read
+	 * its name at any time until the end */
+	if (G.keep)
+		wait_for_stop();
 	return NULL;
 }
 
@@ -663,14 +684,12 @@ static void start_vcpu(int i)
 		die("pthread_create", strerror(err));
 }
 
-/* -H: a vCPU thread that comes late, as a hot-added vCPU's; SIGHUP (or
- * the end of the run) lets it go */
+/* -H: vCPU threads that come late, as hot-added vCPUs' do; SIGHUP (or
+ * the end of the run) lets them go */
 static void release_held(void)
 {
-	if (G.hold) {
-		G.hold = 0;
-		start_vcpu(G.nr_vcpus - 1);
-	}
+	while (G.hold)
+		start_vcpu(G.nr_vcpus - G.hold--);
 }
 
 static void start_vcpus(void)
@@ -783,6 +802,8 @@ int main(int argc, char **argv)
 		fflush(stdout);
 	}
 	signalled = wait_for_end(&set);
+	if (G.keep && !signalled)
+		signalled = wait_for_signal(&set, 0, always);
 	stop_vcpus();
 	failed = report();
 	/* -w: a run that ended by itself keeps its VM open, totals printed */
