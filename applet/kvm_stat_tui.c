@@ -36,6 +36,7 @@ static const char help_text[] ALIGN1 =
 	"q" "quit\0"
 	"r" "reset stats\0"
 	"s" "set delay between refreshs (value range: 0.1-25.5 secs)\0"
+	IF_FEATURE_KVM_STAT_VCPU("v" "toggle events by vCPU (with a guest selected)\0")
 	"x" "toggle reporting of stats for individual child trace events\0";
 
 /* 'q', Ctrl-C and quitting signals end us with the terminal restored,
@@ -84,7 +85,7 @@ static void draw_header_rows(void)
 		scr_printf(1, 17, 0, "regex filter: %.44s%s", re, cut_mark(re, 44));
 	/* the reference's '%-40s %10s%7s %8s' */
 	scr_printf(2, 1, ATTR_REVERSE, "%-40s      Total %%Total CurAvg/s",
-		G.tui.by_guest ? "Guest Name" : "Event");
+		want_vcpus() ? "vCPU" : G.tui.by_guest ? "Guest Name" : "Event");
 }
 
 /* A new screen: the header, and a note until the body comes */
@@ -245,7 +246,10 @@ static void draw_rows(struct frame *f, const struct row *rows,
 			continue;
 		draw_row(f, r);
 		for (c = rows; G.tui.child_events && c < end; c++) {
-			if (c->e->parent && strcmp(c->e->parent, r->e->key) == 0)
+			/* 'v': a vCPU's children are its events' */
+			if (c->e->parent && (IF_FEATURE_KVM_STAT_VCPU(want_vcpus()
+					? c->e->tid == r->e->tid :)
+					strcmp(c->e->parent, r->e->key) == 0))
 				draw_row(f, c);
 		}
 	}
@@ -278,6 +282,57 @@ static void show_guest_gone(void)
 	scr_flush();
 }
 
+#if ENABLE_FEATURE_KVM_STAT_VCPU
+/* A vCPU's row ('v'): the sums of its events' rows */
+struct vcpu_row {
+	struct stat_entry e;	/* key: the vCPU's name; tid */
+	long long cvalue, cdelta;	/* its child events' sums */
+};
+
+/*
+ * E, a row of a vCPU, into the vCPU's row in V (of *N so far). Returns
+ * whether E is a row of its own too: a child event, shown under its vCPU
+ * with 'x'.
+ */
+static int add_to_vcpu(struct vcpu_row *v, unsigned *n,
+		const struct stat_entry *e)
+{
+	struct vcpu_row *end = v + *n;
+
+	while (v < end && v->e.tid != e->tid)
+		v++;
+	if (v == end) {
+		(*n)++;
+		v->e.key = e->vcpu;
+		v->e.tid = e->tid;
+	}
+	if (e->parent) {
+		v->cvalue += e->value;
+		v->cdelta += e->delta;
+		return 1;
+	}
+	v->e.value += e->value;
+	v->e.delta += e->delta;
+	return 0;
+}
+
+/* The vCPUs' rows after the children's ROWS...R; returns the new end */
+static struct row *vcpu_rows(struct vcpu_row *v, unsigned n, struct row *r,
+		struct frame *f)
+{
+	for (; n--; v++, r++) {
+		if (!v->e.value && !v->e.delta) {	/* only children pass -f */
+			v->e.value = v->cvalue;
+			v->e.delta = v->cdelta;
+		}
+		f->total += v->e.value;
+		r->e = &v->e;
+		r->label = v->e.key;
+	}
+	return r;
+}
+#endif
+
 static void draw_body(double elapsed)
 {
 	struct frame f;
@@ -285,6 +340,8 @@ static void draw_body(double elapsed)
 	const struct stat_entry *e;
 	struct row *rows, *r;
 	unsigned n = 0;
+	IF_FEATURE_KVM_STAT_VCPU(struct vcpu_row *vcpus = NULL;)
+	IF_FEATURE_KVM_STAT_VCPU(unsigned nvcpus = 0;)
 
 	if (G.pid && !host_pid_exists(G.pid)) {
 		show_guest_gone();
@@ -298,10 +355,19 @@ static void draw_body(double elapsed)
 	read_stats();
 	/* the totals, and the rows to draw: each label read once (in the
 	 * by-guest view, from /proc) */
-	r = rows = xmalloc(G.nstats * sizeof(rows[0]));
+	r = rows = xmalloc(2 * G.nstats * sizeof(rows[0]) + 1);
+	IF_FEATURE_KVM_STAT_VCPU(if (want_vcpus())
+		vcpus = xzalloc(G.nstats * sizeof(vcpus[0]) + 1);)
 	for (e = G.stats; e < G.stats + G.nstats; e++) {
 		if (!(e->value | e->delta))
 			continue;	/* adds nothing, shows nothing */
+#if ENABLE_FEATURE_KVM_STAT_VCPU
+		/* 'v': the vCPUs' rows instead of the guest's sums */
+		if (!e->tid != !vcpus)
+			continue;
+		if (vcpus && !add_to_vcpu(vcpus, &nvcpus, e))
+			continue;
+#endif
 		r->e = e;
 		r->label = G.tui.by_guest ? guest_label(e) : e->key;
 		if (!r->label)
@@ -316,11 +382,19 @@ static void draw_body(double elapsed)
 	/* only child events pass the filter: they make the total */
 	if (!f.total)
 		f.total = ctotal;
+#if ENABLE_FEATURE_KVM_STAT_VCPU
+	if (vcpus) {
+		f.total = 0;
+		r = vcpu_rows(vcpus, nvcpus, r, &f);
+		n += nvcpus;
+	}
+#endif
 	qsort(rows, n, sizeof(rows[0]), cmp_rows);
 	draw_rows(&f, rows, r);
 	while (G.tui.by_guest && r > rows)
 		free((char *)(--r)->label);
 	free(rows);
+	IF_FEATURE_KVM_STAT_VCPU(free(vcpus);)
 	if (f.row == 3)
 		scr_put(4, 1, f.removed ? "Guest removed, updating..."
 			: "No matching events reported yet", 0);
@@ -463,24 +537,50 @@ static void show_until_key(void (*draw)(void))
 		tui_quit(key);
 }
 
-/* The reference's _show_msg(): lines centered from row 2, the last reversed */
-static void draw_no_by_guest(void)
+/* The reference's _show_msg(): lines centered from row 2, the last
+ * reversed; LINES: the first two, NUL-separated */
+static void draw_msg(const char *lines)
 {
-	static const char *const lines[] = {
-		"Command not available with tracepoints enabled",
-		"Restart with debugfs only (see option '-d') and try again!",
-		"",
-		"Press any key to continue",
-	};
+	const char *s = lines;
 	unsigned i;
 	int col;
 
-	for (i = 0; i < ARRAY_SIZE(lines); i++) {
-		col = (scr_cols() - (int)strlen(lines[i])) / 2;
-		scr_put(2 + i, col > 0 ? col : 0, lines[i],
-			i == ARRAY_SIZE(lines) - 1 ? ATTR_REVERSE : 0);
+	for (i = 0; i < 4; i++) {
+		col = (scr_cols() - (int)strlen(s)) / 2;
+		scr_put(2 + i, col > 0 ? col : 0, s, i == 3 ? ATTR_REVERSE : 0);
+		s = i == 2 ? "Press any key to continue" : s + strlen(s) + 1;
 	}
 }
+
+static void draw_no_by_guest(void)
+{
+	draw_msg("Command not available with tracepoints enabled\0"
+		"Restart with debugfs only (see option '-d') and try again!\0");
+}
+
+#if ENABLE_FEATURE_KVM_STAT_VCPU
+/* 'v' in the reference's words for 'b' */
+static void draw_no_vcpus(void)
+{
+	draw_msg(G.pid ? "Command not available with debugfs only\0"
+		"Restart with tracepoints (see option '-t') and try again!\0"
+		: "Command not available without a guest selected\0"
+		"Select one with 'g' or 'p' first and try again!\0");
+}
+
+/* 'v': per-vCPU counting is set up only while it is shown (it costs the
+ * guest); counts start over */
+static void toggle_by_vcpu(void)
+{
+	if (!G.vcpus && stats_no_vcpus()) {
+		show_until_key(draw_no_vcpus);
+		return;
+	}
+	G.vcpus ^= 1;
+	stats_refilter();
+	read_stats();
+}
+#endif
 
 static void draw_help(void)
 {
@@ -567,6 +667,12 @@ static int handle_key(int key)
 		toggle_by_guest();
 		draw_header();
 		break;
+#if ENABLE_FEATURE_KVM_STAT_VCPU
+	case 'v':
+		toggle_by_vcpu();
+		draw_header();
+		break;
+#endif
 	case 'h':
 		show_until_key(draw_help);
 		draw_header();
