@@ -21,6 +21,13 @@
  * the VMM checks it, so a loop is only counted if the guest went through
  * it, HVC included. N loops: 2N mmio exits, N hvc exits, 2N returns.
  *
+ * Per-vCPU tests: -L 100,200,300 gives each vCPU its own loop count (so
+ * each vCPU's counts are known apart); vCPU threads are named as QEMU's
+ * ("CPU 1/KVM"); -G makes them wait for SIGHUP before their loops (they
+ * exist, a tool can find them first), -H N creates the last N threads only
+ * at SIGHUP (hot-added vCPUs), -k keeps threads after their loops until
+ * SIGINT/SIGTERM (a halted vCPU).
+ *
  * With -w the process outlives its run: vCPU threads gone, VM and vCPU fds
  * still open, so the kernel keeps the VM's debugfs directory and its
  * counters hold still at the printed totals, to be read exactly.
@@ -208,7 +215,7 @@ static const uint8_t guest_code[] = {
 /* ---- state ---- */
 
 #define MAX_VCPUS	64
-#define USAGE	"usage: tiny_vmm [-l LOOPS] [-L LOOPS,LOOPS...] [-r LOOPS_PER_SEC] [-t SECONDS] [-c VCPUS] [-H N] [-k] [-w SECONDS] [-name NAME] [-q]"
+#define USAGE	"usage: tiny_vmm [-l LOOPS] [-L LOOPS,LOOPS...] [-r LOOPS_PER_SEC] [-t SECONDS] [-c VCPUS] [-G] [-H N] [-k] [-w SECONDS] [-name NAME] [-q]"
 
 struct vcpu {
 	pthread_t thread;
@@ -232,6 +239,8 @@ struct globals {
 	int quiet;
 	int hold;	/* -H: the last HOLD vCPUs' threads start at SIGHUP */
 	int keep;	/* -k: vCPU threads stay until SIGINT/SIGTERM */
+	int gate;	/* -G: vCPU threads wait for SIGHUP to run */
+	int go;	/* SIGHUP came */
 	int vm_fd;
 	int run_size;
 	int stop;	/* main asks the vCPU threads to finish */
@@ -375,8 +384,8 @@ static void parse_args(char **argv)
 			parse_loop_list(opt, arg);
 		else if (strcmp(opt, "-H") == 0)
 			G.hold = parse_count(opt, arg, MAX_VCPUS);
-		else if (strcmp(opt, "-k") == 0) {
-			G.keep = 1;
+		else if (strcmp(opt, "-k") == 0 || strcmp(opt, "-G") == 0) {
+			*(opt[1] == 'k' ? &G.keep : &G.gate) = 1;
 			continue;
 		}
 		else if (strcmp(opt, "-name") == 0) {
@@ -631,15 +640,15 @@ static void pace(double start, unsigned long long done)
 	ppoll(NULL, 0, &ts, &wake);
 }
 
-/* Until stop_vcpus(): its SIGUSR1, blocked but for ppoll, cannot be
- * missed */
-static void wait_for_stop(void)
+/* Until *FLAG is set or stop_vcpus(): the SIGUSR1 that follows either,
+ * blocked but inside ppoll, cannot be missed */
+static void wait_for_flag(int *flag)
 {
 	sigset_t wake;
 
 	pthread_sigmask(SIG_SETMASK, NULL, &wake);
 	sigdelset(&wake, SIGUSR1);
-	while (!stop_requested())
+	while (!__atomic_load_n(flag, __ATOMIC_ACQUIRE) && !stop_requested())
 		ppoll(NULL, 0, NULL, &wake);
 }
 
@@ -659,6 +668,10 @@ static void *vcpu_thread(void *arg)
 	double start = now_seconds();
 
 	name_thread(v->id);
+	/* -G: the thread is there (a tool can find it) before it runs */
+	if (G.gate)
+		wait_for_flag(&G.go);
+	start = now_seconds();
 	while (!stop_requested() && (!loops || done < loops)) {
 		if (!run_loop(v))
 			break;
@@ -671,7 +684,7 @@ static void *vcpu_thread(void *arg)
 	/* -k: the thread stays, as a vCPU that halts does: a tool can read
 	 * its name at any time until the end */
 	if (G.keep)
-		wait_for_stop();
+		wait_for_flag(&G.stop);
 	return NULL;
 }
 
@@ -688,8 +701,14 @@ static void start_vcpu(int i)
  * the end of the run) lets them go */
 static void release_held(void)
 {
+	int i;
+
 	while (G.hold)
 		start_vcpu(G.nr_vcpus - G.hold--);
+	/* -G: the gate opens */
+	__atomic_store_n(&G.go, 1, __ATOMIC_RELEASE);
+	for (i = 0; G.gate && i < G.nr_vcpus; i++)
+		pthread_kill(G.vcpus[i].thread, SIGUSR1);
 }
 
 static void start_vcpus(void)
