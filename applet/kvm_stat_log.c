@@ -123,40 +123,57 @@ static void put_line(struct log_state *ls, const char *stamp,
 }
 
 #if ENABLE_FEATURE_KVM_STAT_VCPU
-/* -v: the lines of the vCPUs that counted anything, by thread id */
+/* vCPU rows by thread, then key; the guest's rows last */
+static int cmp_tid_key(const void *a, const void *b)
+{
+	const struct stat_entry *x = &G.stats[*(const unsigned *)a];
+	const struct stat_entry *y = &G.stats[*(const unsigned *)b];
+
+	if (x->tid != y->tid)
+		return (unsigned)x->tid - 1 < (unsigned)y->tid - 1 ? -1 : 1;
+	return strcmp(x->key, y->key);
+}
+
+/*
+ * -v: the lines of the vCPUs that counted anything, by thread id. The
+ * rows sorted by thread and key meet the columns (sorted by key) in one
+ * walk per thread: 64 vCPUs x 50 fields stay cheap.
+ */
 static void put_vcpu_lines(struct log_state *ls, const char *stamp)
 {
-	const struct stat_entry *e;
-	long long *deltas = xmalloc(ls->nkeys * sizeof(deltas[0]));
-	int tid, last = 0;
-	unsigned i;
+	long long *deltas = xmalloc(ls->nkeys * sizeof(deltas[0]) + 1);
+	unsigned *order = stats_order_by_key();
+	unsigned i = 0, j, c;
 
-	for (;;) {
-		const char *name = NULL;
+	qsort(order, G.nstats, sizeof(order[0]), cmp_tid_key);
+	while (i < G.nstats && G.stats[order[i]].tid) {
+		const struct stat_entry *first = &G.stats[order[i]], *e;
+		long long counted = 0;
 
-		/* the next tid up that has a row with a count */
-		tid = INT_MAX;
-		for (e = G.stats; e < G.stats + G.nstats; e++)
-			if (e->tid > last && e->tid < tid && e->value)
-				tid = e->tid;
-		if (tid == INT_MAX)
-			break;
-		for (i = 0; i < ls->nkeys; i++) {
-			const char *key = G.stats[ls->order[i]].key;
+		for (c = j = 0; c < ls->nkeys; c++) {
+			const char *key = G.stats[ls->order[c]].key;
+			int r = 1;
 
-			deltas[i] = 0;
-			for (e = G.stats; e < G.stats + G.nstats; e++) {
-				if (e->tid == tid && strcmp(e->key, key) == 0) {
-					deltas[i] = e->delta;
-					name = e->vcpu;
-				}
+			deltas[c] = 0;
+			for (; i + j < G.nstats; j++) {
+				e = &G.stats[order[i + j]];
+				if (e->tid != first->tid)
+					break;
+				r = strcmp(e->key, key);
+				if (r >= 0)
+					break;
+			}
+			if (r == 0) {
+				deltas[c] = e->delta;
+				counted |= e->value;
 			}
 		}
-		/* its rows: only fields of the guest's line */
-		if (name)
-			put_line(ls, stamp, name, deltas);
-		last = tid;
+		if (counted)
+			put_line(ls, stamp, first->vcpu, deltas);
+		while (i < G.nstats && G.stats[order[i]].tid == first->tid)
+			i++;
 	}
+	free(order);
 	free(deltas);
 }
 #endif
