@@ -36,6 +36,7 @@ static int find_entry(const char *key, int tid)
 	if (*space)
 		e->parent = space + 1;
 	IF_FEATURE_KVM_STAT_VCPU(e->tid = tid;)
+	IF_NOT_FEATURE_KVM_STAT_VCPU((void)tid;)
 	return i;
 }
 

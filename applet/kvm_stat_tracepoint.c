@@ -573,6 +573,8 @@ static void bpf_reset_vcpus(struct tracepoint_state *tps)
 	 && bpf_thread_op(BPF_THREAD_DELETE, tps->thread_map, &key, NULL) == 0)
 		continue;
 }
+#else
+#define bpf_vcpu_setup(tps, nslots)	0
 #endif
 
 /*
