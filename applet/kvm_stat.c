@@ -303,7 +303,7 @@ static void check_vcpus(void)
 	const char *why = G.vcpus ? stats_no_vcpus() : NULL;
 
 	if (why)
-		bb_error_msg_and_die("option -v/--vcpus: %s", why);
+		bb_error_msg_and_die("option -v/--vcpus: %s", why);	/* one line */
 	if ((G.opts & OPT_O) && G.vcpus)
 		bb_simple_error_msg_and_die("option -O/--textfile excludes -v/--vcpus");
 }

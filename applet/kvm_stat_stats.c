@@ -67,8 +67,9 @@ int stats_find_vcpu(const char *key, int tid)
 
 const char *stats_no_vcpus(void)
 {
+	/* said by -v and by the screen's 'v' */
 	if (!G.pid)
-		return "no guest selected: use -p/--pid or -g/--guest";
+		return "Select a guest first (-p, -g, or the keys p, g)";
 	if (!G.use_tracepoints)
 		return "debugfs has no per-vCPU counters: use tracepoints (-t)";
 	return NULL;

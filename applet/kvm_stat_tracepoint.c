@@ -536,7 +536,7 @@ static int bpf_vcpu_setup(struct tracepoint_state *tps, unsigned nslots)
 
 	tps->thread_map = bpf_thread_map_create(THREAD_KEYS_MAX);
 	if (tps->thread_map < 0) {
-		debug_bpf("can't create the per-thread map of", "-v", errno, NULL);
+		debug_bpf("can't create a map of", "-v", errno, NULL);
 		return -1;
 	}
 	tps->nslots = nslots;

@@ -538,7 +538,7 @@ static void show_until_key(void (*draw)(void))
 }
 
 /* The reference's _show_msg(): lines centered from row 2, the last
- * reversed; LINES: the first two, NUL-separated */
+ * reversed; LINES: the first two, each NUL-terminated */
 static void draw_msg(const char *lines)
 {
 	const char *s = lines;
@@ -548,24 +548,25 @@ static void draw_msg(const char *lines)
 	for (i = 0; i < 4; i++) {
 		col = (scr_cols() - (int)strlen(s)) / 2;
 		scr_put(2 + i, col > 0 ? col : 0, s, i == 3 ? ATTR_REVERSE : 0);
-		s = i == 2 ? "Press any key to continue" : s + strlen(s) + 1;
+		s = !i ? s + strlen(s) + 1 : i == 1 ? "" : "Press any key to continue";
 	}
 }
 
 static void draw_no_by_guest(void)
 {
 	draw_msg("Command not available with tracepoints enabled\0"
-		"Restart with debugfs only (see option '-d') and try again!\0");
+		"Restart with debugfs only (see option '-d') and try again!");
 }
 
 #if ENABLE_FEATURE_KVM_STAT_VCPU
-/* 'v' in the reference's words for 'b' */
+/* 'v' in the manner of 'b', with the words of -v's error */
 static void draw_no_vcpus(void)
 {
-	draw_msg(G.pid ? "Command not available with debugfs only\0"
-		"Restart with tracepoints (see option '-t') and try again!\0"
-		: "Command not available without a guest selected\0"
-		"Select one with 'g' or 'p' first and try again!\0");
+	char *lines = xasprintf("Command not available\n%s", stats_no_vcpus());
+
+	*strchr(lines, '\n') = '\0';
+	draw_msg(lines);
+	free(lines);
 }
 
 /* 'v': per-vCPU counting is set up only while it is shown (it costs the
