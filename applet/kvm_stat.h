@@ -130,6 +130,7 @@ struct globals {
 
 	struct stat_entry *stats;
 	unsigned nstats;
+	unsigned find_hint;	/* where stats_find()'s last search ended */
 
 	struct debugfs_state *dfs;
 	struct tracepoint_state *tps;
@@ -228,6 +229,8 @@ void stats_reset(void);	/* TUI 'r': providers restart from zero */
 void stats_refilter(void);	/* filter or pid changed: providers re-setup */
 /* Why no per-vCPU rows can be had (no guest, or debugfs only), or NULL */
 #define want_vcpus()	(ENABLE_FEATURE_KVM_STAT_VCPU && G.vcpus && G.pid)
+/* -v given (with a guest: main checks) */
+#define opt_vcpus()	(ENABLE_FEATURE_KVM_STAT_VCPU && G.vcpus)
 const char *stats_no_vcpus(void);
 unsigned *stats_order_by_key(void);	/* xmalloc'ed, G.nstats indexes */
 /* The textfile view's reads: the table holds the tracepoints' all-guests

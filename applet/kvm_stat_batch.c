@@ -25,20 +25,21 @@ void batch_run(void)
 	order = stats_order_by_key();
 	for (i = 0; i < G.nstats; i++) {
 		const struct stat_entry *e = &G.stats[order[i]];
-		const char *vcpu = "", *slash = "";
+		const char *name = e->key;
+		int len = e->name_len;
+		IF_FEATURE_KVM_STAT_VCPU(char *vcpu_name = NULL;)
 
 #if ENABLE_FEATURE_KVM_STAT_VCPU
 		if (e->tid) {
 			if (!(e->value | e->delta))
 				continue;
-			slash = "/";
-			vcpu = e->vcpu;
+			name = vcpu_name = xasprintf("%.*s/%s", len, name, e->vcpu);
+			len = INT_MAX;	/* all of it */
 		}
 #endif
-		/* %-42s pads the whole name: built first */
-		vcpu = xasprintf("%.*s%s%s", e->name_len, e->key, slash, vcpu);
-		outbuf_printf(&out, "%-42s%10lld%10lld\n", vcpu, e->value, e->delta);
-		free((char *)vcpu);
+		outbuf_printf(&out, "%-42.*s%10lld%10lld\n",
+			len, name, e->value, e->delta);
+		IF_FEATURE_KVM_STAT_VCPU(free(vcpu_name);)
 	}
 	free(order);	/* exit() below: LeakSanitizer would count it */
 	out_write(STDOUT_FILENO, out.buf, out.len);

@@ -93,33 +93,16 @@ static void put_banner(struct log_state *ls)
 	if (ls->header_only && lseek(ls->fd, 0, SEEK_END) > 0)
 		return;
 	if (ls->csv)
-		outbuf_printf(&ls->out, G.vcpus ? "timestamp,vcpu" : "timestamp");
+		outbuf_printf(&ls->out, opt_vcpus() ? "timestamp,vcpu" : "timestamp");
 	for (i = 0; i < ls->nkeys; i++) {
 		const struct stat_entry *e = &G.stats[ls->order[i]];
 
 		outbuf_printf(&ls->out, ls->csv ? ",%.*s" : "%.*s ",
 			e->name_len, e->key);
 	}
-	if (G.vcpus && !ls->csv)
+	if (opt_vcpus() && !ls->csv)
 		outbuf_printf(&ls->out, "vcpu ");
 	write_line(ls);
-}
-
-/* One line of a record: the timestamp, (-v) the vCPU, the deltas */
-static void put_line(struct log_state *ls, const char *stamp,
-		const char *vcpu, const long long *deltas)
-{
-	unsigned i;
-
-	if (ls->out.len)
-		outbuf_printf(&ls->out, "\n");
-	outbuf_printf(&ls->out, "%s", stamp);
-	if (vcpu && ls->csv)
-		outbuf_printf(&ls->out, ",%s", vcpu);
-	for (i = 0; i < ls->nkeys; i++)
-		outbuf_printf(&ls->out, ls->csv ? ",%lld" : " %9lld", deltas[i]);
-	if (vcpu && !ls->csv)
-		outbuf_printf(&ls->out, " %s", vcpu);
 }
 
 #if ENABLE_FEATURE_KVM_STAT_VCPU
@@ -135,46 +118,55 @@ static int cmp_tid_key(const void *a, const void *b)
 }
 
 /*
- * -v: the lines of the vCPUs that counted anything, by thread id. The
- * rows sorted by thread and key meet the columns (sorted by key) in one
- * walk per thread: 64 vCPUs x 50 fields stay cheap.
+ * -v: after the guest's line (the first STAMP_LEN bytes of the record
+ * are its time), the lines of the vCPUs that counted anything, by thread
+ * id. The rows sorted by thread and key meet the columns (sorted by key)
+ * in one walk per thread: 64 vCPUs x 50 fields stay cheap.
  */
-static void put_vcpu_lines(struct log_state *ls, const char *stamp)
+static void put_vcpu_lines(struct log_state *ls, unsigned stamp_len)
 {
-	long long *deltas = xmalloc(ls->nkeys * sizeof(deltas[0]) + 1);
+	struct outbuf line = { NULL, 0, 0 };
 	unsigned *order = stats_order_by_key();
-	unsigned i = 0, j, c;
+	unsigned i, j, n, c;
 
+	if (!ls->csv)
+		outbuf_printf(&ls->out, " all");
 	qsort(order, G.nstats, sizeof(order[0]), cmp_tid_key);
-	while (i < G.nstats && G.stats[order[i]].tid) {
-		const struct stat_entry *first = &G.stats[order[i]], *e;
+	for (i = 0; i < G.nstats && G.stats[order[i]].tid; i = n) {
+		const struct stat_entry *e = &G.stats[order[i]];
+		const char *name = e->vcpu;
 		long long counted = 0;
 
-		for (c = j = 0; c < ls->nkeys; c++) {
+		/* this thread's rows: order[i...n] */
+		for (n = i; n < G.nstats && G.stats[order[n]].tid == e->tid; n++)
+			continue;
+		line.len = 0;
+		outbuf_printf(&line, ls->csv ? "\n%.*s,%s" : "\n%.*s",
+			stamp_len, ls->out.buf, name);
+		for (c = 0, j = i; c < ls->nkeys; c++) {
 			const char *key = G.stats[ls->order[c]].key;
-			int r = 1;
+			long long delta = 0;
+			int r = -1;
 
-			deltas[c] = 0;
-			for (; i + j < G.nstats; j++) {
-				e = &G.stats[order[i + j]];
-				if (e->tid != first->tid)
-					break;
-				r = strcmp(e->key, key);
+			for (; j < n; j++) {
+				r = strcmp(G.stats[order[j]].key, key);
 				if (r >= 0)
 					break;
 			}
 			if (r == 0) {
-				deltas[c] = e->delta;
+				e = &G.stats[order[j]];
+				delta = e->delta;
 				counted |= e->value;
 			}
+			outbuf_printf(&line, ls->csv ? ",%lld" : " %9lld", delta);
 		}
+		if (!ls->csv)
+			outbuf_printf(&line, " %s", name);
 		if (counted)
-			put_line(ls, stamp, first->vcpu, deltas);
-		while (i < G.nstats && G.stats[order[i]].tid == first->tid)
-			i++;
+			outbuf_printf(&ls->out, "%s", line.buf);
 	}
+	free(line.buf);
 	free(order);
-	free(deltas);
 }
 #endif
 
@@ -185,21 +177,23 @@ static void put_record(struct log_state *ls)
 	struct tm tm;
 	unsigned i;
 	long long changed = 0;	/* the deltas or'ed */
-	long long *deltas = xmalloc((ls->nkeys + 1) * sizeof(deltas[0]));
-	char stamp[64];	/* "2024-05-01 12:00:00"; room for any tm */
+	IF_FEATURE_KVM_STAT_VCPU(unsigned stamp_len;)	/* the time's */
 
 	/* strftime's "%Y-%m-%d %H:%M:%S", without its ~4 KiB of libc */
 	localtime_r(&now, &tm);
-	sprintf(stamp, "%d-%02d-%02d %02d:%02d:%02d",
+	outbuf_printf(&ls->out, "%d-%02d-%02d %02d:%02d:%02d",
 		tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
 		tm.tm_hour, tm.tm_min, tm.tm_sec);
+	IF_FEATURE_KVM_STAT_VCPU(stamp_len = ls->out.len;)
+	if (opt_vcpus() && ls->csv)
+		outbuf_printf(&ls->out, ",all");
 	for (i = 0; i < ls->nkeys; i++) {
-		deltas[i] = G.stats[ls->order[i]].delta;
-		changed |= deltas[i];
+		long long delta = G.stats[ls->order[i]].delta;
+
+		changed |= delta;
+		outbuf_printf(&ls->out, ls->csv ? ",%lld" : " %9lld", delta);
 	}
-	put_line(ls, stamp, G.vcpus ? "all" : NULL, deltas);
-	free(deltas);
-	IF_FEATURE_KVM_STAT_VCPU(if (G.vcpus) put_vcpu_lines(ls, stamp);)
+	IF_FEATURE_KVM_STAT_VCPU(if (G.vcpus) put_vcpu_lines(ls, stamp_len);)
 	if (!changed && (G.opts & OPT_z)) {
 		ls->out.len = 0;
 		return;
@@ -212,7 +206,7 @@ void log_run(void)
 {
 	struct log_state ls;
 	unsigned long long next;
-	unsigned i;
+	IF_FEATURE_KVM_STAT_VCPU(unsigned i;)
 
 	memset(&ls, 0, sizeof(ls));
 	ls.csv = !!(G.opts & OPT_c);
@@ -221,10 +215,14 @@ void log_run(void)
 	catch_signals();
 	stats_update(0);
 	ls.order = stats_order_by_key();
-	/* the guest's fields are the columns: -v's rows of vCPUs are not */
+#if ENABLE_FEATURE_KVM_STAT_VCPU
+	/* the columns: the guest's fields (-v: not its vCPUs' rows) */
 	for (i = 0; i < G.nstats; i++)
-		if (!IF_FEATURE_KVM_STAT_VCPU(G.stats[ls.order[i]].tid ||) 0)
+		if (!G.stats[ls.order[i]].tid)
 			ls.order[ls.nkeys++] = ls.order[i];
+#else
+	ls.nkeys = G.nstats;
+#endif
 	put_banner(&ls);
 	next = monotonic_us();
 	for (;;) {

@@ -13,19 +13,28 @@
 
 /*
  * Linear search: called once per field per refresh, a few hundred keys
- * at most. A new entry's parent and shown name are worked out here,
- * once: "kvm_exit(HLT) kvm_exit" is the child kvm_exit(HLT) of kvm_exit.
+ * at most (-v: times the vCPUs). It starts where the last one ended:
+ * the readers ask for the keys in the same order at every refresh, so
+ * the next key is found at once. A new entry's parent and shown name are
+ * worked out here, once: "kvm_exit(HLT) kvm_exit" is the child
+ * kvm_exit(HLT) of kvm_exit.
  */
 static int find_entry(const char *key, int tid)
 {
 	struct stat_entry *e;
-	unsigned i;
+	unsigned n, i = G.find_hint;
 	char *space;
 
-	for (i = 0; i < G.nstats; i++)
-		if (strcmp(G.stats[i].key, key) == 0
-		 IF_FEATURE_KVM_STAT_VCPU(&& G.stats[i].tid == tid))
+	for (n = G.nstats; n; n--, i++) {
+		if (i >= G.nstats)
+			i = 0;
+		if (IF_FEATURE_KVM_STAT_VCPU(G.stats[i].tid == tid &&)
+				strcmp(G.stats[i].key, key) == 0) {
+			G.find_hint = i + 1;
 			return i;
+		}
+	}
+	i = G.nstats;
 	if ((G.nstats & 31) == 0)
 		G.stats = xrealloc(G.stats, (G.nstats + 32) * sizeof(G.stats[0]));
 	e = &G.stats[G.nstats++];

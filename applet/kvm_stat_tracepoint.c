@@ -55,14 +55,11 @@ struct tracepoint_state {
 	unsigned ncpus;	/* possible CPUs, for the per-CPU values */
 	unsigned long long *values;	/* one slot's per-CPU values */
 #if ENABLE_FEATURE_KVM_STAT_VCPU
-	/* per-vCPU rows (-v): BPF, the map of { tid, slot } and each slot's
-	 * event (-1: none); perf, each group's rows in the stats table,
-	 * ngroups * nev, checked before use (the TUI clears the table) */
+	/* per-vCPU rows (-v) on the BPF path: the map of { tid, slot } and
+	 * each slot's event (-1: none) */
 	int thread_map;	/* -1: none */
 	int *slot_ev;
 	unsigned nslots;
-	int *vidx;
-	unsigned nvidx;
 #endif
 };
 
@@ -674,19 +671,7 @@ void tracepoint_setup(void)
 static void perf_add_vcpu(struct tracepoint_state *tps, unsigned g,
 		unsigned i, unsigned long long count)
 {
-	unsigned n = g * tps->nev + i;
-	int tid = tps->target[g], idx;
-
-	if (n >= tps->nvidx) {
-		tps->vidx = xrealloc(tps->vidx, (n + 64) * sizeof(int));
-		memset(tps->vidx + tps->nvidx, 0xff, (n + 64 - tps->nvidx) * sizeof(int));
-		tps->nvidx = n + 64;
-	}
-	idx = tps->vidx[n];
-	if ((unsigned)idx >= G.nstats || G.stats[idx].tid != tid
-	 || strcmp(G.stats[idx].key, tps->ev[i].key) != 0)
-		idx = tps->vidx[n] = stats_find_vcpu(tps->ev[i].key, tid);
-	stats_add(idx, count);
+	stats_add(stats_find_vcpu(tps->ev[i].key, tps->target[g]), count);
 }
 #else
 #define perf_add_vcpu(tps, g, i, count)	((void)0)

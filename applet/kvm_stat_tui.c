@@ -283,51 +283,40 @@ static void show_guest_gone(void)
 }
 
 #if ENABLE_FEATURE_KVM_STAT_VCPU
-/* A vCPU's row ('v'): the sums of its events' rows */
-struct vcpu_row {
-	struct stat_entry e;	/* key: the vCPU's name; tid */
-	long long cvalue, cdelta;	/* its child events' sums */
-};
-
 /*
- * E, a row of a vCPU, into the vCPU's row in V (of *N so far). Returns
- * whether E is a row of its own too: a child event, shown under its vCPU
- * with 'x'.
+ * 'v': a vCPU's row has its name as key, its tid, and the sums of its
+ * events' rows (the tracepoints always have the parents of the children
+ * that pass -f). E, a row of a vCPU, into the vCPU's row in V (of *N so
+ * far). Returns whether E is a row of its own too: a child event, shown
+ * under its vCPU with 'x'.
  */
-static int add_to_vcpu(struct vcpu_row *v, unsigned *n,
+static int add_to_vcpu(struct stat_entry *v, unsigned *n,
 		const struct stat_entry *e)
 {
-	struct vcpu_row *end = v + *n;
+	struct stat_entry *end = v + *n;
 
-	while (v < end && v->e.tid != e->tid)
+	while (v < end && v->tid != e->tid)
 		v++;
 	if (v == end) {
 		(*n)++;
-		v->e.key = e->vcpu;
-		v->e.tid = e->tid;
+		v->key = e->vcpu;
+		v->tid = e->tid;
 	}
-	if (e->parent) {
-		v->cvalue += e->value;
-		v->cdelta += e->delta;
+	if (e->parent)
 		return 1;
-	}
-	v->e.value += e->value;
-	v->e.delta += e->delta;
+	v->value += e->value;
+	v->delta += e->delta;
 	return 0;
 }
 
 /* The vCPUs' rows after the children's ROWS...R; returns the new end */
-static struct row *vcpu_rows(struct vcpu_row *v, unsigned n, struct row *r,
+static struct row *vcpu_rows(struct stat_entry *v, unsigned n, struct row *r,
 		struct frame *f)
 {
 	for (; n--; v++, r++) {
-		if (!v->e.value && !v->e.delta) {	/* only children pass -f */
-			v->e.value = v->cvalue;
-			v->e.delta = v->cdelta;
-		}
-		f->total += v->e.value;
-		r->e = &v->e;
-		r->label = v->e.key;
+		f->total += v->value;
+		r->e = v;
+		r->label = v->key;
 	}
 	return r;
 }
@@ -340,7 +329,7 @@ static void draw_body(double elapsed)
 	const struct stat_entry *e;
 	struct row *rows, *r;
 	unsigned n = 0;
-	IF_FEATURE_KVM_STAT_VCPU(struct vcpu_row *vcpus = NULL;)
+	IF_FEATURE_KVM_STAT_VCPU(struct stat_entry *vcpus = NULL;)
 	IF_FEATURE_KVM_STAT_VCPU(unsigned nvcpus = 0;)
 
 	if (G.pid && !host_pid_exists(G.pid)) {

@@ -54,10 +54,11 @@ opt_of() {	# opt_of PATH: kvm_stat's option for it
 # "CPU N/KVM", but wait for SIGHUP before their loops (-G); they stay
 # after them (-k). Its pid in $VM.
 start_gated_vm() {
-	"$VMM" -name "guest=$1" -G -k "${@:2}" > "$T/vm.out" &
+	# a file of its own: a wait on a reused one could see the last run's
+	"$VMM" -name "guest=$1" -G -k "${@:2}" > "$T/vm.$1.$path.out" &
 	VM=$!
 	VMS="${VMS:-} $VM"
-	wait_for 10 grep -q '^pid ' "$T/vm.out"
+	wait_for 10 grep -q '^pid ' "$T/vm.$1.$path.out"
 }
 
 # vcpu_sums FILE FIELD: "VCPU: SUM" lines, the FIELD column of a plain -v
@@ -124,17 +125,17 @@ sums_are() {	# sums_are WANT FN FILE FIELD
 	for path in $(paths); do
 		start_gated_vm vl -L $LOOPS
 		$KVM_STAT $(opt_of $path) -l -v -s 0.2 -p $VM \
-			-f 'kvm_pio|kvm_userspace_exit$' > "$T/log" 2> "$T/err" 3>&- &
+			-f 'kvm_pio|kvm_userspace_exit$' > "$T/log.$path" 2> "$T/err" 3>&- &
 		BG=$!
-		wait_lines "$T/log" 1
-		[ "$(head -1 "$T/log")" = "kvm_pio kvm_userspace_exit vcpu " ]
+		wait_lines "$T/log.$path" 1
+		[ "$(head -1 "$T/log.$path")" = "kvm_pio kvm_userspace_exit vcpu " ]
 		kill -HUP $VM
-		wait_for 20 sums_are "$(want_sums 2)" vcpu_sums "$T/log" kvm_pio ||
-			{ echo "$path:"; vcpu_sums "$T/log" kvm_pio; false; }
-		wait_for 20 sums_are "$(want_sums 3)" vcpu_sums "$T/log" kvm_userspace_exit
+		wait_for 20 sums_are "$(want_sums 2)" vcpu_sums "$T/log.$path" kvm_pio ||
+			{ echo "$path:"; vcpu_sums "$T/log.$path" kvm_pio; false; }
+		wait_for 20 sums_are "$(want_sums 3)" vcpu_sums "$T/log.$path" kvm_userspace_exit
 		# a record: the guest's line, then one per vCPU, by start
-		grep -q ' all$' "$T/log"
-		[ "$(grep -A3 ' all$' "$T/log" | sed -n '2,4s/.* \(CPU [0-9]\/KVM\)$/\1/p' | head -3 | tr '\n' ,)" = "CPU 0/KVM,CPU 1/KVM,CPU 2/KVM," ]
+		grep -q ' all$' "$T/log.$path"
+		[ "$(grep -A3 ' all$' "$T/log.$path" | sed -n '2,4s/.* \(CPU [0-9]\/KVM\)$/\1/p' | head -3 | tr '\n' ,)" = "CPU 0/KVM,CPU 1/KVM,CPU 2/KVM," ]
 		kill $BG $VM; wait $BG $VM || true
 		BG= VMS=
 	done
@@ -147,14 +148,14 @@ sums_are() {	# sums_are WANT FN FILE FIELD
 	for path in $(paths); do
 		start_gated_vm vc -L $LOOPS
 		$KVM_STAT $(opt_of $path) -l -c -v -s 0.2 -p $VM -f 'kvm_pio' \
-			> "$T/csv" 2> "$T/err" 3>&- &
+			> "$T/csv.$path" 2> "$T/err" 3>&- &
 		BG=$!
-		wait_lines "$T/csv" 1
-		[ "$(head -1 "$T/csv")" = "timestamp,vcpu,kvm_pio" ]
+		wait_lines "$T/csv.$path" 1
+		[ "$(head -1 "$T/csv.$path")" = "timestamp,vcpu,kvm_pio" ]
 		kill -HUP $VM
-		wait_for 20 sums_are "$(want_sums 2)" csv_vcpu_sums "$T/csv" kvm_pio ||
-			{ echo "$path:"; csv_vcpu_sums "$T/csv" kvm_pio; false; }
-		grep -Eq '^[0-9-]+ [0-9:]+,CPU 1/KVM,[0-9]+$' "$T/csv"
+		wait_for 20 sums_are "$(want_sums 2)" csv_vcpu_sums "$T/csv.$path" kvm_pio ||
+			{ echo "$path:"; csv_vcpu_sums "$T/csv.$path" kvm_pio; false; }
+		grep -Eq '^[0-9-]+ [0-9:]+,CPU 1/KVM,[0-9]+$' "$T/csv.$path"
 		kill $BG $VM; wait $BG $VM || true
 		BG= VMS=
 	done
@@ -167,14 +168,14 @@ sums_are() {	# sums_are WANT FN FILE FIELD
 		# -g: the guest by name; the loops run inside the 1 s sample
 		start_gated_vm vb -L $LOOPS
 		$KVM_STAT $(opt_of $path) -1 -v -g vb -f 'kvm_pio|kvm_userspace_exit\(HLT' \
-			> "$T/batch" 2> "$T/err" 3>&- &
+			> "$T/batch.$path" 2> "$T/err" 3>&- &
 		BG=$!
 		wait_for 10 in_poll $BG
 		kill -HUP $VM
 		wait $BG
 		BG=
 		# the parent of a wanted child comes too, as without -v
-		diff -u - "$T/batch" <<-EOF
+		diff -u - "$T/batch.$path" <<-EOF
 		$(batch_line kvm_pio 1200 1200)
 		$(batch_line "kvm_pio/CPU 0/KVM" 200 200)
 		$(batch_line "kvm_pio/CPU 1/KVM" 400 400)
