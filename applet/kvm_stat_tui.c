@@ -527,23 +527,22 @@ static void show_until_key(void (*draw)(void))
 }
 
 /* The reference's _show_msg(): lines centered from row 2, the last
- * reversed; LINES: the first two, each NUL-terminated */
-static void draw_msg(const char *lines)
+ * reversed */
+static void draw_msg(const char *line1, const char *line2)
 {
-	const char *s = lines;
+	const char *lines[4] = { line1, line2, "", "Press any key to continue" };
 	unsigned i;
 	int col;
 
 	for (i = 0; i < 4; i++) {
-		col = (scr_cols() - (int)strlen(s)) / 2;
-		scr_put(2 + i, col > 0 ? col : 0, s, i == 3 ? ATTR_REVERSE : 0);
-		s = !i ? s + strlen(s) + 1 : i == 1 ? "" : "Press any key to continue";
+		col = (scr_cols() - (int)strlen(lines[i])) / 2;
+		scr_put(2 + i, col > 0 ? col : 0, lines[i], i == 3 ? ATTR_REVERSE : 0);
 	}
 }
 
 static void draw_no_by_guest(void)
 {
-	draw_msg("Command not available with tracepoints enabled\0"
+	draw_msg("Command not available with tracepoints enabled",
 		"Restart with debugfs only (see option '-d') and try again!");
 }
 
@@ -551,11 +550,7 @@ static void draw_no_by_guest(void)
 /* 'v' in the manner of 'b', with the words of -v's error */
 static void draw_no_vcpus(void)
 {
-	char *lines = xasprintf("Command not available\n%s", stats_no_vcpus());
-
-	*strchr(lines, '\n') = '\0';
-	draw_msg(lines);
-	free(lines);
+	draw_msg("Command not available", stats_no_vcpus());
 }
 
 /* 'v': per-vCPU counting is set up only while it is shown (it costs the
