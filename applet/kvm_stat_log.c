@@ -106,67 +106,42 @@ static void put_banner(struct log_state *ls)
 }
 
 #if ENABLE_FEATURE_KVM_STAT_VCPU
-/* vCPU rows by thread, then key; the guest's rows last */
-static int cmp_tid_key(const void *a, const void *b)
-{
-	const struct stat_entry *x = &G.stats[*(const unsigned *)a];
-	const struct stat_entry *y = &G.stats[*(const unsigned *)b];
-
-	if (x->tid != y->tid)
-		return (unsigned)x->tid - 1 < (unsigned)y->tid - 1 ? -1 : 1;
-	return strcmp(x->key, y->key);
-}
-
 /*
  * -v: after the guest's line (the first STAMP_LEN bytes of the record
  * are its time), the lines of the vCPUs that counted anything, by thread
- * id. The rows sorted by thread and key meet the columns (sorted by key)
- * in one walk per thread: 64 vCPUs x 50 fields stay cheap.
+ * id: each column's row of the vCPU, made if it has none yet (a row of
+ * zeros, shown nowhere)
  */
 static void put_vcpu_lines(struct log_state *ls, unsigned stamp_len)
 {
-	struct outbuf line = { NULL, 0, 0 };
-	unsigned *order = stats_order_by_key();
-	unsigned i, j, n, c;
+	char stamp[32];	/* "2024-05-01 12:00:00" */
+	int tid, last = 0, idx = 0;
+	unsigned i;
 
+	memcpy(stamp, ls->out.buf, stamp_len);
 	if (!ls->csv)
 		outbuf_printf(&ls->out, " all");
-	qsort(order, G.nstats, sizeof(order[0]), cmp_tid_key);
-	for (i = 0; i < G.nstats && G.stats[order[i]].tid; i = n) {
-		const struct stat_entry *e = &G.stats[order[i]];
-		const char *name = e->vcpu;
-		long long counted = 0;
-
-		/* this thread's rows: order[i...n] */
-		for (n = i; n < G.nstats && G.stats[order[n]].tid == e->tid; n++)
-			continue;
-		line.len = 0;
-		outbuf_printf(&line, ls->csv ? "\n%.*s,%s" : "\n%.*s",
-			stamp_len, ls->out.buf, name);
-		for (c = 0, j = i; c < ls->nkeys; c++) {
-			const char *key = G.stats[ls->order[c]].key;
-			long long delta = 0;
-			int r = -1;
-
-			for (; j < n; j++) {
-				r = strcmp(G.stats[order[j]].key, key);
-				if (r >= 0)
-					break;
-			}
-			if (r == 0) {
-				e = &G.stats[order[j]];
-				delta = e->delta;
-				counted |= e->value;
-			}
-			outbuf_printf(&line, ls->csv ? ",%lld" : " %9lld", delta);
+	for (;;) {
+		/* the next thread up that counted anything */
+		tid = INT_MAX;
+		for (i = 0; i < G.nstats; i++)
+			if (G.stats[i].tid > last && G.stats[i].tid < tid
+			 && G.stats[i].value)
+				tid = G.stats[i].tid;
+		if (tid == INT_MAX)
+			break;
+		outbuf_printf(&ls->out, "\n%.*s", stamp_len, stamp);
+		for (i = 0; i < ls->nkeys; i++) {
+			idx = stats_find_vcpu(G.stats[ls->order[i]].key, tid);
+			if (ls->csv && !i)
+				outbuf_printf(&ls->out, ",%s", G.stats[idx].vcpu);
+			outbuf_printf(&ls->out, ls->csv ? ",%lld" : " %9lld",
+				G.stats[idx].delta);
 		}
 		if (!ls->csv)
-			outbuf_printf(&line, " %s", name);
-		if (counted)
-			outbuf_printf(&ls->out, "%s", line.buf);
+			outbuf_printf(&ls->out, " %s", G.stats[idx].vcpu);
+		last = tid;
 	}
-	free(line.buf);
-	free(order);
 }
 #endif
 
