@@ -41,6 +41,16 @@
 //config:	not grow with the CPUs. Perf counters remain the fallback
 //config:	where the kernel refuses BPF, and with --no-bpf.
 //config:
+//config:config FEATURE_KVM_STAT_VCPU
+//config:	bool "Per-vCPU breakdown (-v, the 'v' key)"
+//config:	default y
+//config:	depends on FEATURE_KVM_STAT_TRACEPOINTS
+//config:	help
+//config:	With one guest selected (-p, -g), count each vCPU thread on its
+//config:	own: -v breaks every field down by vCPU in batch and log
+//config:	output, the 'v' key shows one row per vCPU. BPF programs count
+//config:	per thread only while it is on.
+//config:
 //config:config FEATURE_KVM_STAT_DEBUGFS
 //config:	bool "Read KVM debugfs counters"
 //config:	default y
@@ -69,7 +79,7 @@
 //kbuild:lib-$(CONFIG_KVM_STAT) += kvm_stat.o kvm_stat_batch.o kvm_stat_stats.o kvm_stat_table.o kvm_stat_host.o kvm_stat_core.o
 
 //usage:#define kvm_stat_trivial_usage
-//usage:       "[-1"IF_FEATURE_KVM_STAT_LOG("lcz")IF_FEATURE_KVM_STAT_DEBUGFS("di")IF_FEATURE_KVM_STAT_TRACEPOINTS("t")"] [-f REGEX] [-g NAME] [-p PID] [-s SEC]"
+//usage:       "[-1"IF_FEATURE_KVM_STAT_LOG("lcz")IF_FEATURE_KVM_STAT_DEBUGFS("di")IF_FEATURE_KVM_STAT_TRACEPOINTS("t")IF_FEATURE_KVM_STAT_VCPU("v")"] [-f REGEX] [-g NAME] [-p PID] [-s SEC]"
 //usage:	IF_FEATURE_KVM_STAT_LOG(" [-L FILE]")
 //usage:	IF_FEATURE_KVM_STAT_TEXTFILE(" [-O FILE]")
 //usage:#define kvm_stat_full_usage "\n\n"
@@ -94,6 +104,9 @@
 //usage:	IF_FEATURE_KVM_STAT_TRACEPOINTS(
 //usage:     "\n	-t	Read perf tracepoints (default without -d)"
 //usage:	)
+//usage:	IF_FEATURE_KVM_STAT_VCPU(
+//usage:     "\n	-v	With -p/-g: each field per vCPU too (NAME/CPU 3/KVM)"
+//usage:	)
 //usage:	IF_FEATURE_KVM_STAT_BPF(IF_FEATURE_KVM_STAT_LONG_OPTIONS(
 //usage:     "\n	--no-bpf	Count tracepoints with perf counters, not BPF"
 //usage:	))
@@ -115,6 +128,9 @@
 //usage:     "\n	q	Quit"
 //usage:     "\n	r	Reset stats"
 //usage:     "\n	s	Set update interval"
+//usage:	IF_FEATURE_KVM_STAT_VCPU(
+//usage:     "\n	v	Toggle events by vCPU (with a guest selected)"
+//usage:	)
 //usage:     "\n	x	Toggle child trace events"
 //usage:	)
 
@@ -142,6 +158,7 @@ static const char kvm_stat_longopts[] ALIGN1 =
 	"tracepoints\0"		No_argument	"t"
 	"skip-zero-records\0"	No_argument	"z"
 	"textfile\0"		Required_argument "O"
+	IF_FEATURE_KVM_STAT_VCPU("vcpus\0"	No_argument	"v")
 	IF_FEATURE_KVM_STAT_BPF("no-bpf\0"	No_argument	"\xff")
 	;
 #else
@@ -276,7 +293,23 @@ static void check_options(char **argv)
 	if (G.pid && !host_pid_exists(G.pid))
 		bb_error_msg_and_die("pid %d does not exist "
 			"(a thread id instead of a process id?)", G.pid);
+	G.vcpus = !!(G.opts & OPT_v);
 }
+
+#if ENABLE_FEATURE_KVM_STAT_VCPU
+/* -v: a vCPU is a thread of one guest, counted by a tracepoint */
+static void check_vcpus(void)
+{
+	const char *why = G.vcpus ? stats_no_vcpus() : NULL;
+
+	if (why)
+		bb_error_msg_and_die("option -v/--vcpus: %s", why);	/* one line */
+	if ((G.opts & OPT_O) && G.vcpus)
+		bb_simple_error_msg_and_die("option -O/--textfile excludes -v/--vcpus");
+}
+#else
+#define check_vcpus()	((void)0)
+#endif
 
 int kvm_stat_main(int argc, char **argv) MAIN_EXTERNALLY_VISIBLE;
 int kvm_stat_main(int argc UNUSED_PARAM, char **argv)
@@ -286,6 +319,7 @@ int kvm_stat_main(int argc UNUSED_PARAM, char **argv)
 	INIT_G();
 	/* '\xff': --no-bpf, a long option only */
 	G.opts = getopt32long(argv, "1cdf:g:hilL:p:s:tzO:"
+			IF_FEATURE_KVM_STAT_VCPU("v")
 			IF_FEATURE_KVM_STAT_BPF(IF_FEATURE_KVM_STAT_LONG_OPTIONS("\xff")),
 			kvm_stat_longopts,
 			&G.filter_str, &G.guest, &G.log_file, &G.pid_str, &G.delay_str,
@@ -304,6 +338,7 @@ int kvm_stat_main(int argc UNUSED_PARAM, char **argv)
 	host_find_mounts();
 	host_detect_arch();
 	stats_choose_sources();
+	check_vcpus();
 
 	if (G.filter_str && strcmp(G.filter_str, "help") == 0)
 		stats_list_fields();

@@ -24,13 +24,19 @@
 enum {
 	BPF_MAP_CREATE = 0,
 	BPF_MAP_LOOKUP_ELEM = 1,
+	BPF_MAP_DELETE_ELEM = 3,
+	BPF_MAP_GET_NEXT_KEY = 4,
 	BPF_PROG_LOAD = 5,
 	BPF_RAW_TRACEPOINT_OPEN = 17,
 };
 #define BPF_MAP_TYPE_PERCPU_ARRAY	6
 #define BPF_PROG_TYPE_TRACEPOINT	5
 #define BPF_PROG_TYPE_RAW_TRACEPOINT	17
+#define BPF_MAP_TYPE_HASH	1
+#define BPF_F_NO_PREALLOC	1	/* map_flags: memory for the keys used only */
+#define BPF_NOEXIST	1	/* update: only a new key */
 #define BPF_FUNC_map_lookup_elem	1	/* __BPF_FUNC_MAPPER order */
+#define BPF_FUNC_map_update_elem	2
 #define BPF_FUNC_get_current_pid_tgid	14
 #define BPF_PSEUDO_MAP_FD	1	/* ld_imm64's src_reg: imm is a map fd */
 
@@ -108,6 +114,7 @@ struct bpf_insn {
 #define BPF_IMM	0x00
 #define BPF_MEM	0x60
 /* ALU and jump operations, source */
+#define BPF_JA	0x00
 #define BPF_ADD	0x00
 #define BPF_AND	0x50
 #define BPF_RSH	0x70
@@ -260,9 +267,98 @@ static const struct bpf_insn count_prog[] = {
 	BPF_EXIT_INSN(),
 };
 
+#if ENABLE_FEATURE_KVM_STAT_VCPU
+/*
+ * The per-thread part (spec->per_thread, -v), put in before "out":
+ *	thread_map[{ tid, slot }] += 1;
+ *	if (nreasons)
+ *		thread_map[{ tid, the reason's slot }] += 1;
+ * The key is at r10 - 16: the tid (the lower half of
+ * bpf_get_current_pid_tgid()), then the slot; the reason part left the
+ * reason's slot at r10 - 4. A plain hash, not a per-CPU one, and still no
+ * atomic add: a key's one writer is its thread, which runs on one CPU at a
+ * time, its program on that CPU to the end (see count_prog). A new key is
+ * added with the value 1; a thread only adds its own keys, so no other
+ * program can add the same key in between.
+ */
+static const struct bpf_insn thread_key[] = {
+	BPF_EMIT_CALL(BPF_FUNC_get_current_pid_tgid),
+	BPF_STX_MEM(BPF_W, R10, R0, -16),	/* the lower 32 bits */
+	BPF_ST_MEM(BPF_W, R10, -12, 0),	/* THREAD_SLOT */
+};
+static const struct bpf_insn thread_reason_key[] = {
+	BPF_LDX_MEM(BPF_W, R1, R10, -4),
+	BPF_STX_MEM(BPF_W, R10, R1, -12),
+};
+enum { THREAD_SLOT = 2, THREAD_MAP_1 = 2, THREAD_MAP_2 = 13 };
+static const struct bpf_insn thread_add[] = {
+	BPF_MOV64_REG(R2, R10),
+	BPF_ALU64_IMM(BPF_ADD, R2, -16),
+	BPF_LD_MAP_FD(R1, 0),	/* THREAD_MAP_1 */
+	BPF_EMIT_CALL(BPF_FUNC_map_lookup_elem),
+	BPF_JMP_IMM(BPF_JEQ, R0, 0, 4),
+	BPF_LDX_MEM(BPF_DW, R1, R0, 0),
+	BPF_ALU64_IMM(BPF_ADD, R1, 1),
+	BPF_STX_MEM(BPF_DW, R0, R1, 0),
+	BPF_RAW_INSN(BPF_JMP | BPF_JA, 0, 0, 9, 0),	/* done */
+	/* a new key: bpf_map_update_elem(map, &key, &one, BPF_NOEXIST) */
+	BPF_ST_MEM(BPF_DW, R10, -24, 1),
+	BPF_MOV64_REG(R2, R10),
+	BPF_ALU64_IMM(BPF_ADD, R2, -16),
+	BPF_LD_MAP_FD(R1, 0),	/* THREAD_MAP_2 */
+	BPF_MOV64_REG(R3, R10),
+	BPF_ALU64_IMM(BPF_ADD, R3, -24),
+	BPF_MOV64_IMM(R4, BPF_NOEXIST),
+	BPF_EMIT_CALL(BPF_FUNC_map_update_elem),
+};
+#define THREAD_PART_MAX	(ARRAY_SIZE(thread_key) + \
+	ARRAY_SIZE(thread_reason_key) + 2 * ARRAY_SIZE(thread_add))
+
+static struct bpf_insn *put_insns(struct bpf_insn *at,
+		const struct bpf_insn *part, unsigned n)
+{
+	memcpy(at, part, n * sizeof(*part));
+	return at + n;
+}
+
+static struct bpf_insn *put_thread_add(struct bpf_insn *at, int map_fd)
+{
+	at = put_insns(at, thread_add, ARRAY_SIZE(thread_add));
+	at[THREAD_MAP_1 - (int)ARRAY_SIZE(thread_add)].imm = map_fd;
+	at[THREAD_MAP_2 - (int)ARRAY_SIZE(thread_add)].imm = map_fd;
+	return at;
+}
+
+/* The per-thread part in before the last two instructions ("out") of
+ * the N in INSN, the jumps to "out" over it; returns the new N */
+static unsigned add_thread_part(struct bpf_insn *insn, unsigned n,
+		const struct bpf_count_spec *s)
+{
+	struct bpf_insn out[2], *at = insn + n - 2;
+	unsigned len;
+
+	memcpy(out, at, sizeof(out));
+	at = put_insns(at, thread_key, ARRAY_SIZE(thread_key));
+	at[THREAD_SLOT - (int)ARRAY_SIZE(thread_key)].imm = s->slot;
+	at = put_thread_add(at, s->thread_map);
+	if (s->nreasons) {
+		at = put_insns(at, thread_reason_key, ARRAY_SIZE(thread_reason_key));
+		at = put_thread_add(at, s->thread_map);
+	}
+	len = at - (insn + n - 2);
+	memcpy(at, out, sizeof(out));
+	if (s->tgid)	/* the only jump to "out" from before the part */
+		insn[TGID_CMP].off += len;
+	return n + len;
+}
+#else
+#define THREAD_PART_MAX	0
+#define add_thread_part(insn, n, s)	(n)
+#endif
+
 /*
  * The instructions of the program for S into INSN (room for all of
- * count_prog); returns how many
+ * count_prog and THREAD_PART_MAX); returns how many
  */
 static unsigned build_count_prog(struct bpf_insn *insn, int map_fd,
 		const struct bpf_count_spec *s, int raw)
@@ -299,6 +395,8 @@ static unsigned build_count_prog(struct bpf_insn *insn, int map_fd,
 			(n - TGID_LAST - 1) * sizeof(*insn));
 		n -= tgid_part;
 	}
+	if (s->per_thread)
+		n = add_thread_part(insn, n, s);
 	if (s->invalid)	/* r7 was never set: "R7 !read_ok" */
 		insn[n - 2] = BPF_MOV64_REG(R0, R7);
 	return n;
@@ -312,7 +410,7 @@ static unsigned build_count_prog(struct bpf_insn *insn, int map_fd,
 int bpf_count_prog_load(int map_fd, const struct bpf_count_spec *s, int raw,
 		char *log, unsigned log_size)
 {
-	struct bpf_insn insn[ARRAY_SIZE(count_prog)];
+	struct bpf_insn insn[ARRAY_SIZE(count_prog) + THREAD_PART_MAX];
 	struct bpf_prog_load_attr a;
 	int fd, tries = 5;
 
@@ -411,3 +509,43 @@ int bpf_count_read(int map_fd, unsigned slot, unsigned long long *values,
 		*sum += values[i];
 	return 0;
 }
+
+#if ENABLE_FEATURE_KVM_STAT_VCPU
+/* ---- per-thread counts (-v) ---- */
+
+/*
+ * Keys { tid, slot }, u64 values, memory only for the keys used (a
+ * preallocated map would take MAX entries at once). A full map takes no
+ * new keys: their counts are lost, the guest's sums are not.
+ */
+int bpf_thread_map_create(unsigned max)
+{
+	struct bpf_map_create_attr a = {
+		.map_type = BPF_MAP_TYPE_HASH,
+		.key_size = sizeof(struct bpf_thread_key),
+		.value_size = sizeof(uint64_t),
+		.max_entries = max,
+		.map_flags = BPF_F_NO_PREALLOC,
+		.map_name = "kvm_stat_vcpu",
+	};
+
+	return sys_bpf(BPF_MAP_CREATE, &a, sizeof(a));
+}
+
+/* BPF_MAP_GET_NEXT_KEY, BPF_MAP_LOOKUP_ELEM, BPF_MAP_DELETE_ELEM on one
+ * key: 0, or -1 with errno (ENOENT: no next key, or no such key) */
+int bpf_thread_op(int cmd, int map_fd, const struct bpf_thread_key *key,
+		void *out)
+{
+	struct bpf_map_elem_attr a = {
+		.map_fd = map_fd,
+		.key = (uintptr_t)key,
+		.value = (uintptr_t)out,	/* the next key, or the value */
+	};
+
+	BUILD_BUG_ON((int)BPF_THREAD_LOOKUP != BPF_MAP_LOOKUP_ELEM
+		|| (int)BPF_THREAD_DELETE != BPF_MAP_DELETE_ELEM
+		|| (int)BPF_THREAD_NEXT != BPF_MAP_GET_NEXT_KEY);
+	return sys_bpf(cmd, &a, sizeof(a));
+}
+#endif

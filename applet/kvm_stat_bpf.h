@@ -28,6 +28,9 @@ struct bpf_count_spec {
 			 * argument's low bytes) */
 	smallint invalid;	/* tests: read a register never set, for
 			 * the verifier to refuse the program */
+	smallint per_thread;	/* -v: the same slots += 1 in THREAD_MAP
+			 * too, under the hit's thread id */
+	int thread_map;
 };
 
 /* BPF_MAP_TYPE_PERCPU_ARRAY of u64, key u32; fd, or -1 with errno */
@@ -69,6 +72,21 @@ unsigned bpf_possible_cpus(void);
  */
 int bpf_count_read(int map_fd, unsigned slot, unsigned long long *values,
 		unsigned ncpus, unsigned long long *sum);
+
+/* -v: the per-thread map, of { tid, slot } -> u64 */
+struct bpf_thread_key {
+	uint32_t tid;
+	uint32_t slot;
+};
+int bpf_thread_map_create(unsigned max);
+/* CMD (bpf.h's numbers): */
+enum {
+	BPF_THREAD_LOOKUP = 1,	/* OUT: the u64 value of KEY */
+	BPF_THREAD_DELETE = 3,	/* OUT: unused */
+	BPF_THREAD_NEXT = 4,	/* OUT: the key after KEY (NULL: the first) */
+};
+int bpf_thread_op(int cmd, int map_fd, const struct bpf_thread_key *key,
+		void *out);
 
 POP_SAVED_FUNCTION_VISIBILITY
 

@@ -43,7 +43,10 @@ enum {
 	OPT_t = 1 << 11,	/* -t --tracepoints */
 	OPT_z = 1 << 12,	/* -z --skip-zero-records */
 	OPT_O = 1 << 13,	/* -O --textfile FILE */
-	OPT_no_bpf = 1 << 14,	/* --no-bpf (long only: the letter '\xff') */
+	/* -v --vcpus: before '\xff', which not every build has */
+	OPT_v = (1 << 14) * ENABLE_FEATURE_KVM_STAT_VCPU,
+	OPT_no_bpf = 1 << (14 + ENABLE_FEATURE_KVM_STAT_VCPU),	/* --no-bpf
+				 * (long only: the letter '\xff') */
 };
 
 /* Host architecture, as far as exit-reason names are concerned */
@@ -66,13 +69,16 @@ enum {
  * reference's keys, so that sorting by key gives the reference's order.
  * It is the event name, "child parent" for a child event (e.g.
  * "kvm_exit(HLT) kvm_exit"), or a pid in the TUI's by-guest view.
- * stats_find() works out the rest once.
+ * stats_find() works out the rest once. A per-vCPU row (-v, 'v') has an
+ * event's key and the vCPU thread's TID; the guest's sums have tid 0.
  */
 struct stat_entry {
 	char *key;
 	const char *parent;	/* a child event's parent (inside KEY); NULL */
 	int name_len;	/* the name shown: KEY's first NAME_LEN bytes */
 	int pid;	/* a by-guest row: its guest; else 0 */
+	int tid;	/* a per-vCPU row (-v, 'v'): its thread; else 0 */
+	char *vcpu;	/* and its name, as first seen */
 	unsigned long long value;	/* total as of the last read (u64) */
 	long long delta;	/* change since the read before */
 	unsigned long long acc;	/* sum gathered by the provider reading now */
@@ -110,6 +116,7 @@ struct tui_state {
 	smallint by_guest;	/* 'b' */
 	smallint sort_total;	/* 'o' */
 	smallint child_events;	/* 'x' */
+	IF_FEATURE_KVM_STAT_VCPU(smallint by_vcpu;)	/* 'v' */
 };
 
 struct globals {
@@ -119,11 +126,13 @@ struct globals {
 	smallint arch;
 	smallint use_debugfs;
 	smallint use_tracepoints;
+	smallint vcpus;	/* -v, 'v': per-vCPU rows wanted (with G.pid) */
 	int pid;	/* 0: all guests */
 	unsigned delay_ms;	/* -s */
 
 	struct stat_entry *stats;
 	unsigned nstats;
+	unsigned find_hint;	/* where stats_find()'s last search ended */
 
 	struct debugfs_state *dfs;
 	struct tracepoint_state *tps;
@@ -201,6 +210,9 @@ void host_find_mounts(void);
 void host_detect_arch(void);
 int host_pid_exists(int pid);
 char *host_guest_name(int pid);	/* "" if none; xmalloc'ed, raw bytes */
+/* A vCPU as its VMM names its thread ("CPU 3/KVM"), else its tid;
+ * xmalloc'ed, printable */
+char *host_vcpu_name(int pid, int tid);
 /* Pids (ascending) of the guests named NAME; NULL: every named guest */
 int host_find_guests(const char *name, int **pids);	/* count */
 
@@ -208,6 +220,7 @@ int host_find_guests(const char *name, int **pids);	/* count */
  * the providers, read by the views */
 int stats_find(const char *key);	/* index, created if new */
 int stats_find_guest(int pid);	/* the by-guest row of PID */
+int stats_find_vcpu(const char *key, int tid);	/* KEY's row of vCPU TID */
 void stats_add(int idx, unsigned long long v);	/* modulo 2^64 */
 void stats_commit(void);	/* after each provider: value, delta */
 void stats_clear(void);	/* drop all entries: filter or pid changed */
@@ -220,6 +233,12 @@ void stats_list_fields(void) NORETURN;	/* -f help */
 void stats_update(int by_guest);	/* read every provider */
 void stats_reset(void);	/* TUI 'r': providers restart from zero */
 void stats_refilter(void);	/* filter or pid changed: providers re-setup */
+/* per-vCPU rows wanted ('v', -v) and a guest selected */
+#define want_vcpus()	(ENABLE_FEATURE_KVM_STAT_VCPU && G.vcpus && G.pid)
+/* -v given (with a guest: main checks) */
+#define opt_vcpus()	(ENABLE_FEATURE_KVM_STAT_VCPU && G.vcpus)
+/* Why no per-vCPU rows can be had (no guest, or debugfs only), or NULL */
+const char *stats_no_vcpus(void);
 /* The textfile view's reads: the table holds the tracepoints' all-guests
  * counts only; each guest's debugfs counters (GAUGES: its instant values
  * instead) go to ROW, as the kernel counts them */

@@ -276,3 +276,32 @@ int host_find_guests(const char *want, int **pids)
 		closedir(dir);
 	return n;
 }
+
+#if ENABLE_FEATURE_KVM_STAT_VCPU
+/* /proc/PID/task/TID/comm, "CPU 3/KVM\n", into BUF[16]; "" if unreadable */
+static void read_comm(char *buf, int pid, int tid)
+{
+	char *path = host_path("/proc/%d/task/%d/comm", pid, tid);
+	ssize_t len = open_read_close(path, buf, 15);	/* TASK_COMM_LEN - 1 */
+
+	free(path);
+	buf[len > 0 ? len : 0] = '\0';
+	*strchrnul(buf, '\n') = '\0';
+}
+
+/*
+ * QEMU names its vCPU threads "CPU N/KVM" (with debug-threads=on; other
+ * VMMs alike); a thread that kept its process's name (the main thread's,
+ * tid PID), or is gone, is told by its tid
+ */
+char *host_vcpu_name(int pid, int tid)
+{
+	char comm[16], proc_comm[16];
+
+	read_comm(comm, pid, tid);
+	read_comm(proc_comm, pid, pid);
+	if (!comm[0] || strcmp(comm, proc_comm) == 0)
+		return xasprintf("%d", tid);
+	return printable_dup(comm);
+}
+#endif

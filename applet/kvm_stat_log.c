@@ -12,6 +12,14 @@
  * Each record is one write(), done before the next sleep: a SIGTERM
  * loses nothing.
  *
+ * -v: a record is a line for the guest, then one per vCPU that counted
+ * anything (threads come and go: a new one gets its line, one that ended
+ * keeps its line of zeros), in the order the threads started. The vCPU's
+ * name is a column: the last in plain lines (names may hold blanks),
+ * "vcpu" after the timestamp in CSV; the guest's line has "all":
+ *   plain: "kvm_pio kvm_exit vcpu " / "2024-05-01 12:00:00      2000      3006 CPU 1/KVM"
+ *   CSV:   "timestamp,vcpu,kvm_pio,kvm_exit" / "2024-05-01 12:00:00,CPU 1/KVM,2000,3006"
+ *
  * Licensed under GPLv2, see file LICENSE in this source tree.
  */
 //kbuild:lib-$(CONFIG_FEATURE_KVM_STAT_LOG) += kvm_stat_log.o
@@ -85,15 +93,57 @@ static void put_banner(struct log_state *ls)
 	if (ls->header_only && lseek(ls->fd, 0, SEEK_END) > 0)
 		return;
 	if (ls->csv)
-		outbuf_printf(&ls->out, "timestamp");
+		outbuf_printf(&ls->out, opt_vcpus() ? "timestamp,vcpu" : "timestamp");
 	for (i = 0; i < ls->nkeys; i++) {
 		const struct stat_entry *e = &G.stats[ls->order[i]];
 
 		outbuf_printf(&ls->out, ls->csv ? ",%.*s" : "%.*s ",
 			e->name_len, e->key);
 	}
+	if (opt_vcpus() && !ls->csv)
+		outbuf_printf(&ls->out, "vcpu ");
 	write_line(ls);
 }
+
+#if ENABLE_FEATURE_KVM_STAT_VCPU
+/*
+ * -v: after the guest's line (the first STAMP_LEN bytes of the record
+ * are its time), the lines of the vCPUs that counted anything, by thread
+ * id: each column's row of the vCPU, made if it has none yet (a row of
+ * zeros, shown nowhere)
+ */
+static void put_vcpu_lines(struct log_state *ls, unsigned stamp_len)
+{
+	char stamp[32];	/* "2024-05-01 12:00:00" */
+	int tid, last = 0, idx = 0;
+	unsigned i;
+
+	memcpy(stamp, ls->out.buf, stamp_len);
+	if (!ls->csv)
+		outbuf_printf(&ls->out, " all");
+	for (;;) {
+		/* the next thread up that counted anything */
+		tid = INT_MAX;
+		for (i = 0; i < G.nstats; i++)
+			if (G.stats[i].tid > last && G.stats[i].tid < tid
+			 && G.stats[i].value)
+				tid = G.stats[i].tid;
+		if (tid == INT_MAX)
+			break;
+		outbuf_printf(&ls->out, "\n%.*s", stamp_len, stamp);
+		for (i = 0; i < ls->nkeys; i++) {
+			idx = stats_find_vcpu(G.stats[ls->order[i]].key, tid);
+			if (ls->csv && !i)
+				outbuf_printf(&ls->out, ",%s", G.stats[idx].vcpu);
+			outbuf_printf(&ls->out, ls->csv ? ",%lld" : " %9lld",
+				G.stats[idx].delta);
+		}
+		if (!ls->csv)
+			outbuf_printf(&ls->out, " %s", G.stats[idx].vcpu);
+		last = tid;
+	}
+}
+#endif
 
 /* -z: a record with all deltas zero is dropped */
 static void put_record(struct log_state *ls)
@@ -102,18 +152,23 @@ static void put_record(struct log_state *ls)
 	struct tm tm;
 	unsigned i;
 	long long changed = 0;	/* the deltas or'ed */
+	IF_FEATURE_KVM_STAT_VCPU(unsigned stamp_len;)	/* the time's */
 
 	/* strftime's "%Y-%m-%d %H:%M:%S", without its ~4 KiB of libc */
 	localtime_r(&now, &tm);
 	outbuf_printf(&ls->out, "%d-%02d-%02d %02d:%02d:%02d",
 		tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
 		tm.tm_hour, tm.tm_min, tm.tm_sec);
+	IF_FEATURE_KVM_STAT_VCPU(stamp_len = ls->out.len;)
+	if (opt_vcpus() && ls->csv)
+		outbuf_printf(&ls->out, ",all");
 	for (i = 0; i < ls->nkeys; i++) {
 		long long delta = G.stats[ls->order[i]].delta;
 
 		changed |= delta;
 		outbuf_printf(&ls->out, ls->csv ? ",%lld" : " %9lld", delta);
 	}
+	IF_FEATURE_KVM_STAT_VCPU(if (G.vcpus) put_vcpu_lines(ls, stamp_len);)
 	if (!changed && (G.opts & OPT_z)) {
 		ls->out.len = 0;
 		return;
@@ -126,6 +181,7 @@ void log_run(void)
 {
 	struct log_state ls;
 	unsigned long long next;
+	IF_FEATURE_KVM_STAT_VCPU(unsigned i;)
 
 	memset(&ls, 0, sizeof(ls));
 	ls.csv = !!(G.opts & OPT_c);
@@ -133,8 +189,15 @@ void log_run(void)
 	ls.fd = G.log_file ? open_log() : STDOUT_FILENO;
 	catch_signals();
 	stats_update(0);
-	ls.nkeys = G.nstats;
 	ls.order = stats_order_by_key();
+#if ENABLE_FEATURE_KVM_STAT_VCPU
+	/* the columns: the guest's fields (-v: not its vCPUs' rows) */
+	for (i = 0; i < G.nstats; i++)
+		if (!G.stats[ls.order[i]].tid)
+			ls.order[ls.nkeys++] = ls.order[i];
+#else
+	ls.nkeys = G.nstats;
+#endif
 	put_banner(&ls);
 	next = monotonic_us();
 	for (;;) {

@@ -9,6 +9,18 @@
 #include "libbb.h"
 #include "kvm_stat_common.h"
 
+#if ENABLE_FEATURE_KVM_STAT_VCPU
+/* Why no per-vCPU rows can be had (said by -v and by the screen's 'v') */
+const char *stats_no_vcpus(void)
+{
+	if (!G.pid)
+		return "Select a guest first (-p, -g, or the keys p, g)";
+	if (!G.use_tracepoints)
+		return "debugfs has no per-vCPU counters: use tracepoints (-t)";
+	return NULL;
+}
+#endif
+
 /* Which providers: -d, -t, or both; tracepoints by default (the
  * reference's rule), debugfs where tracefs is missing */
 void stats_choose_sources(void)

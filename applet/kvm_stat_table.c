@@ -13,18 +13,27 @@
 
 /*
  * Linear search: called once per field per refresh, a few hundred keys
- * at most. A new entry's parent and shown name are worked out here,
- * once: "kvm_exit(HLT) kvm_exit" is the child kvm_exit(HLT) of kvm_exit.
+ * at most (-v: times the vCPUs). It starts where the last one ended:
+ * the readers ask for the keys in the same order at every refresh, so
+ * the next key is found at once. A new entry's parent and shown name are
+ * worked out here, once: "kvm_exit(HLT) kvm_exit" is the child
+ * kvm_exit(HLT) of kvm_exit. TID: a per-vCPU row's thread, else 0.
  */
-int stats_find(const char *key)
+static int find_entry(const char *key, int tid)
 {
 	struct stat_entry *e;
-	unsigned i;
+	unsigned n, i = G.find_hint;
 	char *space;
 
-	for (i = 0; i < G.nstats; i++)
-		if (strcmp(G.stats[i].key, key) == 0)
+	for (n = G.nstats; n; n--, i++) {
+		if (i >= G.nstats)
+			i = 0;
+		if (G.stats[i].tid == tid && strcmp(G.stats[i].key, key) == 0) {
+			G.find_hint = i + 1;
 			return i;
+		}
+	}
+	i = G.nstats;
 	if ((G.nstats & 31) == 0)
 		G.stats = xrealloc(G.stats, (G.nstats + 32) * sizeof(G.stats[0]));
 	e = &G.stats[G.nstats++];
@@ -34,8 +43,35 @@ int stats_find(const char *key)
 	e->name_len = space - e->key;
 	if (*space)
 		e->parent = space + 1;
+	e->tid = tid;
 	return i;
 }
+
+int stats_find(const char *key)
+{
+	return find_entry(key, 0);
+}
+
+#if ENABLE_FEATURE_KVM_STAT_VCPU
+/*
+ * The vCPU's name is read when its first row comes, and kept for all its
+ * rows: those of a vCPU that ended keep their name and last counts
+ */
+int stats_find_vcpu(const char *key, int tid)
+{
+	unsigned i, n = G.nstats;
+	int idx = find_entry(key, tid);
+	char *name = NULL;
+
+	if (idx == (int)n) {
+		for (i = 0; i < n && !name; i++)
+			if (G.stats[i].tid == tid)
+				name = xstrdup(G.stats[i].vcpu);
+		G.stats[idx].vcpu = name ? name : host_vcpu_name(G.pid, tid);
+	}
+	return idx;
+}
+#endif
 
 #if ENABLE_FEATURE_KVM_STAT_TUI && ENABLE_FEATURE_KVM_STAT_DEBUGFS
 /* The TUI's by-guest view: one row per guest, keyed by its pid */
@@ -73,15 +109,21 @@ void stats_commit(void)
  * never drop keys */
 void stats_clear(void)
 {
-	while (G.nstats)
+	while (G.nstats) {
 		free(G.stats[--G.nstats].key);
+		free(G.stats[G.nstats].vcpu);
+	}
 }
 #endif
 
+/* By key, then (per-vCPU rows) by thread */
 static int cmp_key(const void *a, const void *b)
 {
-	return strcmp(G.stats[*(const unsigned *)a].key,
-			G.stats[*(const unsigned *)b].key);
+	const struct stat_entry *x = &G.stats[*(const unsigned *)a];
+	const struct stat_entry *y = &G.stats[*(const unsigned *)b];
+	int c = strcmp(x->key, y->key);
+
+	return c ? c : x->tid - y->tid;
 }
 
 /* Python's sorted() on the keys: byte order of the UTF-8 keys */

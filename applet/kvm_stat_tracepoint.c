@@ -21,6 +21,12 @@
  * of the guest (-p/-g: one thread per vCPU). A group holds one counter per
  * wanted event; a child is a second counter on its parent's tracepoint
  * with the filter "exit_reason==12".
+ *
+ * Per vCPU (-v, 'v', with a guest): on the perf path, each thread's group
+ * is a vCPU's counts. On the BPF path the programs also add 1 to a hash
+ * map under { tid, slot } (only then: the plain programs stay as they
+ * are); its keys are read each refresh, so a thread that ended keeps its
+ * counts and one that started late is there from its first hit.
  */
 #include "libbb.h"
 #include "kvm_stat_common.h"
@@ -55,6 +61,13 @@ struct tracepoint_state {
 	unsigned nfds;
 	unsigned ncpus;	/* possible CPUs, for the per-CPU values */
 	unsigned long long *values;	/* one slot's per-CPU values */
+#if ENABLE_FEATURE_KVM_STAT_VCPU
+	/* per-vCPU rows (-v) on the BPF path: the map of { tid, slot } and
+	 * each slot's event (-1: none) */
+	int thread_map;	/* -1: none */
+	int *slot_ev;
+	unsigned nslots;
+#endif
 };
 
 /* 0 if NAME has no readable id: not an event */
@@ -319,7 +332,10 @@ static void add_new_threads(void)
 		return;	/* the guest ended: keep its final counts */
 	if (!tps->retired)
 		tps->retired = xzalloc(tps->nev * sizeof(tps->retired[0]));
-	retire_ended_threads(tps);
+	/* per-vCPU rows ('v', -v) read an ended vCPU's own group for its
+	 * last counts: the groups stay while they are shown */
+	if (!want_vcpus())
+		retire_ended_threads(tps);
 	while ((de = readdir(d)) != NULL) {
 		tid = atoi(de->d_name);	/* 0: "." or ".." */
 		if (tid == 0 || have_group(tid))
@@ -524,6 +540,8 @@ static int attach_program(struct tracepoint_state *tps, struct tp_event *e)
 	int prog, fd, err;
 
 	e->spec.tgid = G.pid;
+	IF_FEATURE_KVM_STAT_VCPU(e->spec.thread_map = tps->thread_map;)
+	IF_FEATURE_KVM_STAT_VCPU(e->spec.per_thread = tps->thread_map >= 0;)
 	e->spec.invalid = debug_env() && strcmp(debug_env(), "refuse-bpf") == 0;
 	prog = bpf_count_prog_load(tps->map_fd, &e->spec, e->raw, NULL, 0);
 	if (prog < 0) {
@@ -556,6 +574,59 @@ static int attach_program(struct tracepoint_state *tps, struct tp_event *e)
 	return fd;
 }
 
+#if ENABLE_FEATURE_KVM_STAT_VCPU
+/* Keys of the per-thread map: 64 vCPUs with every slot of kvm_exit's
+ * reasons are ~5000; a key takes memory only once counted */
+#define THREAD_KEYS_MAX	65536
+
+/* -v: the per-thread map, and which event each slot is */
+static int bpf_vcpu_setup(struct tracepoint_state *tps, unsigned nslots)
+{
+	unsigned i;
+
+	tps->thread_map = bpf_thread_map_create(THREAD_KEYS_MAX);
+	if (tps->thread_map < 0) {
+		debug_bpf("can't create a map of", "-v", errno, NULL);
+		return -1;
+	}
+	tps->nslots = nslots;
+	tps->slot_ev = xrealloc(tps->slot_ev, nslots * sizeof(int));
+	memset(tps->slot_ev, 0xff, nslots * sizeof(int));
+	for (i = 0; i < tps->nev; i++)
+		tps->slot_ev[tps->ev[i].spec.slot] = i;
+	return 0;
+}
+
+/* Every key counted so far: a thread that ended keeps its counts */
+static void bpf_read_vcpus(struct tracepoint_state *tps)
+{
+	struct bpf_thread_key key;
+	const struct bpf_thread_key *prev = NULL;
+	unsigned long long count;
+	int i;
+
+	while (bpf_thread_op(BPF_THREAD_NEXT, tps->thread_map, prev, &key) == 0) {
+		prev = &key;	/* NEXT reads it before it writes it */
+		i = key.slot < tps->nslots ? tps->slot_ev[key.slot] : -1;
+		if (i >= 0 && bpf_thread_op(BPF_THREAD_LOOKUP, tps->thread_map,
+				&key, &count) == 0)
+			stats_add(stats_find_vcpu(tps->ev[i].key, key.tid), count);
+	}
+}
+
+/* 'r': the per-thread counts start from zero (a hit in between is lost) */
+static void bpf_reset_vcpus(struct tracepoint_state *tps)
+{
+	struct bpf_thread_key key;
+
+	while (bpf_thread_op(BPF_THREAD_NEXT, tps->thread_map, NULL, &key) == 0
+	 && bpf_thread_op(BPF_THREAD_DELETE, tps->thread_map, &key, NULL) == 0)
+		continue;
+}
+#else
+#define bpf_vcpu_setup(tps, nslots)	0
+#endif
+
 /*
  * Counting by BPF: a map, then one program per tracepoint. Returns 0,
  * or -1 with nothing left open (the perf path takes over).
@@ -576,9 +647,14 @@ static int bpf_setup(struct tracepoint_state *tps)
 	 * more values than it has possible CPUs */
 	if (!tps->values)
 		tps->values = xzalloc(BPF_CPUS_MAX * sizeof(tps->values[0]));
-	/* a link or perf event per event of its own, and the map at the end */
-	tps->fds = xrealloc(tps->fds, (tps->nev + 1) * sizeof(int));
+	/* a link or perf event per event of its own, and the maps at the end */
+	tps->fds = xrealloc(tps->fds, (tps->nev + 2) * sizeof(int));
 	tps->nfds = 0;
+	IF_FEATURE_KVM_STAT_VCPU(tps->thread_map = -1;)
+	if (want_vcpus() && bpf_vcpu_setup(tps, nslots) != 0) {
+		tracepoint_close_fast();
+		return -1;
+	}
 	for (e = tps->ev; e < tps->ev + tps->nev; e++) {
 		if (e->code >= 0)
 			continue;
@@ -604,6 +680,7 @@ static void bpf_read(struct tracepoint_state *tps)
 				tps->ncpus, &sum) == 0)
 			stats_add(stats_find(e->key), sum - e->base);
 	}
+	IF_FEATURE_KVM_STAT_VCPU(if (tps->thread_map >= 0) bpf_read_vcpus(tps);)
 }
 
 #if ENABLE_FEATURE_KVM_STAT_TUI
@@ -614,6 +691,7 @@ static void bpf_reset(struct tracepoint_state *tps)
 	for (e = tps->ev; e < tps->ev + tps->nev; e++)
 		bpf_count_read(tps->map_fd, e->spec.slot, tps->values,
 			tps->ncpus, &e->base);
+	IF_FEATURE_KVM_STAT_VCPU(if (tps->thread_map >= 0) bpf_reset_vcpus(tps);)
 }
 #endif
 
@@ -630,6 +708,7 @@ void tracepoint_setup(void)
 	struct tracepoint_state *tps = collect_events();
 
 	tps->map_fd = -1;
+	IF_FEATURE_KVM_STAT_VCPU(tps->thread_map = -1;)
 	if (tps->nev == 0)
 		return;	/* -f selects no tracepoint */
 	if (want_bpf() && bpf_setup(tps) == 0)
@@ -639,6 +718,17 @@ void tracepoint_setup(void)
 	else
 		add_online_cpus();
 }
+
+#if ENABLE_FEATURE_KVM_STAT_VCPU
+/* -v on the perf path: a group per thread, its counts are the vCPU's */
+static void perf_add_vcpu(struct tracepoint_state *tps, unsigned g,
+		unsigned i, unsigned long long count)
+{
+	stats_add(stats_find_vcpu(tps->ev[i].key, tps->target[g]), count);
+}
+#else
+#define perf_add_vcpu(tps, g, i, count)	((void)0)
+#endif
 
 /* Each event summed over the groups: one read per group, leader's fd */
 void tracepoint_read(void)
@@ -664,8 +754,11 @@ void tracepoint_read(void)
 		if (read(tps->fds[g * tps->nev], buf, sizeof(buf))
 				!= (ssize_t)sizeof(buf))
 			continue;
-		for (i = 0; i < tps->nev; i++)
+		for (i = 0; i < tps->nev; i++) {
 			stats_add(idx[i], buf[i + 1]);
+			if (want_vcpus())
+				perf_add_vcpu(tps, g, i, buf[i + 1]);
+		}
 	}
 	stats_commit();
 }
@@ -746,6 +839,11 @@ void tracepoint_close_fast(void)
 		return;
 	if (ENABLE_FEATURE_KVM_STAT_BPF && tps->map_fd >= 0) {
 		tps->fds[tps->nfds++] = tps->map_fd;
+#if ENABLE_FEATURE_KVM_STAT_VCPU
+		if (tps->thread_map >= 0)
+			tps->fds[tps->nfds++] = tps->thread_map;
+		tps->thread_map = -1;
+#endif
 		perf_hand_off(tps->fds, tps->nfds);
 		tps->nfds = 0;
 		tps->map_fd = -1;

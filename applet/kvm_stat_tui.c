@@ -36,6 +36,7 @@ static const char help_text[] ALIGN1 =
 	"q" "quit\0"
 	"r" "reset stats\0"
 	"s" "set delay between refreshs (value range: 0.1-25.5 secs)\0"
+	IF_FEATURE_KVM_STAT_VCPU("v" "toggle events by vCPU (with a guest selected)\0")
 	"x" "toggle reporting of stats for individual child trace events\0";
 
 /* 'q', Ctrl-C and quitting signals end us with the terminal restored,
@@ -84,7 +85,7 @@ static void draw_header_rows(void)
 		scr_printf(1, 17, 0, "regex filter: %.44s%s", re, cut_mark(re, 44));
 	/* the reference's '%-40s %10s%7s %8s' */
 	scr_printf(2, 1, ATTR_REVERSE, "%-40s      Total %%Total CurAvg/s",
-		G.tui.by_guest ? "Guest Name" : "Event");
+		want_vcpus() ? "vCPU" : G.tui.by_guest ? "Guest Name" : "Event");
 }
 
 /* A new screen: the header, and a note until the body comes */
@@ -246,7 +247,10 @@ static void draw_rows(struct frame *f, const struct row *rows,
 			continue;
 		draw_row(f, r);
 		for (c = rows; G.tui.child_events && c < end; c++) {
-			if (c->e->parent && strcmp(c->e->parent, r->e->key) == 0)
+			/* 'v': a vCPU's children are its events' */
+			if (c->e->parent && (IF_FEATURE_KVM_STAT_VCPU(want_vcpus()
+					? c->e->tid == r->e->tid :)
+					strcmp(c->e->parent, r->e->key) == 0))
 				draw_row(f, c);
 		}
 	}
@@ -279,6 +283,46 @@ static void show_guest_gone(void)
 	scr_flush();
 }
 
+#if ENABLE_FEATURE_KVM_STAT_VCPU
+/*
+ * 'v': a vCPU's row has its name as key, its tid, and the sums of its
+ * events' rows (the tracepoints always have the parents of the children
+ * that pass -f). E, a row of a vCPU, into the vCPU's row in V (of *N so
+ * far). Returns whether E is a row of its own too: a child event, shown
+ * under its vCPU with 'x'.
+ */
+static int add_to_vcpu(struct stat_entry *v, unsigned *n,
+		const struct stat_entry *e)
+{
+	struct stat_entry *end = v + *n;
+
+	while (v < end && v->tid != e->tid)
+		v++;
+	if (v == end) {
+		(*n)++;
+		v->key = e->vcpu;
+		v->tid = e->tid;
+	}
+	if (e->parent)
+		return 1;
+	v->value += e->value;
+	v->delta += e->delta;
+	return 0;
+}
+
+/* The vCPUs' rows after the children's ROWS...R; returns the new end */
+static struct row *vcpu_rows(struct stat_entry *v, unsigned n, struct row *r,
+		struct frame *f)
+{
+	for (; n--; v++, r++) {
+		f->total += v->value;
+		r->e = v;
+		r->label = v->key;
+	}
+	return r;
+}
+#endif
+
 static void draw_body(double elapsed)
 {
 	struct frame f;
@@ -286,6 +330,8 @@ static void draw_body(double elapsed)
 	const struct stat_entry *e;
 	struct row *rows, *r;
 	unsigned n = 0;
+	IF_FEATURE_KVM_STAT_VCPU(struct stat_entry *vcpus = NULL;)
+	IF_FEATURE_KVM_STAT_VCPU(unsigned nvcpus = 0;)
 
 	if (G.pid && !host_pid_exists(G.pid)) {
 		show_guest_gone();
@@ -299,10 +345,19 @@ static void draw_body(double elapsed)
 	read_stats();
 	/* the totals, and the rows to draw: each label read once (in the
 	 * by-guest view, from /proc) */
-	r = rows = xmalloc(G.nstats * sizeof(rows[0]));
+	r = rows = xmalloc(2 * G.nstats * sizeof(rows[0]) + 1);
+	IF_FEATURE_KVM_STAT_VCPU(if (want_vcpus())
+		vcpus = xzalloc(G.nstats * sizeof(vcpus[0]) + 1);)
 	for (e = G.stats; e < G.stats + G.nstats; e++) {
 		if (!(e->value | e->delta))
 			continue;	/* adds nothing, shows nothing */
+#if ENABLE_FEATURE_KVM_STAT_VCPU
+		/* 'v': the vCPUs' rows instead of the guest's sums */
+		if (!e->tid != !vcpus)
+			continue;
+		if (vcpus && !add_to_vcpu(vcpus, &nvcpus, e))
+			continue;
+#endif
 		r->e = e;
 		r->label = G.tui.by_guest ? guest_label(e) : e->key;
 		if (!r->label)
@@ -317,11 +372,19 @@ static void draw_body(double elapsed)
 	/* only child events pass the filter: they make the total */
 	if (!f.total)
 		f.total = ctotal;
+#if ENABLE_FEATURE_KVM_STAT_VCPU
+	if (vcpus) {
+		f.total = 0;
+		r = vcpu_rows(vcpus, nvcpus, r, &f);
+		n += nvcpus;
+	}
+#endif
 	qsort(rows, n, sizeof(rows[0]), cmp_rows);
 	draw_rows(&f, rows, r);
 	while (G.tui.by_guest && r > rows)
 		free((char *)(--r)->label);
 	free(rows);
+	IF_FEATURE_KVM_STAT_VCPU(free(vcpus);)
 	if (f.row == 3)
 		scr_put(4, 1, f.removed ? "Guest removed, updating..."
 			: "No matching events reported yet", 0);
@@ -464,24 +527,46 @@ static void show_until_key(void (*draw)(void))
 		tui_quit(key);
 }
 
-/* The reference's _show_msg(): lines centered from row 2, the last reversed */
-static void draw_no_by_guest(void)
+/* The reference's _show_msg(): lines centered from row 2, the last
+ * reversed */
+static void draw_msg(const char *line1, const char *line2)
 {
-	static const char *const lines[] = {
-		"Command not available with tracepoints enabled",
-		"Restart with debugfs only (see option '-d') and try again!",
-		"",
-		"Press any key to continue",
-	};
+	const char *lines[4] = { line1, line2, "", "Press any key to continue" };
 	unsigned i;
 	int col;
 
-	for (i = 0; i < ARRAY_SIZE(lines); i++) {
+	for (i = 0; i < 4; i++) {
 		col = (scr_cols() - (int)strlen(lines[i])) / 2;
-		scr_put(2 + i, col > 0 ? col : 0, lines[i],
-			i == ARRAY_SIZE(lines) - 1 ? ATTR_REVERSE : 0);
+		scr_put(2 + i, col > 0 ? col : 0, lines[i], i == 3 ? ATTR_REVERSE : 0);
 	}
 }
+
+static void draw_no_by_guest(void)
+{
+	draw_msg("Command not available with tracepoints enabled",
+		"Restart with debugfs only (see option '-d') and try again!");
+}
+
+#if ENABLE_FEATURE_KVM_STAT_VCPU
+/* 'v' in the manner of 'b', with the words of -v's error */
+static void draw_no_vcpus(void)
+{
+	draw_msg("Command not available", stats_no_vcpus());
+}
+
+/* 'v': per-vCPU counting is set up only while it is shown (it costs the
+ * guest); counts start over */
+static void toggle_by_vcpu(void)
+{
+	if (!G.vcpus && stats_no_vcpus()) {
+		show_until_key(draw_no_vcpus);
+		return;
+	}
+	G.vcpus ^= 1;
+	stats_refilter();
+	read_stats();
+}
+#endif
 
 static void draw_help(void)
 {
@@ -568,6 +653,12 @@ static int handle_key(int key)
 		toggle_by_guest();
 		draw_header();
 		break;
+#if ENABLE_FEATURE_KVM_STAT_VCPU
+	case 'v':
+		toggle_by_vcpu();
+		draw_header();
+		break;
+#endif
 	case 'h':
 		show_until_key(draw_help);
 		draw_header();

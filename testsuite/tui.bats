@@ -400,7 +400,10 @@ cur_moved() {
 	start_tui -d -i -s 25
 	summary_frame | expect_screen
 	keys h
-	cat <<-'EOF' | expect_screen
+	# 'v' where the build has it (FEATURE_KVM_STAT_VCPU)
+	local no_v=cat
+	[[ $($KVM_STAT --help 2>&1) == *"	v	"* ]] || no_v="grep -v ^...v"
+	$no_v <<-'EOF' | expect_screen
 	Interactive commands reference
 
 	Press any key to exit
@@ -415,6 +418,7 @@ cur_moved() {
 	   q     quit
 	   r     reset stats
 	   s     set delay between refreshs (value range: 0.1-25.5 secs)
+	   v     toggle events by vCPU (with a guest selected)
 	   x     toggle reporting of stats for individual child trace events
 	Any other key refreshes statistics immediately
 	EOF

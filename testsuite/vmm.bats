@@ -377,6 +377,62 @@ $(expected_totals 50 1)" ]
 	[ "$stderr" = "tiny_vmm: /nonexistent/kvm: No such file or directory" ]
 }
 
+@test "vmm: -L gives each vCPU its loops: exact totals, one vCPU each" {
+	need_kvm
+	run --separate-stderr "$VMM" -L 100,200,300
+	[ "$status" -eq 0 ]
+	[ "${output#*$'\n'}" = "$(expected_totals 600 1)" ]
+	run --separate-stderr "$VMM" -L 7 -c 1
+	[ "$status" -eq 0 ]
+	[ "${output#*$'\n'}" = "$(expected_totals 7 1)" ]
+}
+
+# PID has N threads named as QEMU names vCPU threads
+vcpu_threads_are() {
+	[ "$(cat /proc/$1/task/*/comm 2>/dev/null | grep -c '^CPU [0-9]*/KVM$')" = "$2" ]
+}
+
+# The vCPU thread named NAME of PID sleeps in ppoll (-G before SIGHUP, -k
+# after its loops), not in KVM_RUN
+vcpu_sleeps() {
+	local t
+	for t in /proc/$1/task/*; do
+		[ "$(cat $t/comm 2>/dev/null)" = "$2" ] || continue
+		[[ $(cat $t/wchan 2>/dev/null) == *poll* ]] && return 0
+	done
+	return 1
+}
+
+@test "vmm: -G waits for SIGHUP with its vCPU threads named; -H starts one late; -k keeps them" {
+	need_kvm
+	local out=$BATS_TEST_TMPDIR/vmm.out pid
+	"$VMM" -L 10,20 -G > "$out" &
+	pid=$!
+	wait_for 10 vcpu_threads_are $pid 2
+	wait_for 10 vcpu_sleeps $pid "CPU 1/KVM"
+	! grep -q '^exits ' "$out"
+	kill -HUP $pid
+	wait $pid
+	[ "$(tail -n +2 "$out")" = "$(expected_totals 30 1)" ]
+	# CPU 1's thread comes only at SIGHUP: the run waits for it
+	"$VMM" -L 10,20 -H 1 > "$out" &
+	pid=$!
+	wait_for 10 grep -q '^pid ' "$out"
+	! cat /proc/$pid/task/*/comm | grep -qx 'CPU 1/KVM'
+	! grep -q '^exits ' "$out"
+	kill -HUP $pid
+	wait $pid
+	[ "$(tail -n +2 "$out")" = "$(expected_totals 30 1)" ]
+	# -k: the thread stays after its loops, until SIGTERM
+	"$VMM" -L 10 -k > "$out" &
+	pid=$!
+	wait_for 10 grep -q '^pid ' "$out"
+	wait_for 10 vcpu_sleeps $pid "CPU 0/KVM"
+	kill -TERM $pid
+	wait $pid
+	[ "$(tail -n +2 "$out")" = "$(expected_totals 10 1)" ]
+}
+
 @test "vmm: a device that is not KVM is refused" {
 	TINY_VMM_DEV=/dev/null run --separate-stderr "$VMM" -l 1
 	[ "$status" -eq 1 ]
@@ -388,7 +444,8 @@ $(expected_totals 50 1)" ]
 	local args
 	for args in "-x" "-l" "-l 0" "-l 12abc" "-l -3" "-r 0" "-t 0" \
 		"-t -1" "-t x" "-c 0" "-c 65" "-w" "-w -1" "-w x" "-w 1s" \
-		"-name"; do
+		"-name" "-L" "-L 1,,2" "-L 1,x" "-L 1,2 -c 3" "-c 1 -L 1,2" \
+		"-H" "-H 0" "-H 2 -c 1"; do
 		run --separate-stderr "$VMM" $args
 		echo "args: $args -> $status: $stderr"
 		[ "$status" -eq 2 ]
@@ -401,7 +458,7 @@ $(expected_totals 50 1)" ]
 @test "vmm: -h prints the usage on stdout" {
 	run --separate-stderr "$VMM" -h
 	[ "$status" -eq 0 ]
-	[ "$output" = "usage: tiny_vmm [-l LOOPS] [-r LOOPS_PER_SEC] [-t SECONDS] [-c VCPUS] [-w SECONDS] [-name NAME] [-q]" ]
+	[ "$output" = "usage: tiny_vmm [-l LOOPS] [-L LOOPS,LOOPS...] [-r LOOPS_PER_SEC] [-t SECONDS] [-c VCPUS] [-G] [-H N] [-k] [-w SECONDS] [-name NAME] [-q]" ]
 }
 
 @test "vmm: the binary is static (it goes into the QEMU initramfs)" {

@@ -21,6 +21,13 @@
  * the VMM checks it, so a loop is only counted if the guest went through
  * it, HVC included. N loops: 2N mmio exits, N hvc exits, 2N returns.
  *
+ * Per-vCPU tests: -L 100,200,300 gives each vCPU its own loop count (so
+ * each vCPU's counts are known apart); vCPU threads are named as QEMU's
+ * ("CPU 1/KVM"); -G makes them wait for SIGHUP before their loops (they
+ * exist, a tool can find them first), -H N creates the last N threads only
+ * at SIGHUP (hot-added vCPUs), -k keeps threads after their loops until
+ * SIGINT/SIGTERM (a halted vCPU).
+ *
  * With -w the process outlives its run: vCPU threads gone, VM and vCPU fds
  * still open, so the kernel keeps the VM's debugfs directory and its
  * counters hold still at the printed totals, to be read exactly.
@@ -208,12 +215,13 @@ static const uint8_t guest_code[] = {
 /* ---- state ---- */
 
 #define MAX_VCPUS	64
-#define USAGE	"usage: tiny_vmm [-l LOOPS] [-r LOOPS_PER_SEC] [-t SECONDS] [-c VCPUS] [-w SECONDS] [-name NAME] [-q]"
+#define USAGE	"usage: tiny_vmm [-l LOOPS] [-L LOOPS,LOOPS...] [-r LOOPS_PER_SEC] [-t SECONDS] [-c VCPUS] [-G] [-H N] [-k] [-w SECONDS] [-name NAME] [-q]"
 
 struct vcpu {
 	pthread_t thread;
 	int fd;
 	int id;
+	unsigned long long loops;	/* -L: this vCPU's; 0: G.loops */
 	struct kvm_run *run;
 	unsigned long long io_exits;	/* x86 io, arm64 mmio: two a loop */
 	unsigned long long hlt_exits;	/* x86 hlt, arm64 hvc: one a loop */
@@ -229,6 +237,10 @@ struct globals {
 	double linger;	/* -w: stay alive this long after the run; 0: exit */
 	int nr_vcpus;
 	int quiet;
+	int hold;	/* -H: the last HOLD vCPUs' threads start at SIGHUP */
+	int keep;	/* -k: vCPU threads stay until SIGINT/SIGTERM */
+	int gate;	/* -G: vCPU threads wait for SIGHUP to run */
+	int go;	/* SIGHUP came */
 	int vm_fd;
 	int run_size;
 	int stop;	/* main asks the vCPU threads to finish */
@@ -317,12 +329,37 @@ static double parse_seconds(const char *opt, const char *arg, int zero_ok)
 	return s;
 }
 
+/*
+ * -L 100,200,300: each vCPU's own number of loops, and as many vCPUs
+ * (-c, if given too, must agree): the per-vCPU counts a tool reports can
+ * then be told apart and checked one by one
+ */
+static int nr_listed;
+
+static void parse_loop_list(const char *opt, const char *arg)
+{
+	char buf[32];
+	const char *s = arg, *comma;
+
+	if (!arg)
+		die_usage("option %s needs a value", opt);
+	nr_listed = 0;
+	do {
+		comma = strchrnul(s, ',');
+		if (nr_listed == MAX_VCPUS || comma - s >= (int)sizeof(buf))
+			die_usage("bad loop list '%s'", arg);
+		memcpy(buf, s, comma - s);
+		buf[comma - s] = '\0';
+		G.vcpus[nr_listed++].loops = parse_count(opt, buf, ~0ULL >> 2);
+		s = comma + 1;
+	} while (*comma);
+}
+
 /* QEMU-style: "-name" as one word, so that kvm_stat -g finds us */
 static void parse_args(char **argv)
 {
 	const char *opt, *arg;
 
-	G.nr_vcpus = 1;
 	while ((opt = *++argv) != NULL) {
 		arg = argv[1];
 		if (strcmp(opt, "-q") == 0) {
@@ -343,6 +380,14 @@ static void parse_args(char **argv)
 			G.linger = parse_seconds(opt, arg, 1);
 		else if (strcmp(opt, "-c") == 0)
 			G.nr_vcpus = parse_count(opt, arg, MAX_VCPUS);
+		else if (strcmp(opt, "-L") == 0)
+			parse_loop_list(opt, arg);
+		else if (strcmp(opt, "-H") == 0)
+			G.hold = parse_count(opt, arg, MAX_VCPUS);
+		else if (strcmp(opt, "-k") == 0 || strcmp(opt, "-G") == 0) {
+			*(opt[1] == 'k' ? &G.keep : &G.gate) = 1;
+			continue;
+		}
 		else if (strcmp(opt, "-name") == 0) {
 			if (!arg)
 				die_usage("option %s needs a value", opt);
@@ -350,6 +395,15 @@ static void parse_args(char **argv)
 			die_usage("unknown option '%s'", opt);
 		argv++;
 	}
+	if (nr_listed && G.nr_vcpus && nr_listed != G.nr_vcpus)
+		die_usage("-L gives %s loop counts than -c vCPUs",
+			nr_listed < G.nr_vcpus ? "fewer" : "more");
+	if (nr_listed)
+		G.nr_vcpus = nr_listed;
+	if (!G.nr_vcpus)
+		G.nr_vcpus = 1;
+	if (G.hold > G.nr_vcpus)
+		die_usage("-H holds more vCPUs than %s", "there are");
 	if (!G.loops && !G.seconds)
 		G.loops = 1000;
 }
@@ -362,15 +416,15 @@ static void note_signal(int sig)
 }
 
 /*
- * INT and TERM end the run, USR2 says a vCPU thread finished, USR1 wakes a
- * vCPU thread from its pacing sleep. All stay blocked (threads inherit the
+ * INT and TERM end the run, HUP starts the vCPU held by -H, USR2 says a
+ * vCPU thread finished, USR1 wakes a vCPU thread from its pacing sleep. All stay blocked (threads inherit the
  * mask) and are taken synchronously: main by sigtimedwait, vCPUs by ppoll.
  * Real handlers, not SIG_IGN, because a shell starts background jobs with
  * SIGINT ignored.
  */
 static void block_signals(sigset_t *set)
 {
-	static const int sigs[] = { SIGINT, SIGTERM, SIGUSR1, SIGUSR2 };
+	static const int sigs[] = { SIGINT, SIGTERM, SIGUSR1, SIGUSR2, SIGHUP };
 	struct sigaction sa;
 	unsigned i;
 
@@ -586,6 +640,18 @@ static void pace(double start, unsigned long long done)
 	ppoll(NULL, 0, &ts, &wake);
 }
 
+/* Until *FLAG is set or stop_vcpus(): the SIGUSR1 that follows either,
+ * blocked but inside ppoll, cannot be missed */
+static void wait_for_flag(int *flag)
+{
+	sigset_t wake;
+
+	pthread_sigmask(SIG_SETMASK, NULL, &wake);
+	sigdelset(&wake, SIGUSR1);
+	while (!__atomic_load_n(flag, __ATOMIC_ACQUIRE) && !stop_requested())
+		ppoll(NULL, 0, NULL, &wake);
+}
+
 /* Names as QEMU's with debug-threads=on, so per-thread views read alike */
 static void name_thread(int id)
 {
@@ -598,34 +664,61 @@ static void name_thread(int id)
 static void *vcpu_thread(void *arg)
 {
 	struct vcpu *v = arg;
-	unsigned long long done = 0;
+	unsigned long long done = 0, loops = v->loops ? v->loops : G.loops;
 	double start = now_seconds();
 
 	name_thread(v->id);
-	while (!stop_requested() && (!G.loops || done < G.loops)) {
+	/* -G: the thread is there (a tool can find it) before it runs */
+	if (G.gate)
+		wait_for_flag(&G.go);
+	start = now_seconds();
+	while (!stop_requested() && (!loops || done < loops)) {
 		if (!run_loop(v))
 			break;
 		done++;
-		if (G.rate && done != G.loops)
+		if (G.rate && done != loops)
 			pace(start, done);
 	}
 	if (__atomic_sub_fetch(&G.running, 1, __ATOMIC_ACQ_REL) == 0)
 		pthread_kill(G.main_thread, SIGUSR2);
+	/* -k: the thread stays, as a vCPU that halts does: a tool can read
+	 * its name at any time until the end */
+	if (G.keep)
+		wait_for_flag(&G.stop);
 	return NULL;
+}
+
+static void start_vcpu(int i)
+{
+	int err = pthread_create(&G.vcpus[i].thread, NULL, vcpu_thread,
+			&G.vcpus[i]);
+
+	if (err)
+		die("pthread_create", strerror(err));
+}
+
+/* -H: vCPU threads that come late, as hot-added vCPUs' do; SIGHUP (or
+ * the end of the run) lets them go */
+static void release_held(void)
+{
+	int i;
+
+	while (G.hold)
+		start_vcpu(G.nr_vcpus - G.hold--);
+	/* -G: the gate opens */
+	__atomic_store_n(&G.go, 1, __ATOMIC_RELEASE);
+	for (i = 0; G.gate && i < G.nr_vcpus; i++)
+		pthread_kill(G.vcpus[i].thread, SIGUSR1);
 }
 
 static void start_vcpus(void)
 {
-	int i, err;
+	int i;
 
 	G.main_thread = pthread_self();
 	G.running = G.nr_vcpus;
-	for (i = 0; i < G.nr_vcpus; i++) {
-		err = pthread_create(&G.vcpus[i].thread, NULL, vcpu_thread,
-				&G.vcpus[i]);
-		if (err)
-			die("pthread_create", strerror(err));
-	}
+	for (i = 0; i < G.nr_vcpus - G.hold; i++)
+		start_vcpu(i);
 }
 
 /*
@@ -651,6 +744,8 @@ static int wait_for_signal(const sigset_t *set, double deadline,
 			sig = sigwaitinfo(set, NULL);
 		if (sig == SIGINT || sig == SIGTERM)
 			return 1;
+		if (sig == SIGHUP)
+			release_held();
 	}
 	return 0;
 }
@@ -677,6 +772,7 @@ static void stop_vcpus(void)
 	int i;
 
 	__atomic_store_n(&G.stop, 1, __ATOMIC_RELEASE);
+	release_held();	/* it sees the stop at once: joined like the others */
 	for (i = 0; i < G.nr_vcpus; i++)
 		pthread_kill(G.vcpus[i].thread, SIGUSR1);
 	for (i = 0; i < G.nr_vcpus; i++)
@@ -725,6 +821,8 @@ int main(int argc, char **argv)
 		fflush(stdout);
 	}
 	signalled = wait_for_end(&set);
+	if (G.keep && !signalled)
+		signalled = wait_for_signal(&set, 0, always);
 	stop_vcpus();
 	failed = report();
 	/* -w: a run that ended by itself keeps its VM open, totals printed */
