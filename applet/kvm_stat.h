@@ -42,7 +42,8 @@ enum {
 	OPT_t = 1 << 11,	/* -t --tracepoints */
 	OPT_z = 1 << 12,	/* -z --skip-zero-records */
 	OPT_O = 1 << 13,	/* -O --textfile FILE */
-	OPT_no_bpf = 1 << 14,	/* --no-bpf (long only: the letter '\xff') */
+	OPT_e = 1 << 14,	/* -e --exit-times */
+	OPT_no_bpf = 1 << 15,	/* --no-bpf (long only: the letter '\xff') */
 };
 
 /* Host architecture, as far as exit-reason names are concerned */
@@ -80,6 +81,7 @@ struct stat_entry {
 
 struct debugfs_state;
 struct tracepoint_state;
+struct exittime_state;
 
 /* The screen (kvm_stat_term.c, allocated by term_start()): a cell is (attributes << 8 | byte), 0 for
  * a blank; WANT is the frame being drawn, HAVE what the terminal shows */
@@ -108,6 +110,7 @@ struct tui_state {
 	smallint by_guest;	/* 'b' */
 	smallint sort_total;	/* 'o' */
 	smallint child_events;	/* 'x' */
+	smallint exit_times;	/* 'e' */
 };
 
 struct globals {
@@ -146,6 +149,7 @@ struct globals {
 	char *debugfs_kvm;	/* "<debugfs>/kvm" */
 	regex_t filter_re;
 	const char *guest, *pid_str, *delay_str;	/* -g, -p, -s as given */
+	IF_FEATURE_KVM_STAT_EXIT_TIMES(struct exittime_state *ext;)
 };
 #define G (*ptr_to_globals)
 #define INIT_G() do { \
@@ -238,6 +242,15 @@ void tracepoint_reset(void);
 void tracepoint_refilter(void);
 void tracepoint_list_fields(void);
 void tracepoint_close_fast(void);	/* perf fds closed in the background */
+/* FIELD's place in the records of events/kvm/EVENT (its format file): 0,
+ * or -1 if missing or not readable by a BPF program */
+int event_field(const char *event, const char *field,
+		unsigned *offset, unsigned *size);
+
+/* kvm_stat_exittime.c: exit handling times (-e), with their own programs
+ * and views (the stats table holds counts only) */
+void exittime_run(void) NORETURN;	/* -1 -e, -l -e */
+void exittime_draw(int reset);	/* the TUI's 'e' body; RESET: 'r' */
 
 /* kvm_stat_exits.c: exit-reason tables (names without their prefix).
  * kvm_exit's table is G.arch's (the other ARCH_* have none). The values
