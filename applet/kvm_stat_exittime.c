@@ -94,14 +94,11 @@ static const char *setup(void)
 	prog = -1;
 	if (x->array >= 0 && x->ncpus)
 		prog = bpf_exit_progs_load(hash, x->array, &spec, &entry);
-	if (prog < 0)
-		return "exit times: the kernel refused the BPF programs";
 	/* kvm_entry first: an exit seen is always ended */
-	if (bpf_raw_tracepoint_open("kvm_entry", entry) < 0)
-		return "exit times: can't attach to kvm_entry";
-	fd = perf_open_tracepoint(atoi(id), NULL, -1, 0, -1);
-	if (fd < 0 || perf_attach_bpf(fd, prog) != 0)
-		return "exit times: can't attach to kvm_exit";
+	if (prog < 0 || bpf_raw_tracepoint_open("kvm_entry", entry) < 0
+	 || (fd = perf_open_tracepoint(atoi(id), NULL, -1, 0, -1)) < 0
+	 || perf_attach_bpf(fd, prog) != 0)
+		return "exit times: the kernel refused the BPF programs";
 	/* the perf event and the link hold the programs and the maps */
 	return NULL;
 }

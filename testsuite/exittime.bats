@@ -135,3 +135,28 @@ need_kvm_exit() {
 tmux_has() {
 	tmux -L "$SOCK" capture-pane -p -t t | grep -Eq -- "$1"
 }
+
+# The programs themselves, where kvm_exit never fires: testsuite/
+# exit_selftest.c hangs them on kvm_userspace_exit and kvm_pio around the
+# test VMM's 2 ms sleep after each HLT, and checks counts, sum, min, max
+# and histogram
+@test "the exit-time programs time a known sleep exactly (on stand-in tracepoints)" {
+	need_kvm_exit
+	[ -c /dev/kvm ] || skip "no /dev/kvm"
+	[ -x "$BUILD/tiny_vmm" ] || skip "$BUILD/tiny_vmm not built (make vmm)"
+	[ -f "$BUILD/autoconf.h" ] && [ -f "$BUILD/usage.h" ] || skip "no $BUILD/autoconf.h (make)"
+	grep -q 'EXIT_TIMES 1' "$BUILD/autoconf.h" || skip "$BUILD is configured without exit times"
+	local cc=${CC:-musl-gcc}
+	command -v "$cc" >/dev/null || skip "no $cc"
+	local tr
+	tr=$(awk '$3 == "tracefs" { print $2; exit }' /proc/mounts)
+	"$cc" -I"$BUILD" -I"$TOP/compat" -I"$TOP/applet" -Os -funsigned-char \
+		-ffunction-sections -fdata-sections -static -Wl,--gc-sections \
+		-o "$T/exit_selftest" "$TOP/testsuite/exit_selftest.c" \
+		"$TOP/applet/kvm_stat_bpf.c" "$TOP/applet/kvm_stat_perf.c" \
+		"$TOP/compat/libbb.c" "$TOP/compat/ptr_to_globals.c"
+	run "$T/exit_selftest" "$tr" "$BUILD/tiny_vmm" 200 2000
+	echo "$output"
+	[ "$status" = 0 ]
+	[ "${lines[-1]}" = "7 passed, 0 failed" ]
+}
