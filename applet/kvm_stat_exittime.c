@@ -31,7 +31,6 @@ struct exittime_state {
 	unsigned nslots;	/* the table's codes, then "other" */
 	unsigned ncpus;
 	struct bpf_exit_time *values;	/* one slot's per-CPU values */
-	uint16_t *name_idx;	/* per code: its table index + 1; 0: none */
 	struct exit_row **row;	/* per slot, once it has counts */
 	unsigned long long total, time;	/* over the rows, since base */
 	unsigned nrows;
@@ -82,9 +81,6 @@ static const char *setup(void)
 	if (!spec.nreasons)
 		spec.nreasons = 256;
 	x->nslots = spec.nreasons + 1;
-	x->name_idx = xzalloc(x->nslots * sizeof(x->name_idx[0]));
-	for (i = 0; (code = exit_reason(G.arch, i, name)) >= 0; i++)
-		x->name_idx[code] = i + 1;
 	x->row = xzalloc(x->nslots * sizeof(x->row[0]));
 	x->order = xzalloc(x->nslots * sizeof(x->order[0]));
 	x->values = xmalloc(BPF_CPUS_MAX * sizeof(x->values[0]));
@@ -169,14 +165,19 @@ struct figures {
 static void figures(const struct exit_row *r, struct figures *f)
 {
 	struct exittime_state *x = G.ext;
-	unsigned slot = r->slot, b;
+	unsigned b;
+	int code;
 	unsigned long long n = 0, sum = r->now.sum - r->base.sum;
 
 	f->count = r->now.count - r->base.count;
-	if (slot == x->nslots - 1)
+	/* the table's name, or the number */
+	for (b = 0; (code = exit_reason(G.arch, b, f->name)) >= 0; b++)
+		if ((unsigned)code == r->slot)
+			break;
+	if (code < 0)
+		sprintf(f->name, "%u", r->slot);
+	if (r->slot == x->nslots - 1)
 		strcpy(f->name, "other");
-	else if (!x->name_idx[slot] || exit_reason(G.arch, x->name_idx[slot] - 1, f->name) < 0)
-		sprintf(f->name, "%u", slot);
 	f->count_pct = f->count * 100.0 / x->total;
 	f->time_pct = x->time ? sum * 100.0 / x->time : 0;
 	f->min = r->now.min / 1e3;
@@ -220,10 +221,9 @@ static void put_table(struct outbuf *o, const char *stamp)
 
 	sort_rows(1);
 	if (!csv)
-		outbuf_printf(o, "%s%s%20s %10s %9s %9s %11s %11s %11s %11s\n",
-			stamp, *stamp ? "\n" : "", "VM-EXIT", "Samples",
-			"Samples%", "Time%", "Min Time", "Max Time", "Avg time",
-			"p99 Time");
+		outbuf_printf(o, "%s%s             VM-EXIT    Samples  Samples%%"
+			"     Time%%    Min Time    Max Time    Avg time    p99 Time\n",
+			stamp, *stamp ? "\n" : "");
 	for (i = 0; i < G.ext->nrows; i++) {
 		figures(G.ext->order[i], &f);
 		outbuf_printf(o, csv ? "%s,%s,%llu,%.2f,%.2f,%.2f,%.2f,%.2f,%.2f\n"
