@@ -47,7 +47,7 @@ need_kvm_exit() {
 	run kvm_stat --help
 	[[ $output == *"-e	Exit handling times"* ]]
 	[[ $output == *"e	Toggle exit handling times"* ]]
-	grep -q -- '--exit-times' "$TOP/docs/kvm_stat.1"
+	grep -qF 'BR \-e ", " \-\-exit\-times' "$TOP/docs/kvm_stat.1"
 }
 
 @test "-e without the feature: a one-line error" {
