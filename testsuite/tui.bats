@@ -400,13 +400,19 @@ cur_moved() {
 	start_tui -d -i -s 25
 	summary_frame | expect_screen
 	keys h
-	cat <<-'EOF' | expect_screen
+	{
+	cat <<-'EOF'
 	Interactive commands reference
 
 	Press any key to exit
 
 	   b     toggle events by guests (debugfs only, honors filters)
 	   c     clear filter
+	EOF
+	# a build with exit times (FEATURE_KVM_STAT_EXIT_TIMES) has 'e'
+	[[ $($KVM_STAT --help 2>&1) != *"	-e	"* ]] ||
+		echo "   e     toggle exit handling times by reason"
+	cat <<-'EOF'
 	   f     filter by regular expression
 	   g     filter by guest name/PID
 	   h     display interactive commands reference
@@ -418,6 +424,7 @@ cur_moved() {
 	   x     toggle reporting of stats for individual child trace events
 	Any other key refreshes statistics immediately
 	EOF
+	} | expect_screen
 	keys z
 	summary_frame | expect_screen
 }

@@ -401,7 +401,7 @@ $(expected_totals 50 1)" ]
 @test "vmm: -h prints the usage on stdout" {
 	run --separate-stderr "$VMM" -h
 	[ "$status" -eq 0 ]
-	[ "$output" = "usage: tiny_vmm [-l LOOPS] [-r LOOPS_PER_SEC] [-t SECONDS] [-c VCPUS] [-w SECONDS] [-name NAME] [-q]" ]
+	[ "$output" = "usage: tiny_vmm [-l LOOPS] [-r LOOPS_PER_SEC] [-t SECONDS] [-c VCPUS] [-w SECONDS] [-s USEC] [-name NAME] [-q]" ]
 }
 
 @test "vmm: the binary is static (it goes into the QEMU initramfs)" {

@@ -9,8 +9,8 @@ ONCE=${EXIT_ONCE#kvm_exit(} ONCE=${ONCE%)}
 PAIR=${EXIT_PAIR#kvm_exit(} PAIR=${PAIR%)}
 # The loop's last exit, after which the VMM sleeps; the other one
 case $(uname -m) in
-aarch64) SLEPT=$PAIR OTHER=$ONCE ;;	# the loop ends on its second MMIO write
-*) SLEPT=$ONCE OTHER=$PAIR ;;
+aarch64) SLEPT=$PAIR OTHER=$ONCE VMM_SLEPT=$VMM_PAIR ;;	# the loop ends on its second MMIO write
+*) SLEPT=$ONCE OTHER=$PAIR VMM_SLEPT=$VMM_ONCE ;;
 esac
 
 # csv_sum FILE REASON COLUMN: a column summed over REASON's CSV rows
@@ -34,7 +34,7 @@ vmm_start known -l 200 -s 2000 -name guest=known
 vmm_wait known 60
 # An exit is timed at the thread's next entry: the VM's very last exit
 # (a HLT, after which the VMM ends) has none, so it is never counted
-once=$(vmm_count known $VMM_ONCE)
+once=$(vmm_count known $VMM_SLEPT)
 wait_for 10 csv_is /tmp/et.csv "$SLEPT" $((once - 1)) ||
 	not_ok "-e's $SLEPT samples never reached the VMM's $once - 1"
 n=$(log_records /tmp/tp)
