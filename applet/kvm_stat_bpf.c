@@ -415,11 +415,11 @@ int bpf_count_read(int map_fd, unsigned slot, unsigned long long *values,
 /* ---- exit handling times (-e): two programs, a hash map, an array ---- */
 #if ENABLE_FEATURE_KVM_STAT_EXIT_TIMES
 
-#define BPF_MAP_TYPE_HASH	1
+#define BPF_MAP_TYPE_LRU_HASH	9
 #define BPF_FUNC_map_update_elem	2
-#define BPF_FUNC_map_delete_elem	3
 #define BPF_FUNC_ktime_get_ns	5
 #define BPF_SUB	0x10
+#define BPF_JA	0x00
 #define BPF_DIV	0x30
 #define BPF_LSH	0x60
 #define BPF_JGE	0x30
@@ -443,7 +443,7 @@ static int bpf_map_create(unsigned type, unsigned key_size,
 int bpf_exit_maps_create(unsigned nthreads, unsigned nslots, int *hash)
 {
 	/* tid -> (exit time, reason) */
-	*hash = bpf_map_create(BPF_MAP_TYPE_HASH, 4, 16, nthreads);
+	*hash = bpf_map_create(BPF_MAP_TYPE_LRU_HASH, 4, 16, nthreads);
 	if (*hash < 0)
 		return -1;
 	return bpf_map_create(BPF_MAP_TYPE_PERCPU_ARRAY, 4,
@@ -472,9 +472,12 @@ static int load_prog(const struct bpf_insn *insn, unsigned n, int raw)
  * raw arguments):
  *	id = bpf_get_current_pid_tgid();
  *	if (tgid && id >> 32 != tgid) return 0;
- *	hash[(u32)id] = { bpf_ktime_get_ns(), reason };
+ *	t = hash[(u32)id]: *t = { now, reason }, or inserted if missing
+ * Written in place: a thread's entry stays (kvm_entry's program marks it
+ * used with time 0), so the hot path takes no lock and allocates nothing;
+ * the LRU map drops the entries of threads gone when it is full.
  */
-enum { X_TGID_CMP = 4, X_LOAD = 5, X_MASK = 6, X_HASH = 12 };
+enum { X_TGID_CMP = 4, X_LOAD = 5, X_MASK = 6, X_HASH1 = 11, X_HASH2 = 22 };
 static const struct bpf_insn exit_prog[] = {
 	BPF_MOV64_REG(R6, R1),
 	BPF_EMIT_CALL(BPF_FUNC_get_current_pid_tgid),
@@ -484,43 +487,52 @@ static const struct bpf_insn exit_prog[] = {
 	BPF_LDX_MEM(BPF_W, R7, R6, 0),	/* X_LOAD: the reason */
 	BPF_ALU32_IMM(BPF_AND, R7, -1),	/* X_MASK */
 	BPF_EMIT_CALL(BPF_FUNC_ktime_get_ns),
-	BPF_STX_MEM(BPF_DW, R10, R0, -24),
+	BPF_MOV64_REG(R8, R0),
+	BPF_MOV64_REG(R2, R10),
+	BPF_ALU64_IMM(BPF_ADD, R2, -4),
+	BPF_LD_MAP_FD(R1, 0),	/* X_HASH1 */
+	BPF_EMIT_CALL(BPF_FUNC_map_lookup_elem),
+	BPF_JMP_IMM(BPF_JEQ, R0, 0, 3),
+	BPF_STX_MEM(BPF_DW, R0, R8, 0),
+	BPF_STX_MEM(BPF_DW, R0, R7, 8),
+	BPF_JMP_IMM(BPF_JA, 0, 0, 10),	/* to out */
+	/* the thread's first exit */
+	BPF_STX_MEM(BPF_DW, R10, R8, -24),
 	BPF_STX_MEM(BPF_DW, R10, R7, -16),
 	BPF_MOV64_REG(R2, R10),
 	BPF_ALU64_IMM(BPF_ADD, R2, -4),
-	BPF_LD_MAP_FD(R1, 0),	/* X_HASH */
+	BPF_LD_MAP_FD(R1, 0),	/* X_HASH2 */
 	BPF_MOV64_REG(R3, R10),
 	BPF_ALU64_IMM(BPF_ADD, R3, -24),
 	BPF_MOV64_IMM(R4, 0),	/* BPF_ANY */
 	BPF_EMIT_CALL(BPF_FUNC_map_update_elem),
+	/* out: */
 	BPF_MOV64_IMM(R0, 0),
 	BPF_EXIT_INSN(),
 };
 
 /*
  * On kvm_entry (raw: its arguments are not read):
- *	t = hash[tid]; if (!t) return 0;	(an exit we did not see)
- *	d = now - t->time; r = min(t->reason, nreasons); delete hash[tid];
+ *	t = hash[tid]; if (!t || !t->time) return 0;	(an exit we did not see)
+ *	d = now - t->time; r = min(t->reason, nreasons); t->time = 0;
  *	v = array[r]: count++, sum += d, min, max, hist[fls(d / 1000)]++
  */
-enum { N_HASH1 = 4, N_HASH2 = 15, N_CMP = 18, N_OVERFLOW = 19, N_ARRAY = 23 };
+enum { N_HASH = 4, N_CMP = 15, N_OVERFLOW = 16, N_ARRAY = 20 };
 static const struct bpf_insn entry_prog[] = {
 	BPF_EMIT_CALL(BPF_FUNC_get_current_pid_tgid),
 	BPF_STX_MEM(BPF_W, R10, R0, -4),
 	BPF_MOV64_REG(R2, R10),
 	BPF_ALU64_IMM(BPF_ADD, R2, -4),
-	BPF_LD_MAP_FD(R1, 0),	/* N_HASH1 */
+	BPF_LD_MAP_FD(R1, 0),	/* N_HASH */
 	BPF_EMIT_CALL(BPF_FUNC_map_lookup_elem),
-	BPF_JMP_IMM(BPF_JEQ, R0, 0, 58),	/* to out */
+	BPF_JMP_IMM(BPF_JEQ, R0, 0, 55),	/* to out */
 	BPF_LDX_MEM(BPF_DW, R6, R0, 0),
+	BPF_JMP_IMM(BPF_JEQ, R6, 0, 53),	/* used: to out */
 	BPF_LDX_MEM(BPF_DW, R7, R0, 8),
+	BPF_ST_MEM(BPF_DW, R0, 0, 0),
 	BPF_EMIT_CALL(BPF_FUNC_ktime_get_ns),
 	BPF_ALU64_REG(BPF_SUB, R0, R6),
 	BPF_MOV64_REG(R6, R0),	/* r6 = the handling time, ns */
-	BPF_MOV64_REG(R2, R10),
-	BPF_ALU64_IMM(BPF_ADD, R2, -4),
-	BPF_LD_MAP_FD(R1, 0),	/* N_HASH2 */
-	BPF_EMIT_CALL(BPF_FUNC_map_delete_elem),
 	/* N_CMP: codes past the table share the overflow slot */
 	BPF_JMP_IMM(BPF_JLT, R7, 0, 1),
 	BPF_MOV64_IMM(R7, 0),	/* N_OVERFLOW */
@@ -601,7 +613,7 @@ int bpf_exit_progs_load(int hash, int array, const struct bpf_count_spec *s,
 		x[X_MASK].imm = (1 << (8 * s->reason_size)) - 1;
 	if (s->reason_size == 8)
 		x[X_MASK] = BPF_MOV64_REG(R7, R7);
-	x[X_HASH].imm = n[N_HASH1].imm = n[N_HASH2].imm = hash;
+	x[X_HASH1].imm = x[X_HASH2].imm = n[N_HASH].imm = hash;
 	n[N_ARRAY].imm = array;
 	n[N_CMP].imm = n[N_OVERFLOW].imm = s->nreasons;
 	*entry = load_prog(n, ARRAY_SIZE(n), 1);
