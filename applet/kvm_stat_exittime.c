@@ -106,19 +106,20 @@ static void read_times(void)
 	struct bpf_exit_time t;
 	struct exit_row *r;
 	unsigned i;
+	int ok;
 
 	x->total = x->time = 0;
 	x->nrows = 0;
 	for (i = 0; i < x->nslots; i++) {
 		r = x->row[i];
-		if (bpf_exit_read(x->array, i, x->values, x->ncpus, &t) == 0
-		 && t.count && !r) {
+		ok = bpf_exit_read(x->array, i, x->values, x->ncpus, &t) == 0;
+		if (ok && t.count && !r) {
 			r = x->row[i] = xzalloc(sizeof(*r));
 			r->slot = i;
 		}
 		if (!r)
 			continue;
-		if (t.count >= r->now.count)
+		if (ok)
 			r->now = t;
 		if (r->now.count == r->base.count)
 			continue;
