@@ -50,6 +50,15 @@
 //config:	own: -v breaks every field down by vCPU in batch and log
 //config:	output, the 'v' key shows one row per vCPU. BPF programs count
 //config:	per thread only while it is on.
+//config:config FEATURE_KVM_STAT_EXIT_TIMES
+//config:	bool "Exit handling times (-e)"
+//config:	default y
+//config:	depends on FEATURE_KVM_STAT_BPF
+//config:	help
+//config:	Per exit reason: how long KVM and the VMM took from kvm_exit
+//config:	to the next kvm_entry (count, time share, min, max, average,
+//config:	p99), as perf kvm stat live shows it, measured in the kernel
+//config:	by two BPF programs. The TUI's 'e' key, and -e with -1 or -l.
 //config:
 //config:config FEATURE_KVM_STAT_DEBUGFS
 //config:	bool "Read KVM debugfs counters"
@@ -79,7 +88,7 @@
 //kbuild:lib-$(CONFIG_KVM_STAT) += kvm_stat.o kvm_stat_batch.o kvm_stat_stats.o kvm_stat_table.o kvm_stat_host.o kvm_stat_core.o
 
 //usage:#define kvm_stat_trivial_usage
-//usage:       "[-1"IF_FEATURE_KVM_STAT_LOG("lcz")IF_FEATURE_KVM_STAT_DEBUGFS("di")IF_FEATURE_KVM_STAT_TRACEPOINTS("t")IF_FEATURE_KVM_STAT_VCPU("v")"] [-f REGEX] [-g NAME] [-p PID] [-s SEC]"
+//usage:       "[-1"IF_FEATURE_KVM_STAT_LOG("lcz")IF_FEATURE_KVM_STAT_DEBUGFS("di")IF_FEATURE_KVM_STAT_TRACEPOINTS("t")IF_FEATURE_KVM_STAT_EXIT_TIMES("e")IF_FEATURE_KVM_STAT_VCPU("v")"] [-f REGEX] [-g NAME] [-p PID] [-s SEC]"
 //usage:	IF_FEATURE_KVM_STAT_LOG(" [-L FILE]")
 //usage:	IF_FEATURE_KVM_STAT_TEXTFILE(" [-O FILE]")
 //usage:#define kvm_stat_full_usage "\n\n"
@@ -104,6 +113,9 @@
 //usage:	IF_FEATURE_KVM_STAT_TRACEPOINTS(
 //usage:     "\n	-t	Read perf tracepoints (default without -d)"
 //usage:	)
+//usage:	IF_FEATURE_KVM_STAT_EXIT_TIMES(
+//usage:     "\n	-e	Exit handling times by reason (perf kvm stat live)"
+//usage:	)
 //usage:	IF_FEATURE_KVM_STAT_VCPU(
 //usage:     "\n	-v	With -p/-g: each field per vCPU too (NAME/CPU 3/KVM)"
 //usage:	)
@@ -120,6 +132,9 @@
 //usage:     "\nInteractive keys:"
 //usage:     "\n	b	Toggle events by guests (debugfs only)"
 //usage:     "\n	c	Clear filter"
+//usage:	IF_FEATURE_KVM_STAT_EXIT_TIMES(
+//usage:     "\n	e	Toggle exit handling times by reason"
+//usage:	)
 //usage:     "\n	f	Filter by regular expression"
 //usage:     "\n	g	Filter by guest name"
 //usage:     "\n	h	Help on interactive keys"
@@ -159,6 +174,7 @@ static const char kvm_stat_longopts[] ALIGN1 =
 	"skip-zero-records\0"	No_argument	"z"
 	"textfile\0"		Required_argument "O"
 	IF_FEATURE_KVM_STAT_VCPU("vcpus\0"	No_argument	"v")
+	"exit-times\0"		No_argument	"e"
 	IF_FEATURE_KVM_STAT_BPF("no-bpf\0"	No_argument	"\xff")
 	;
 #else
@@ -259,6 +275,8 @@ static void reject_missing_features(void)
 		bb_simple_error_msg_and_die("log mode (-l, -L, -c, -z) is not built in");
 	if (!ENABLE_FEATURE_KVM_STAT_TEXTFILE && (G.opts & OPT_O))
 		bb_simple_error_msg_and_die("-O: textfile output is not built in");
+	if (!ENABLE_FEATURE_KVM_STAT_EXIT_TIMES && (G.opts & OPT_e))
+		bb_simple_error_msg_and_die("-e: exit times are not built in");
 	if (!ENABLE_FEATURE_KVM_STAT_DEBUGFS && (G.opts & OPT_i))
 		bb_simple_error_msg_and_die("-i: debugfs support is not built in");
 }
@@ -273,6 +291,8 @@ static void check_options(char **argv)
 		bb_simple_error_msg_and_die("option -c/--csv requires -l/--log");
 	if ((G.opts & OPT_z) && !(G.opts & (OPT_l | OPT_L)))
 		bb_simple_error_msg_and_die("option -z/--skip-zero-records requires -l/-L");
+	if ((G.opts & OPT_e) && (G.opts & (OPT_O | OPT_d)))
+		bb_simple_error_msg_and_die("option -e/--exit-times excludes -O and -d");
 	if ((G.opts & OPT_O) && (G.opts & (OPT_l | OPT_L)))
 		bb_simple_error_msg_and_die("option -O/--textfile excludes -l/-L");
 	/* "-f help" compiles too: stats_list_fields() drops the filter */
@@ -318,7 +338,7 @@ int kvm_stat_main(int argc UNUSED_PARAM, char **argv)
 
 	INIT_G();
 	/* '\xff': --no-bpf, a long option only */
-	G.opts = getopt32long(argv, "1cdf:g:hilL:p:s:tzO:"
+	G.opts = getopt32long(argv, "1cdf:g:hilL:p:s:tzO:e"
 			IF_FEATURE_KVM_STAT_VCPU("v")
 			IF_FEATURE_KVM_STAT_BPF(IF_FEATURE_KVM_STAT_LONG_OPTIONS("\xff")),
 			kvm_stat_longopts,
@@ -337,6 +357,11 @@ int kvm_stat_main(int argc UNUSED_PARAM, char **argv)
 	check_options(argv);
 	host_find_mounts();
 	host_detect_arch();
+	if (ENABLE_FEATURE_KVM_STAT_EXIT_TIMES && (G.opts & (OPT_1 | OPT_l | OPT_L))
+	 && (G.opts & OPT_e))
+		exittime_run();
+	IF_FEATURE_KVM_STAT_TUI(IF_FEATURE_KVM_STAT_EXIT_TIMES(
+		G.tui.exit_times = !!(G.opts & OPT_e);))
 	stats_choose_sources();
 	check_vcpus();
 

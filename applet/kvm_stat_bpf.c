@@ -549,3 +549,239 @@ int bpf_thread_op(int cmd, int map_fd, const struct bpf_thread_key *key,
 	return sys_bpf(cmd, &a, sizeof(a));
 }
 #endif
+
+/* ---- exit handling times (-e): two programs, a hash map, an array ---- */
+#if ENABLE_FEATURE_KVM_STAT_EXIT_TIMES
+
+#define BPF_MAP_TYPE_LRU_HASH	9
+#define BPF_FUNC_ktime_get_ns	5
+#define BPF_SUB	0x10
+#define BPF_DIV	0x30
+#define BPF_LSH	0x60
+#define BPF_JGE	0x30
+#define BPF_ALU64_REG(OP, DST, SRC)	BPF_RAW_INSN(BPF_ALU64 | (OP) | BPF_X, DST, SRC, 0, 0)
+#define BPF_JMP_REG(OP, DST, SRC, OFF)	BPF_RAW_INSN(BPF_JMP | (OP) | BPF_X, DST, SRC, OFF, 0)
+
+static int bpf_map_create(unsigned type, unsigned key_size,
+		unsigned value_size, unsigned n)
+{
+	struct bpf_map_create_attr a = {
+		.map_type = type,
+		.key_size = key_size,
+		.value_size = value_size,
+		.max_entries = n,
+		.map_name = "kvm_stat_exit",
+	};
+
+	return sys_bpf(BPF_MAP_CREATE, &a, sizeof(a));
+}
+
+int bpf_exit_maps_create(unsigned nthreads, unsigned nslots, int *hash)
+{
+	/* tid -> (exit time, reason) */
+	*hash = bpf_map_create(BPF_MAP_TYPE_LRU_HASH, 4, 16, nthreads);
+	if (*hash < 0)
+		return -1;
+	return bpf_map_create(BPF_MAP_TYPE_PERCPU_ARRAY, 4,
+		sizeof(struct bpf_exit_time), nslots);
+}
+
+static int load_prog(const struct bpf_insn *insn, unsigned n, int raw)
+{
+	struct bpf_prog_load_attr a;
+	int fd, tries = 5;
+
+	memset(&a, 0, sizeof(a));
+	a.prog_type = raw ? BPF_PROG_TYPE_RAW_TRACEPOINT : BPF_PROG_TYPE_TRACEPOINT;
+	a.insn_cnt = n;
+	a.insns = (uintptr_t)insn;
+	a.license = (uintptr_t)"GPL";
+	strcpy(a.prog_name, "kvm_stat_exit");
+	do
+		fd = sys_bpf(BPF_PROG_LOAD, &a, sizeof(a));
+	while (fd < 0 && errno == EAGAIN && --tries);
+	return fd;
+}
+
+/*
+ * On kvm_exit (perf-attached: the reason is in the record, not in the
+ * raw arguments):
+ *	id = bpf_get_current_pid_tgid();
+ *	if (tgid && id >> 32 != tgid) return 0;
+ *	t = hash[(u32)id]: *t = { now, reason }, or inserted if missing
+ * Written in place: a thread's entry stays (kvm_entry's program marks it
+ * used with time 0), so the hot path takes no lock and allocates nothing;
+ * the LRU map drops the entries of threads gone when it is full.
+ */
+enum { X_TGID_CMP = 4, X_LOAD = 5, X_MASK = 6, X_HASH1 = 11, X_HASH2 = 22 };
+static const struct bpf_insn exit_prog[] = {
+	BPF_MOV64_REG(R6, R1),
+	BPF_EMIT_CALL(BPF_FUNC_get_current_pid_tgid),
+	BPF_STX_MEM(BPF_W, R10, R0, -4),	/* key: the thread id */
+	BPF_ALU64_IMM(BPF_RSH, R0, 32),
+	BPF_JMP_IMM(BPF_JNE, R0, 0, 0),	/* X_TGID_CMP: to out */
+	BPF_LDX_MEM(BPF_W, R7, R6, 0),	/* X_LOAD: the reason */
+	BPF_ALU32_IMM(BPF_AND, R7, -1),	/* X_MASK */
+	BPF_EMIT_CALL(BPF_FUNC_ktime_get_ns),
+	BPF_MOV64_REG(R8, R0),
+	BPF_MOV64_REG(R2, R10),
+	BPF_ALU64_IMM(BPF_ADD, R2, -4),
+	BPF_LD_MAP_FD(R1, 0),	/* X_HASH1 */
+	BPF_EMIT_CALL(BPF_FUNC_map_lookup_elem),
+	BPF_JMP_IMM(BPF_JEQ, R0, 0, 3),
+	BPF_STX_MEM(BPF_DW, R0, R8, 0),
+	BPF_STX_MEM(BPF_DW, R0, R7, 8),
+	BPF_JMP_IMM(BPF_JA, 0, 0, 10),	/* to out */
+	/* the thread's first exit */
+	BPF_STX_MEM(BPF_DW, R10, R8, -24),
+	BPF_STX_MEM(BPF_DW, R10, R7, -16),
+	BPF_MOV64_REG(R2, R10),
+	BPF_ALU64_IMM(BPF_ADD, R2, -4),
+	BPF_LD_MAP_FD(R1, 0),	/* X_HASH2 */
+	BPF_MOV64_REG(R3, R10),
+	BPF_ALU64_IMM(BPF_ADD, R3, -24),
+	BPF_MOV64_IMM(R4, 0),	/* BPF_ANY */
+	BPF_EMIT_CALL(BPF_FUNC_map_update_elem),
+	/* out: */
+	BPF_MOV64_IMM(R0, 0),
+	BPF_EXIT_INSN(),
+};
+
+/*
+ * On kvm_entry (raw: its arguments are not read):
+ *	t = hash[tid]; if (!t || !t->time) return 0;	(an exit we did not see)
+ *	d = now - t->time; r = min(t->reason, nreasons); t->time = 0;
+ *	v = array[r]: count++, sum += d, min, max, hist[fls(d / 1000)]++
+ */
+enum { N_HASH = 4, N_CMP = 15, N_OVERFLOW = 16, N_ARRAY = 20 };
+static const struct bpf_insn entry_prog[] = {
+	BPF_EMIT_CALL(BPF_FUNC_get_current_pid_tgid),
+	BPF_STX_MEM(BPF_W, R10, R0, -4),
+	BPF_MOV64_REG(R2, R10),
+	BPF_ALU64_IMM(BPF_ADD, R2, -4),
+	BPF_LD_MAP_FD(R1, 0),	/* N_HASH */
+	BPF_EMIT_CALL(BPF_FUNC_map_lookup_elem),
+	BPF_JMP_IMM(BPF_JEQ, R0, 0, 55),	/* to out */
+	BPF_LDX_MEM(BPF_DW, R6, R0, 0),
+	BPF_JMP_IMM(BPF_JEQ, R6, 0, 53),	/* used: to out */
+	BPF_LDX_MEM(BPF_DW, R7, R0, 8),
+	BPF_ST_MEM(BPF_DW, R0, 0, 0),
+	BPF_EMIT_CALL(BPF_FUNC_ktime_get_ns),
+	BPF_ALU64_REG(BPF_SUB, R0, R6),
+	BPF_MOV64_REG(R6, R0),	/* r6 = the handling time, ns */
+	/* N_CMP: codes past the table share the overflow slot */
+	BPF_JMP_IMM(BPF_JLT, R7, 0, 1),
+	BPF_MOV64_IMM(R7, 0),	/* N_OVERFLOW */
+	BPF_STX_MEM(BPF_W, R10, R7, -8),
+	BPF_MOV64_REG(R2, R10),
+	BPF_ALU64_IMM(BPF_ADD, R2, -8),
+	BPF_LD_MAP_FD(R1, 0),	/* N_ARRAY */
+	BPF_EMIT_CALL(BPF_FUNC_map_lookup_elem),
+	BPF_JMP_IMM(BPF_JEQ, R0, 0, 39),	/* to out */
+	/* this CPU's copy: plain adds, as in count_prog */
+	BPF_LDX_MEM(BPF_DW, R1, R0, 0),
+	BPF_ALU64_IMM(BPF_ADD, R1, 1),
+	BPF_STX_MEM(BPF_DW, R0, R1, 0),
+	BPF_LDX_MEM(BPF_DW, R1, R0, 8),
+	BPF_ALU64_REG(BPF_ADD, R1, R6),
+	BPF_STX_MEM(BPF_DW, R0, R1, 8),
+	/* min: 0 is "none yet" */
+	BPF_LDX_MEM(BPF_DW, R1, R0, 16),
+	BPF_JMP_IMM(BPF_JEQ, R1, 0, 1),
+	BPF_JMP_REG(BPF_JLT, R1, R6, 1),
+	BPF_STX_MEM(BPF_DW, R0, R6, 16),
+	BPF_LDX_MEM(BPF_DW, R1, R0, 24),
+	BPF_JMP_REG(BPF_JGE, R1, R6, 1),
+	BPF_STX_MEM(BPF_DW, R0, R6, 24),
+	/* r2 = fls(d in microseconds), by halves: bucket 0 is < 1 us,
+	 * bucket b >= 1 is [2^(b-1), 2^b) us */
+	BPF_MOV64_REG(R1, R6),
+	BPF_ALU64_IMM(BPF_DIV, R1, 1000),
+	BPF_MOV64_IMM(R2, 0),
+	BPF_JMP_IMM(BPF_JLT, R1, 1 << 16, 2),
+	BPF_ALU64_IMM(BPF_RSH, R1, 16),
+	BPF_ALU64_IMM(BPF_ADD, R2, 16),
+	BPF_JMP_IMM(BPF_JLT, R1, 1 << 8, 2),
+	BPF_ALU64_IMM(BPF_RSH, R1, 8),
+	BPF_ALU64_IMM(BPF_ADD, R2, 8),
+	BPF_JMP_IMM(BPF_JLT, R1, 1 << 4, 2),
+	BPF_ALU64_IMM(BPF_RSH, R1, 4),
+	BPF_ALU64_IMM(BPF_ADD, R2, 4),
+	BPF_JMP_IMM(BPF_JLT, R1, 1 << 2, 2),
+	BPF_ALU64_IMM(BPF_RSH, R1, 2),
+	BPF_ALU64_IMM(BPF_ADD, R2, 2),
+	BPF_JMP_IMM(BPF_JLT, R1, 1 << 1, 2),
+	BPF_ALU64_IMM(BPF_RSH, R1, 1),
+	BPF_ALU64_IMM(BPF_ADD, R2, 1),
+	BPF_ALU64_REG(BPF_ADD, R2, R1),
+	/* the verifier wants the index bounded: the last bucket takes
+	 * all longer (> 17 minutes) */
+	BPF_JMP_IMM(BPF_JLT, R2, EXIT_BUCKETS, 1),
+	BPF_MOV64_IMM(R2, EXIT_BUCKETS - 1),
+	BPF_ALU64_IMM(BPF_LSH, R2, 3),
+	BPF_ALU64_REG(BPF_ADD, R0, R2),
+	BPF_LDX_MEM(BPF_DW, R1, R0, 32),
+	BPF_ALU64_IMM(BPF_ADD, R1, 1),
+	BPF_STX_MEM(BPF_DW, R0, R1, 32),
+	/* out: */
+	BPF_MOV64_IMM(R0, 0),
+	BPF_EXIT_INSN(),
+};
+
+int bpf_exit_progs_load(int hash, int array, const struct bpf_count_spec *s,
+		int *entry)
+{
+	static const uint8_t ldx_size[9] = {
+		[1] = BPF_B, [2] = BPF_H, [4] = BPF_W, [8] = BPF_DW,
+	};
+	struct bpf_insn x[ARRAY_SIZE(exit_prog)], n[ARRAY_SIZE(entry_prog)];
+	unsigned nx = ARRAY_SIZE(exit_prog);
+
+	memcpy(x, exit_prog, sizeof(x));
+	memcpy(n, entry_prog, sizeof(n));
+	x[X_TGID_CMP].imm = s->tgid;
+	x[X_TGID_CMP].off = nx - 2 - (X_TGID_CMP + 1);
+	if (!s->tgid)	/* a jump over nothing */
+		x[X_TGID_CMP] = BPF_MOV64_REG(R0, R0);
+	x[X_LOAD].code = BPF_LDX | BPF_MEM | ldx_size[s->reason_size];
+	x[X_LOAD].off = s->reason_offset;
+	if (s->reason_size < 4)
+		x[X_MASK].imm = (1 << (8 * s->reason_size)) - 1;
+	if (s->reason_size == 8)
+		x[X_MASK] = BPF_MOV64_REG(R7, R7);
+	x[X_HASH1].imm = x[X_HASH2].imm = n[N_HASH].imm = hash;
+	n[N_ARRAY].imm = array;
+	n[N_CMP].imm = n[N_OVERFLOW].imm = s->nreasons;
+	*entry = load_prog(n, ARRAY_SIZE(n), 1);
+	if (*entry < 0)
+		return -1;
+	return load_prog(x, nx, 0);
+}
+
+int bpf_exit_read(int array, unsigned slot, struct bpf_exit_time *v,
+		unsigned ncpus, struct bpf_exit_time *sum)
+{
+	uint32_t key = slot;
+	struct bpf_map_elem_attr a = {
+		.map_fd = array,
+		.key = (uintptr_t)&key,
+		.value = (uintptr_t)v,
+	};
+	unsigned b;
+
+	if (sys_bpf(BPF_MAP_LOOKUP_ELEM, &a, sizeof(a)) != 0)
+		return -1;
+	memset(sum, 0, sizeof(*sum));
+	for (; ncpus--; v++) {
+		sum->count += v->count;
+		sum->sum += v->sum;
+		if (v->min && (!sum->min || v->min < sum->min))
+			sum->min = v->min;
+		if (v->max > sum->max)
+			sum->max = v->max;
+		for (b = 0; b < EXIT_BUCKETS; b++)
+			sum->hist[b] += v->hist[b];
+	}
+	return 0;
+}
+#endif

@@ -87,6 +87,27 @@ enum {
 };
 int bpf_thread_op(int cmd, int map_fd, const struct bpf_thread_key *key,
 		void *out);
+/*
+ * Exit handling times (-e, kvm_stat_exittime.c): kvm_exit's program keeps
+ * (time, reason) per thread in a hash map, kvm_entry's adds the time since
+ * to the reason's slot of a per-CPU array of these:
+ */
+#define EXIT_BUCKETS	32	/* hist[0]: < 1 us; hist[b]: [2^(b-1), 2^b) us */
+struct bpf_exit_time {
+	unsigned long long count, sum, min, max;	/* ns; min 0: none */
+	unsigned long long hist[EXIT_BUCKETS];
+};
+/* The array of NSLOTS, returned, and the hash map of NTHREADS in *HASH;
+ * -1 with errno */
+int bpf_exit_maps_create(unsigned nthreads, unsigned nslots, int *hash);
+/* S: tgid, nreasons (a reason >= it goes to slot nreasons), the reason's
+ * place in kvm_exit's record. The kvm_exit program returned, kvm_entry's
+ * (raw) in *ENTRY; -1 with errno */
+int bpf_exit_progs_load(int hash, int array, const struct bpf_count_spec *s,
+		int *entry);
+/* SLOT summed over NCPUS into *SUM; V: room for BPF_CPUS_MAX values */
+int bpf_exit_read(int array, unsigned slot, struct bpf_exit_time *v,
+		unsigned ncpus, struct bpf_exit_time *sum);
 
 POP_SAVED_FUNCTION_VISIBILITY
 

@@ -43,9 +43,10 @@ enum {
 	OPT_t = 1 << 11,	/* -t --tracepoints */
 	OPT_z = 1 << 12,	/* -z --skip-zero-records */
 	OPT_O = 1 << 13,	/* -O --textfile FILE */
+	OPT_e = 1 << 14,	/* -e --exit-times */
 	/* -v --vcpus: before '\xff', which not every build has */
-	OPT_v = (1 << 14) * ENABLE_FEATURE_KVM_STAT_VCPU,
-	OPT_no_bpf = 1 << (14 + ENABLE_FEATURE_KVM_STAT_VCPU),	/* --no-bpf
+	OPT_v = (1 << 15) * ENABLE_FEATURE_KVM_STAT_VCPU,
+	OPT_no_bpf = 1 << (15 + ENABLE_FEATURE_KVM_STAT_VCPU),	/* --no-bpf
 				 * (long only: the letter '\xff') */
 };
 
@@ -88,6 +89,7 @@ struct stat_entry {
 
 struct debugfs_state;
 struct tracepoint_state;
+struct exittime_state;
 
 /* The screen (kvm_stat_term.c, allocated by term_start()): a cell is (attributes << 8 | byte), 0 for
  * a blank; WANT is the frame being drawn, HAVE what the terminal shows */
@@ -117,6 +119,7 @@ struct tui_state {
 	smallint sort_total;	/* 'o' */
 	smallint child_events;	/* 'x' */
 	IF_FEATURE_KVM_STAT_VCPU(smallint by_vcpu;)	/* 'v' */
+	smallint exit_times;	/* 'e' */
 };
 
 struct globals {
@@ -136,7 +139,6 @@ struct globals {
 
 	struct debugfs_state *dfs;
 	struct tracepoint_state *tps;
-	void (*quit_hook)(void);	/* set by the stats layer: fast cleanup */
 	IF_FEATURE_KVM_STAT_TUI(struct tui_state tui;)
 	IF_FEATURE_KVM_STAT_TUI(struct term_state *term;)
 
@@ -149,6 +151,7 @@ struct globals {
 	 * check_globals_layout()). The big and the seldom used ones follow. */
 	sigset_t caught_signals;
 	sigset_t wait_mask;	/* inside ppoll: the caught ones open */
+	void (*quit_hook)(void);	/* set by the stats layer: fast cleanup */
 	const char *log_file;	/* -L */
 	const char *textfile;	/* -O */
 	const char *root;	/* $KVM_STAT_ROOT, "" by default */
@@ -157,6 +160,7 @@ struct globals {
 	char *debugfs_kvm;	/* "<debugfs>/kvm" */
 	regex_t filter_re;
 	const char *guest, *pid_str, *delay_str;	/* -g, -p, -s as given */
+	IF_FEATURE_KVM_STAT_EXIT_TIMES(struct exittime_state *ext;)
 };
 #define G (*ptr_to_globals)
 #define INIT_G() do { \
@@ -262,6 +266,15 @@ void tracepoint_reset(void);
 void tracepoint_refilter(void);
 void tracepoint_list_fields(void);
 void tracepoint_close_fast(void);	/* perf fds closed in the background */
+/* FIELD's place in the records of events/kvm/EVENT (its format file): 0,
+ * or -1 if missing or not readable by a BPF program */
+int event_field(const char *event, const char *field,
+		unsigned *offset, unsigned *size);
+
+/* kvm_stat_exittime.c: exit handling times (-e), with their own programs
+ * and views (the stats table holds counts only) */
+void exittime_run(void) NORETURN;	/* -1 -e, -l -e */
+void exittime_draw(int reset);	/* the TUI's 'e' body; RESET: 'r' */
 
 /* kvm_stat_exits.c: exit-reason tables (names without their prefix).
  * kvm_exit's table is G.arch's (the other ARCH_* have none). The values

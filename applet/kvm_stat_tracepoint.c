@@ -431,7 +431,7 @@ static const char *verifier_verdict(char *log)
  * Returns 0 if found where a program can read it: 1, 2, 4 or 8 bytes,
  * aligned, past the 8 bytes the kernel hides, within PERF_MAX_TRACE_SIZE.
  */
-static int event_field(const char *event, const char *field,
+int event_field(const char *event, const char *field,
 		unsigned *offset, unsigned *size)
 {
 	char *path = xasprintf("%s/events/kvm/%s/format", G.tracefs, event);

@@ -28,6 +28,7 @@
 static const char help_text[] ALIGN1 =
 	"b" "toggle events by guests (debugfs only, honors filters)\0"
 	"c" "clear filter\0"
+	IF_FEATURE_KVM_STAT_EXIT_TIMES("e" "toggle exit handling times by reason\0")
 	"f" "filter by regular expression\0"
 	"g" "filter by guest name/PID\0"
 	"h" "display interactive commands reference\0"
@@ -337,6 +338,12 @@ static void draw_body(double elapsed)
 		show_guest_gone();
 		return;
 	}
+	IF_FEATURE_KVM_STAT_EXIT_TIMES(if (G.tui.exit_times) {
+		scr_clear_rows(2, scr_rows());
+		exittime_draw(0);
+		scr_flush();
+		return;
+	})
 	memset(&f, 0, sizeof(f));
 	f.elapsed = elapsed;
 	f.row = 3;
@@ -638,7 +645,13 @@ static int handle_key(int key)
 	case 'o':
 		G.tui.sort_total ^= 1;
 		break;
+	IF_FEATURE_KVM_STAT_EXIT_TIMES(case 'e':
+		G.tui.exit_times ^= 1;
+		draw_header();
+		break;)
 	case 'r':
+		IF_FEATURE_KVM_STAT_EXIT_TIMES(if (G.tui.exit_times)
+			exittime_draw(1);)
 		stats_reset();
 		read_stats();
 		break;

@@ -400,16 +400,20 @@ cur_moved() {
 	start_tui -d -i -s 25
 	summary_frame | expect_screen
 	keys h
-	# 'v' where the build has it (FEATURE_KVM_STAT_VCPU)
-	local no_v=cat
-	[[ $($KVM_STAT --help 2>&1) == *"	v	"* ]] || no_v="grep -v ^...v"
-	$no_v <<-'EOF' | expect_screen
+	# 'e' and 'v' where the build has them (FEATURE_KVM_STAT_EXIT_TIMES,
+	# FEATURE_KVM_STAT_VCPU)
+	local usage no_e=cat no_v=cat
+	usage=$($KVM_STAT --help 2>&1)
+	[[ $usage == *"	e	"* ]] || no_e="grep -v ^...e"
+	[[ $usage == *"	v	"* ]] || no_v="grep -v ^...v"
+	$no_e <<-'EOF' | $no_v | expect_screen
 	Interactive commands reference
 
 	Press any key to exit
 
 	   b     toggle events by guests (debugfs only, honors filters)
 	   c     clear filter
+	   e     toggle exit handling times by reason
 	   f     filter by regular expression
 	   g     filter by guest name/PID
 	   h     display interactive commands reference

@@ -28,6 +28,10 @@
  * at SIGHUP (hot-added vCPUs), -k keeps threads after their loops until
  * SIGINT/SIGTERM (a halted vCPU).
  *
+ * With -s USEC each vCPU sleeps USEC microseconds after the loop's last
+ * exit (x86: the HLT; arm64: the second MMIO write), before it enters the
+ * guest again: a known handling time for kvm_stat -e.
+ *
  * With -w the process outlives its run: vCPU threads gone, VM and vCPU fds
  * still open, so the kernel keeps the VM's debugfs directory and its
  * counters hold still at the printed totals, to be read exactly.
@@ -215,7 +219,7 @@ static const uint8_t guest_code[] = {
 /* ---- state ---- */
 
 #define MAX_VCPUS	64
-#define USAGE	"usage: tiny_vmm [-l LOOPS] [-L LOOPS,LOOPS...] [-r LOOPS_PER_SEC] [-t SECONDS] [-c VCPUS] [-G] [-H N] [-k] [-w SECONDS] [-name NAME] [-q]"
+#define USAGE	"usage: tiny_vmm [-l LOOPS] [-L LOOPS,LOOPS...] [-r LOOPS_PER_SEC] [-t SECONDS] [-c VCPUS] [-G] [-H N] [-k] [-w SECONDS] [-s USEC] [-name NAME] [-q]"
 
 struct vcpu {
 	pthread_t thread;
@@ -235,6 +239,7 @@ struct globals {
 	unsigned rate;	/* loops per second per vCPU; 0: as fast as possible */
 	double seconds;	/* run time limit; 0: none */
 	double linger;	/* -w: stay alive this long after the run; 0: exit */
+	unsigned hlt_sleep_us;	/* -s: a known handling time of the loop's last exit */
 	int nr_vcpus;
 	int quiet;
 	int hold;	/* -H: the last HOLD vCPUs' threads start at SIGHUP */
@@ -378,6 +383,8 @@ static void parse_args(char **argv)
 			G.seconds = parse_seconds(opt, arg, 0);
 		else if (strcmp(opt, "-w") == 0)
 			G.linger = parse_seconds(opt, arg, 1);
+		else if (strcmp(opt, "-s") == 0)
+			G.hlt_sleep_us = parse_count(opt, arg, 10000000);
 		else if (strcmp(opt, "-c") == 0)
 			G.nr_vcpus = parse_count(opt, arg, MAX_VCPUS);
 		else if (strcmp(opt, "-L") == 0)
@@ -676,6 +683,14 @@ static void *vcpu_thread(void *arg)
 		if (!run_loop(v))
 			break;
 		done++;
+		/* -s: between the loop's last exit (x86: HLT) and the next
+		 * KVM_RUN, so kvm_stat -e sees it as that exit's handling */
+		if (G.hlt_sleep_us) {
+			struct timespec ts = to_timespec(G.hlt_sleep_us / 1e6);
+
+			while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+				continue;
+		}
 		if (G.rate && done != loops)
 			pace(start, done);
 	}

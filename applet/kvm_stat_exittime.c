@@ -1,0 +1,336 @@
+/* vi: set sw=4 ts=4: */
+//kbuild:lib-$(CONFIG_FEATURE_KVM_STAT_EXIT_TIMES) += kvm_stat_exittime.o
+/*
+ * kvm_stat: exit handling times (-e, the TUI's 'e'), as `perf kvm stat
+ * live` reports them, measured in the kernel. kvm_exit's program notes
+ * (time, reason) per thread; kvm_entry's adds the time since to the
+ * reason's count, sum, min, max and log2 histogram (kvm_stat_bpf.c). No
+ * record goes to user space per event: we read the sums when we print.
+ *
+ * The handling time of an exit is from kvm_exit to the same thread's next
+ * kvm_entry: the kernel's handling, and for exits that go to user space
+ * (IO, HLT without an in-kernel irqchip, MMIO) the VMM's too.
+ *
+ * Min and Max are since the start (or the TUI's 'r'): a per-CPU value
+ * cannot be reset without losing the program's updates in between. The
+ * other figures of a log record are the interval's.
+ *
+ * Licensed under GPLv2, see file LICENSE in this source tree.
+ */
+#include "libbb.h"
+#include "kvm_stat_common.h"
+#include "kvm_stat_bpf.h"
+
+struct exit_row {
+	struct bpf_exit_time now, base;	/* base: at the last 'r' or record */
+	unsigned slot;
+};
+
+struct exittime_state {
+	int array;
+	unsigned nslots;	/* the table's codes, then "other" */
+	unsigned ncpus;
+	struct bpf_exit_time *values;	/* one slot's per-CPU values */
+	struct exit_row **row;	/* per slot, once it has counts */
+	unsigned long long total, time;	/* over the rows, since base */
+	unsigned nrows;
+	struct exit_row **order;	/* the rows to show, sorted */
+};
+
+/* /proc/sys/kernel/threads-max, within reason: the hash map is
+ * preallocated (a tracing program can't allocate), ~100 bytes a thread */
+static unsigned host_threads(void)
+{
+	char buf[16] = "";
+	unsigned n;
+
+	open_read_close("/proc/sys/kernel/threads-max", buf, sizeof(buf) - 1);
+	n = atoi(buf);
+	return n < 1024 ? 1024 : n > 32768 ? 32768 : n;
+}
+
+/* Why exit times can't be measured here; NULL when the programs run */
+static const char *setup(void)
+{
+	struct exittime_state *x;
+	struct bpf_count_spec spec;
+	char name[EXIT_NAME_MAX], *s, id[16] = "";
+	unsigned i;
+	int code, hash, entry, prog, fd;
+
+	if (!ENABLE_FEATURE_KVM_STAT_BPF || (G.opts & OPT_no_bpf))
+		return "exit times need BPF programs (--no-bpf given)";
+	/* "103\n" */
+	s = xasprintf("%s/events/kvm/kvm_exit/id", G.tracefs);
+	open_read_close(s, id, sizeof(id) - 1);
+	free(s);
+	s = xasprintf("%s/events/kvm/kvm_entry/id", G.tracefs);
+	i = access(s, R_OK);
+	free(s);
+	memset(&spec, 0, sizeof(spec));
+	if (!G.tracefs || i != 0 || !atoi(id) || event_field("kvm_exit",
+			G.arch == ARCH_ARM64 ? "esr_ec" : "exit_reason",
+			&spec.reason_offset, &spec.reason_size) != 0)
+		return "exit times need the tracepoints kvm:kvm_exit (with its "
+			"reason) and kvm:kvm_entry";
+	x = G.ext = xzalloc(sizeof(*x));
+	/* a table's codes by name; another architecture's by number */
+	for (i = 0; (code = exit_reason(G.arch, i, name)) >= 0; i++)
+		if ((unsigned)code >= spec.nreasons)
+			spec.nreasons = code + 1;
+	if (!spec.nreasons)
+		spec.nreasons = 256;
+	x->nslots = spec.nreasons + 1;
+	x->row = xzalloc(x->nslots * sizeof(x->row[0]));
+	x->order = xzalloc(x->nslots * sizeof(x->order[0]));
+	x->values = xmalloc(BPF_CPUS_MAX * sizeof(x->values[0]));
+	x->ncpus = bpf_possible_cpus();
+	spec.tgid = G.pid;
+	x->array = bpf_exit_maps_create(host_threads(), x->nslots, &hash);
+	prog = -1;
+	if (x->array >= 0 && x->ncpus)
+		prog = bpf_exit_progs_load(hash, x->array, &spec, &entry);
+	/* kvm_entry first: an exit seen is always ended */
+	if (prog < 0 || bpf_raw_tracepoint_open("kvm_entry", entry) < 0
+	 || (fd = perf_open_tracepoint(atoi(id), NULL, -1, 0, -1)) < 0
+	 || perf_attach_bpf(fd, prog) != 0)
+		return "exit times: the kernel refused the BPF programs";
+	/* the perf event and the link hold the programs and the maps */
+	return NULL;
+}
+
+/* The totals since base; a slot that can't be read keeps its last */
+static void read_times(void)
+{
+	struct exittime_state *x = G.ext;
+	struct bpf_exit_time t;
+	struct exit_row *r;
+	unsigned i;
+	int ok;
+
+	x->total = x->time = 0;
+	x->nrows = 0;
+	for (i = 0; i < x->nslots; i++) {
+		r = x->row[i];
+		ok = bpf_exit_read(x->array, i, x->values, x->ncpus, &t) == 0;
+		if (ok && t.count && !r) {
+			r = x->row[i] = xzalloc(sizeof(*r));
+			r->slot = i;
+		}
+		if (!r)
+			continue;
+		if (ok)
+			r->now = t;
+		if (r->now.count == r->base.count)
+			continue;
+		x->total += r->now.count - r->base.count;
+		x->time += r->now.sum - r->base.sum;
+		x->order[x->nrows++] = r;
+	}
+}
+
+/* 'r', and after each log record: figures from now on */
+static void rebase(void)
+{
+	struct exittime_state *x = G.ext;
+	unsigned i;
+
+	for (i = 0; i < x->nslots; i++)
+		if (x->row[i])
+			x->row[i]->base = x->row[i]->now;
+}
+
+static smallint by_count;
+
+/* Descending by time (by count with 'o' or outside the TUI) */
+static int cmp_rows(const void *a, const void *b)
+{
+	const struct exit_row *p = *(const struct exit_row **)a;
+	const struct exit_row *q = *(const struct exit_row **)b;
+	unsigned long long u = p->now.sum - p->base.sum, v = q->now.sum - q->base.sum;
+
+	if (by_count) {
+		u = p->now.count - p->base.count;
+		v = q->now.count - q->base.count;
+	}
+	return u < v ? 1 : u > v ? -1 : p < q ? -1 : 1;
+}
+
+/* A row's figures, since base; times in microseconds */
+struct figures {
+	char name[EXIT_NAME_MAX];
+	unsigned long long count;
+	double count_pct, time_pct, min, max, avg, p99;
+};
+
+static void figures(const struct exit_row *r, struct figures *f)
+{
+	struct exittime_state *x = G.ext;
+	unsigned b;
+	int code;
+	unsigned long long n = 0, sum = r->now.sum - r->base.sum;
+
+	f->count = r->now.count - r->base.count;
+	/* the table's name, or the number */
+	for (b = 0; (code = exit_reason(G.arch, b, f->name)) >= 0; b++)
+		if ((unsigned)code == r->slot)
+			break;
+	if (code < 0)
+		sprintf(f->name, "%u", r->slot);
+	if (r->slot == x->nslots - 1)
+		strcpy(f->name, "other");
+	f->count_pct = f->count * 100.0 / x->total;
+	f->time_pct = x->time ? sum * 100.0 / x->time : 0;
+	f->min = r->now.min / 1e3;
+	f->max = r->now.max / 1e3;
+	f->avg = sum / 1e3 / f->count;
+	/* the upper end of the bucket holding the 99th percentile */
+	for (b = 0; b < EXIT_BUCKETS; b++) {
+		n += r->now.hist[b] - r->base.hist[b];
+		if (n * 100 >= f->count * 99)
+			break;
+	}
+	f->p99 = (double)(1ULL << b);
+	if (f->p99 > f->max)
+		f->p99 = f->max;
+}
+
+static void sort_rows(int count)
+{
+	by_count = count;
+	qsort(G.ext->order, G.ext->nrows, sizeof(G.ext->order[0]), cmp_rows);
+}
+
+/* Why nothing shows: PVM's KVM has kvm_exit but never fires it */
+static const char *nothing_seen(void)
+{
+	char *path = host_path("/sys/module/kvm_pvm");
+	int pvm = access(path, F_OK) == 0;
+
+	free(path);
+	return pvm ? "no kvm_exit seen: KVM here is PVM (kvm_pvm), which "
+		"never fires kvm_exit" : "no kvm_exit seen yet";
+}
+
+/* perf kvm stat's table (its column names), p99 instead of its +-
+ * stddev; CSV: one row per reason, one column per figure */
+static void put_table(struct outbuf *o, const char *stamp)
+{
+	struct figures f;
+	unsigned i;
+	int csv = G.opts & OPT_c;
+
+	sort_rows(1);
+	if (!csv)
+		outbuf_printf(o, "%s%s             VM-EXIT    Samples  Samples%%"
+			"     Time%%    Min Time    Max Time    Avg time    p99 Time\n",
+			stamp, *stamp ? "\n" : "");
+	for (i = 0; i < G.ext->nrows; i++) {
+		figures(G.ext->order[i], &f);
+		outbuf_printf(o, csv ? "%s,%s,%llu,%.2f,%.2f,%.2f,%.2f,%.2f,%.2f\n"
+			: "%s%20s %10llu %8.2f%% %8.2f%% %9.2fus %9.2fus %9.2fus %9.2fus\n",
+			csv ? stamp : "", f.name, f.count, f.count_pct, f.time_pct,
+			f.min, f.max, f.avg, f.p99);
+	}
+	if (!csv)
+		outbuf_printf(o, "\nTotal Samples:%llu, Total events handled "
+			"time:%.2fus.\n\n", G.ext->total, G.ext->time / 1e3);
+}
+
+/* -L FILE, appended to (its name printable in errors) */
+static int open_log(void)
+{
+	int fd = open(G.log_file, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0666);
+
+	if (fd < 0)
+		die_printable("can't open '%s'", G.log_file);
+	return fd;
+}
+
+/* -1 -e: one second; -l/-L -e: a table (CSV rows) every interval */
+void exittime_run(void)
+{
+	struct outbuf o = { NULL, 0, 0 };
+	const char *why = setup();
+	unsigned long long next = monotonic_us();
+	char stamp[80] = "";
+	int fd = STDOUT_FILENO;
+	time_t now;
+	struct tm tm;
+	int said = 0;
+
+	if (why)
+		bb_simple_error_msg_and_die(why);
+	catch_signals();
+	if (G.log_file)
+		fd = open_log();
+	/* -L -c: the header only at the top of the file */
+	if ((G.opts & OPT_c) && (!G.log_file || lseek(fd, 0, SEEK_END) <= 0))
+		outbuf_printf(&o, "timestamp,exit_reason,samples,samples_pct,"
+			"time_pct,min_us,max_us,avg_us,p99_us\n");
+	for (;;) {
+		next += (G.opts & OPT_1) ? 1000000 : G.delay_ms * 1000ULL;
+		while (wait_event(next, -1) == WAIT_SIGNAL) {
+			if (G.quit_signal)
+				quit_on_signal();
+			if (G.hup_received) {	/* logrotate: a new file */
+				close(fd);
+				fd = open_log();
+			}
+			G.hup_received = G.winch_received = 0;
+		}
+		read_times();
+		if (!(G.opts & OPT_1)) {
+			now = time(NULL);
+			localtime_r(&now, &tm);
+			sprintf(stamp, "%d-%02d-%02d %02d:%02d:%02d",
+				tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+				tm.tm_hour, tm.tm_min, tm.tm_sec);
+		}
+		if (G.ext->nrows || !(G.opts & OPT_z))
+			put_table(&o, stamp);
+		out_write(fd, o.buf, o.len);
+		o.len = 0;
+		if (!G.ext->total && !said++)	/* once */
+			bb_simple_error_msg(nothing_seen());
+		if (G.opts & OPT_1)
+			quit_fast(EXIT_SUCCESS);
+		rebase();
+	}
+}
+
+#if ENABLE_FEATURE_KVM_STAT_TUI
+#include "kvm_stat_term.h"
+
+/* The TUI's 'e' view: rows from row 3; 'r' resets (RESET) */
+void exittime_draw(int reset)
+{
+	static const char *why;
+	struct figures f;
+	unsigned i;
+	int row = 3;
+
+	scr_printf(2, 1, ATTR_REVERSE, "%-20s %10s %6s %6s %9s %9s %9s",
+		"Exit reason", "Count", "Count%", "Time%", "Avg us", "Max us",
+		"p99 us");
+	if (!G.ext && !why)
+		why = setup();
+	if (why) {
+		scr_put(4, 1, why, 0);
+		return;
+	}
+	if (reset) {
+		read_times();
+		rebase();
+	}
+	read_times();
+	sort_rows(G.tui.sort_total);
+	for (i = 0; i < G.ext->nrows && row < scr_rows() - 1; i++) {
+		figures(G.ext->order[i], &f);
+		scr_printf(row++, 1, 0, "%-20s %10llu %6.1f %6.1f %9.1f %9.1f %9.1f",
+			f.name, f.count, f.count_pct, f.time_pct, f.avg, f.max, f.p99);
+	}
+	if (!G.ext->nrows)
+		scr_put(4, 1, nothing_seen(), 0);
+}
+#endif

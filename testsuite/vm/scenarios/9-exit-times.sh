@@ -1,0 +1,141 @@
+# 9. exit handling times (-e): a known handling time (tiny_vmm -s sleeps
+# in user space after the loop's last exit: x86 HLT, arm64 the second
+# DABT_LOW), counts equal to the counting path's children, the batch,
+# log and CSV views, the error without BPF, and the observer effect
+# ("exit_times_observer_pct: N %").
+. /vm/lib.sh
+need_tools
+ONCE=${EXIT_ONCE#kvm_exit(} ONCE=${ONCE%)}
+PAIR=${EXIT_PAIR#kvm_exit(} PAIR=${PAIR%)}
+# The loop's last exit, after which the VMM sleeps; the other one
+case $(uname -m) in
+aarch64) SLEPT=$PAIR OTHER=$ONCE VMM_SLEPT=$VMM_PAIR ;;	# the loop ends on its second MMIO write
+*) SLEPT=$ONCE OTHER=$PAIR VMM_SLEPT=$VMM_ONCE ;;
+esac
+
+# csv_sum FILE REASON COLUMN: a column summed over REASON's CSV rows
+# (timestamp,exit_reason,samples,samples_pct,time_pct,min_us,max_us,
+# avg_us,p99_us); csv_last: its last row's value
+csv_sum() {
+	awk -F, -v r="$2" -v c="$3" '$2 == r { s += $c } END { print s + 0 }' "$1"
+}
+csv_is() {
+	[ "$(csv_sum "$1" "$2" 3)" = "$3" ]
+}
+
+# The whole life of a VM of 200 loops with 2 ms after each HLT, seen by -e
+# (CSV, every second) and by the counting path beside it
+kvm_stat -t -l -s 1 -f 'kvm_exit' >/tmp/tp 2>/tmp/tp.err &
+TP_PID=$!
+ks_bg /tmp/et.csv -e -l -c -s 1
+wait_lines /tmp/et.csv 1 20 || not_ok "no CSV header in 20 s"
+wait_lines /tmp/tp 2 20 || not_ok "no counting log in 20 s"
+vmm_start known -l 200 -s 2000 -name guest=known
+vmm_wait known 60
+# An exit is timed at the thread's next entry: the VM's very last exit
+# (a HLT, after which the VMM ends) has none, so it is never counted
+once=$(vmm_count known $VMM_SLEPT)
+wait_for 10 csv_is /tmp/et.csv "$SLEPT" $((once - 1)) ||
+	not_ok "-e's $SLEPT samples never reached the VMM's $once - 1"
+n=$(log_records /tmp/tp)
+wait_lines /tmp/tp $((n + 3)) 10 || not_ok "counting log stopped"
+ks_stop
+kill $TP_PID; wait $TP_PID
+show /tmp/et.csv
+show /tmp/tp
+expect_eq "$SLEPT samples = the counting path's kvm_exit($SLEPT) - the last" \
+	$(($(log_column_sum /tmp/tp "kvm_exit($SLEPT)") - 1)) "$(csv_sum /tmp/et.csv "$SLEPT" 3)"
+expect_eq "$OTHER samples = the counting path's kvm_exit($OTHER)" \
+	"$(log_column_sum /tmp/tp "kvm_exit($OTHER)")" "$(csv_sum /tmp/et.csv "$OTHER" 3)"
+# the average over the VM's life: time = sum over records of samples x avg
+avg() {
+	awk -F, -v r="$2" '$2 == r { n += $3; t += $3 * $8 } END { printf "%d\n", n ? t / n : 0 }' "$1"
+}
+case $SLEPT in
+"$ONCE")
+	expect_range "$ONCE average (us) with 2 ms slept" 2000 3999 "$(avg /tmp/et.csv "$ONCE")"
+	expect_range "$PAIR average (us), far below" 0 500 "$(avg /tmp/et.csv "$PAIR")"
+	;;
+*)	# every second DABT_LOW sleeps: half of 2 ms on average
+	expect_range "$PAIR average (us) with 2 ms slept every other" 1000 1999 \
+		"$(avg /tmp/et.csv "$PAIR")"
+	;;
+esac
+expect_true "$SLEPT p99 >= 2 ms" awk -F, -v r="$SLEPT" \
+	'$2 == r && $9 >= 2000 { ok = 1 } END { exit !ok }' /tmp/et.csv
+
+# Batch: perf kvm stat's header, a row for the reasons seen
+vmm_start batch -r 100 -t 6 -s 2000 -name guest=batch
+ks /tmp/b 20 -1 -e
+expect_true "batch header" grep -Eq '^ +VM-EXIT +Samples +Samples% +Time% +Min Time +Max Time +Avg time' /tmp/b
+expect_true "batch row for $SLEPT" grep -Eq "^ +$SLEPT +[1-9][0-9]* " /tmp/b
+expect_true "batch total line" grep -q '^Total Samples:[1-9]' /tmp/b
+# -p: only that guest's exits (none from an idle pid: kvm_stat's own)
+ks /tmp/bp 20 -1 -e -p $$
+expect_true "-p of a process without vCPUs: nothing seen" grep -q 'no kvm_exit seen' /tmp/bp.err
+# Plain log: a table per record
+ks_bg /tmp/el -e -l -s 1
+wait_for 10 grep -q "^ *$SLEPT " /tmp/el || not_ok "no $SLEPT row in the plain log"
+ks_stop
+show /tmp/el
+expect_true "log record: a timestamp line" grep -Eq '^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9:]{8}$' /tmp/el
+vmm_wait batch 20
+
+# No BPF: a clear error
+timeout 10 kvm_stat -1 -e --no-bpf >/tmp/nb 2>&1
+expect_eq "-e --no-bpf exit status" 1 "$?"
+expect_true "-e --no-bpf says why" grep -q 'need BPF' /tmp/nb
+
+# The observer effect: the loops the guest does in 3 s alone, under -e,
+# and for reference under the counting path (BPF, kvm_exit and its
+# children); interleaved rounds, the median slowdowns. Under TCG the
+# host's clock source decides much of it: ktime_get_ns() is called twice
+# per exit.
+say "clocksource: $(cat /sys/devices/system/clocksource/clocksource0/current_clocksource)"
+perf_open() { ls -l /proc/$1/fd 2>/dev/null | grep -q perf_event; }
+loops_in_3s() {
+	tiny_vmm -t 3 >/tmp/vmm.obs 2>&1
+	sed -n "s/^$VMM_ONCE //p" /tmp/vmm.obs
+}
+# watched ARGS...: the loops in 3 s under kvm_stat ARGS, once attached
+watched() {
+	kvm_stat "$@" >/dev/null 2>&1 &
+	w=$!
+	wait_for 10 perf_open $w || not_ok "kvm_stat $* never attached"
+	loops_in_3s
+	kill $w; wait $w
+}
+pct() { awk -v a="$1" -v w="$2" 'BEGIN { printf "%.1f\n", w ? (a / w - 1) * 100 : 999 }'; }
+et= tp=
+for round in 1 2 3; do
+	alone=$(loops_in_3s)
+	e=$(watched -e -l -s 1)
+	t=$(watched -t -l -s 1 -f 'kvm_exit')
+	say "round $round: $alone loops alone, $e under -e, $t under -t"
+	[ "${alone:-0}" -gt 0 ] || { not_ok "no loops counted"; break; }
+	et="$et $(pct "$alone" "$e")" tp="$tp $(pct "$alone" "$t")"
+done
+median() { echo $* | tr ' ' '\n' | sort -n | sed -n 2p; }
+echo "exit_times_observer_pct: $(median $et) %"
+echo "counting_observer_pct: $(median $tp) %"
+
+# TCG's HPET is an emulated device: each ktime_get_ns() a trip through
+# QEMU. Where the kernel keeps the TSC as a clock source, the same with it
+# (real hosts' default): the figure that says what -e costs on hardware.
+cs=/sys/devices/system/clocksource/clocksource0
+if grep -qw tsc $cs/available_clocksource; then
+	old=$(cat $cs/current_clocksource)
+	echo tsc >$cs/current_clocksource
+	et=
+	for round in 1 2 3; do
+		alone=$(loops_in_3s)
+		e=$(watched -e -l -s 1)
+		say "tsc round $round: $alone loops alone, $e under -e"
+		et="$et $(pct "$alone" "$e")"
+	done
+	echo "exit_times_observer_pct_tsc: $(median $et) %"
+	echo "$old" >$cs/current_clocksource
+else
+	say "no tsc clock source here ($(cat $cs/available_clocksource))"
+fi
+finish
