@@ -247,7 +247,7 @@ static int read_counter(int dirfd, struct counter *c, unsigned long long *v)
 	buf[n] = '\0';
 	errno = 0;
 	*v = strtoull(buf, &end, 10);	/* 0 if no digits */
-	if (errno || *skip_whitespace(end) || buf[0] == '-')
+	if (errno || *skip_whitespace(end) || strchr(buf, '-'))
 		*v = 0;
 	return 0;
 }

@@ -1,10 +1,10 @@
 /* vi: set sw=4 ts=4: */
 /*
  * A debugfs counter file, "6000\n", to its value (read_counter). The
- * text-to-value step is inline in the read (read, strtoll, the check of
+ * text-to-value step is inline in the read (read, strtoull, the check of
  * what follows), so the whole read is fuzzed through a file.
- * Property: a value other than 0 comes only from a whole number in the
- * bytes read: blanks, a sign, digits, blanks.
+ * Property: a value other than 0 comes only from a whole unsigned number
+ * in the bytes read: blanks, a '+', digits, blanks.
  */
 #include "fuzz.h"
 #include "kvm_stat_debugfs.c"
@@ -27,7 +27,8 @@ static int whole_number(const uint8_t *s, size_t n)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static int dirfd = -1;
-	long long v;
+	struct counter c = { .name = (char *)"exits" };
+	unsigned long long v;
 
 	fuzz_init();
 	if (dirfd < 0) {
@@ -35,7 +36,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		dirfd = open(fuzz_dir(), O_PATH | O_DIRECTORY);
 	}
 	fuzz_file("exits", data, size);
-	v = read_counter(dirfd, "exits");
+	read_counter(dirfd, &c, &v);
 	/* read_counter reads 31 bytes at most */
 	fuzz_assert(v == 0 || whole_number(data, size < 31 ? size : 31));
 	return 0;
