@@ -166,10 +166,14 @@ start_blocked_logger() {
 	[ "$output" = "$(batch_line exits 9 0)" ]
 	run kvm_stat -d -1 -i -f exits -p 200 -g web
 	[ "$output" = "$(batch_line exits 4 0)" ]
-	run kvm_stat -d -1 -i -f exits --pid=200 -1g web
+	run kvm_stat -d -1 -i -f exits -p200 -1g web
 	[ "$output" = "$(batch_line exits 4 0)" ]
-	run kvm_stat -d -1 -i -f exits --gu web -ip200
-	[ "$output" = "$(batch_line exits 9 0)" ]
+	if has_feature long; then
+		run kvm_stat -d -1 -i -f exits --pid=200 -1g web
+		[ "$output" = "$(batch_line exits 4 0)" ]
+		run kvm_stat -d -1 -i -f exits --gu web -ip200
+		[ "$output" = "$(batch_line exits 9 0)" ]
+	fi
 	# -g is looked up all the same, as the reference's argparse does
 	run --separate-stderr kvm_stat -d -1 -g nosuch -p 200
 	[ "$stderr" = 'kvm_stat: no guest by the name "nosuch" found' ]
