@@ -134,8 +134,12 @@ static void scan_fields(struct debugfs_state *d)
 		/* the name as shown: a hostile tree's bytes never reach the
 		 * terminal */
 		c->key = printable_dup(c->name);
-		if (c->child)
-			c->key = xasprintf("%s %s", c->key, PARENT);
+		if (c->child) {
+			char *name = c->key;
+
+			c->key = xasprintf("%s %s", name, PARENT);
+			free(name);
+		}
 		c->gauge = is_gauge(d->kvmfd, c->name);
 	}
 	free(ents);
