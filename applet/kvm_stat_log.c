@@ -39,10 +39,15 @@ struct log_state {
 	smallint header_only;	/* -L -c: the banner is the file's header */
 };
 
-/* -L FILE as printed: its bytes may be anything */
-static char *log_name(void)
+/* "WHAT 'FILE': strerror", FILE's bytes made printable, then the exit */
+static void log_error(const char *what) NORETURN;
+static void log_error(const char *what)
 {
-	return printable_dup(G.log_file);
+	char *name = printable_dup(G.log_file);
+
+	bb_perror_msg("%s '%s'", what, name);
+	free(name);	/* nothing left for LeakSanitizer to report */
+	quit_fast(EXIT_FAILURE);
 }
 
 /* Appends; creates with 0666 (less umask) as the reference */
@@ -51,7 +56,7 @@ static int open_log(void)
 	int fd = open(G.log_file, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0666);
 
 	if (fd < 0)
-		bb_perror_msg_and_die("can't open '%s'", log_name());
+		log_error("can't open");
 	return fd;
 }
 
@@ -76,8 +81,7 @@ static void write_line(struct log_state *ls)
 			if (G.quit_signal)
 				quit_on_signal();
 			errno = err;
-			bb_perror_msg("write error on '%s'", log_name());
-			quit_fast(EXIT_FAILURE);
+			log_error("write error on");
 		}
 	}
 	out->len = 0;

@@ -132,3 +132,9 @@ other_vms() {
 	done
 	echo $n
 }
+
+# The build under test carries AddressSanitizer (make test-asan): its
+# runtime needs descriptors and address space of its own
+is_asan_build() {
+	ldd ${KVM_STAT%% *} 2>/dev/null | grep -q libasan
+}
