@@ -278,7 +278,12 @@ two_guests() {
 	cat "$T/t.prom"
 	exposition_ok "$T/t.prom"
 	local got="$(value "$T/t.prom" "$s,reason=\"IO\"}") $(value "$T/t.prom" "$s,reason=\"HLT\"}")"
-	if [ "$got" != "$io $hlt" ] && [ "$(other_vms)" -gt 0 ]; then
+	# all guests together: more than ours counted means another VM ran
+	# meanwhile (a test suite running beside this one); fewer is a miss
+	local gio ghlt
+	read -r gio ghlt <<< "$got"
+	if [ "$got" != "$io $hlt" ] && { [ "$(other_vms)" -gt 0 ] ||
+		{ [ "${gio:-0}" -gt "$io" ] && [ "${ghlt:-0}" -gt "$hlt" ]; }; }; then
 		skip "another VM ran meanwhile: host-wide counts can't be exact"
 	fi
 	[ "$got" = "$io $hlt" ]
