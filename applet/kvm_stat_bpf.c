@@ -491,8 +491,8 @@ unsigned bpf_possible_cpus(void)
 	return (*s == '\n' || *s == '\0') && high <= BPF_CPUS_MAX ? high : 0;
 }
 
-int bpf_count_read(int map_fd, unsigned slot, unsigned long long *values,
-		unsigned ncpus, unsigned long long *sum)
+/* SLOT of a per-CPU array: its value on each possible CPU into VALUES */
+static int lookup_slot(int map_fd, unsigned slot, void *values)
 {
 	uint32_t key = slot;
 	struct bpf_map_elem_attr a = {
@@ -500,9 +500,16 @@ int bpf_count_read(int map_fd, unsigned slot, unsigned long long *values,
 		.key = (uintptr_t)&key,
 		.value = (uintptr_t)values,
 	};
+
+	return sys_bpf(BPF_MAP_LOOKUP_ELEM, &a, sizeof(a));
+}
+
+int bpf_count_read(int map_fd, unsigned slot, unsigned long long *values,
+		unsigned ncpus, unsigned long long *sum)
+{
 	unsigned i;
 
-	if (sys_bpf(BPF_MAP_LOOKUP_ELEM, &a, sizeof(a)) != 0)
+	if (lookup_slot(map_fd, slot, values) != 0)
 		return -1;
 	*sum = 0;
 	for (i = 0; i < ncpus; i++)
@@ -761,15 +768,9 @@ int bpf_exit_progs_load(int hash, int array, const struct bpf_count_spec *s,
 int bpf_exit_read(int array, unsigned slot, struct bpf_exit_time *v,
 		unsigned ncpus, struct bpf_exit_time *sum)
 {
-	uint32_t key = slot;
-	struct bpf_map_elem_attr a = {
-		.map_fd = array,
-		.key = (uintptr_t)&key,
-		.value = (uintptr_t)v,
-	};
 	unsigned b;
 
-	if (sys_bpf(BPF_MAP_LOOKUP_ELEM, &a, sizeof(a)) != 0)
+	if (lookup_slot(array, slot, v) != 0)
 		return -1;
 	memset(sum, 0, sizeof(*sum));
 	for (; ncpus--; v++) {

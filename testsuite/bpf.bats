@@ -79,7 +79,7 @@ log_sums() {
 	# a paced guest, stopped once its vCPU thread runs: both loggers are
 	# set up (the perf path's per-thread groups too) before it goes on
 	"$VMM" -r 500 -l 1000 > "$T/vm.out" & VMS=$!
-	wait_for_line '^pid ' "$T/vm.out"
+	wait_for 5 grep -q '^pid ' "$T/vm.out"
 	kill -STOP $VMS
 	$KVM_STAT -l -s 0.5 -p $VMS -f "$f" > "$T/bpf" 2>&1 3>&- & BG=$!
 	$KVM_STAT --no-bpf -l -s 0.5 -p $VMS -f "$f" > "$T/perf" 2>&1 3>&- & BG2=$!
@@ -102,17 +102,6 @@ log_sums() {
 	read -r pio io hlt <<< "$bpf"
 	[ "$hlt" -gt 0 ] && [ "$hlt" -le 1000 ]
 	[ "$io" = $((2 * hlt)) ] && [ "$pio" = "$io" ]
-}
-
-# Waits (up to 5 s) for a line matching RE in FILE
-wait_for_line() {
-	local i
-	for i in $(seq 100); do
-		grep -q "$1" "$2" 2>/dev/null && return 0
-		sleep 0.05
-	done
-	echo "no line '$1' in $2 after 5 s" >&2
-	return 1
 }
 
 @test "bpf: -p counts a guest exactly, vCPU threads started later included" {
@@ -170,20 +159,14 @@ wait_for_line() {
 	# the kernel frees them shortly after the process is gone
 	for f in $ids; do
 		case $f in
-		map_id:*) wait_gone bpftool map show id "${f#*:}" ;;
-		link_id:*) wait_gone bpftool link show id "${f#*:}" ;;
-		prog_id:*) wait_gone bpftool prog show id "${f#*:}" ;;
+		map_id:*) wait_for 10 gone bpftool map show id "${f#*:}" ;;
+		link_id:*) wait_for 10 gone bpftool link show id "${f#*:}" ;;
+		prog_id:*) wait_for 10 gone bpftool prog show id "${f#*:}" ;;
 		esac
 	done
 }
 
-# Waits (up to 10 s) until the command fails: the object is gone
-wait_gone() {
-	local i
-	for i in $(seq 200); do
-		"$@" > /dev/null 2>&1 || return 0
-		sleep 0.05
-	done
-	echo "still there after 10 s: $*" >&2
-	return 1
+# The object the command shows no longer exists (the command fails)
+gone() {
+	! "$@" > /dev/null 2>&1
 }

@@ -21,17 +21,6 @@ teardown() {
 	wait 2>/dev/null || true
 }
 
-# Waits (up to 10 s) until the command succeeds
-wait_until() {
-	local i
-	for i in $(seq 200); do
-		"$@" && return 0
-		sleep 0.05
-	done
-	echo "timed out: $*" >&2
-	return 1
-}
-
 # Process PID has filled its pipe (64 KiB): what it wrote no longer grows,
 # though it writes a record every 0.1 s
 blocked_in_write() {
@@ -56,14 +45,14 @@ start_blocked_logger() {
 	exec 7<> "$T/fifo"	# held open, never read
 	$KVM_STAT -d -l -s 0.1 > "$T/fifo" 2> "$T/err" 3>&- 7>&- &
 	BG=$!
-	wait_until blocked_in_write $BG
+	wait_for 10 blocked_in_write $BG
 }
 
 @test "a write blocked on a full pipe gives way to SIGTERM" {
 	require_feature log
 	start_blocked_logger
 	kill -TERM $BG
-	wait_until gone $BG
+	wait_for 10 gone $BG
 	run wait $BG
 	exec 7>&-
 	[ "$status" -eq 143 ]	# ended by SIGTERM, as the reference
@@ -73,7 +62,7 @@ start_blocked_logger() {
 	require_feature log
 	start_blocked_logger
 	kill -INT $BG
-	wait_until gone $BG
+	wait_for 10 gone $BG
 	run wait $BG
 	exec 7>&-
 	[ "$status" -eq 0 ]
@@ -245,7 +234,7 @@ start_blocked_logger() {
 	[ -x "$BUILD/thread_churn" ] || skip "$BUILD/thread_churn not built (make vmm)"
 	# ~5 threads alive at a time, 50 born a second
 	"$BUILD/thread_churn" 8 > "$T/churn.out" & HOLD=$!
-	wait_until grep -q '^pid ' "$T/churn.out"
+	wait_for 10 grep -q '^pid ' "$T/churn.out"
 	KVM_STAT="$KVM_STAT --no-bpf" start_bg -l -s 0.1 -p $HOLD -f '^kvm_pio$'
 	wait_lines "$T/out" 20	# 2 s: ~100 threads came and went
 	local n
@@ -277,7 +266,7 @@ start_blocked_logger() {
 	n=$(wc -l < "$T/out")
 	wait_lines "$T/out" $((n + 2))
 	fx set 200-1 exits=10	# the new VM's 7 more exits
-	wait_until awk '/^[0-9]/ { s += $3 } END { exit !(s >= 7) }' "$T/out"
+	wait_for 10 awk '/^[0-9]/ { s += $3 } END { exit !(s >= 7) }' "$T/out"
 	cat "$T/out"
 	# exactly 7: from first sight of the new VM on
 	[ "$(awk '/^[0-9]/ { s += $3 } END { print s }' "$T/out")" = 7 ]
