@@ -14,12 +14,7 @@ setup() {
 
 teardown() {
 	end_bg
-	if tmux -L "$SOCK" has-session 2>/dev/null; then
-		local pid
-		pid=$(pgrep -P "$(tmux -L "$SOCK" list-panes -F '#{pane_pid}')")
-		[ -n "$pid" ] && kill "$pid" && wait_for 10 ! kill -0 "$pid" 2>/dev/null
-		tmux -L "$SOCK" kill-server 2>/dev/null
-	fi
+	tmux_end "$SOCK"
 	return 0
 }
 

@@ -138,3 +138,19 @@ other_vms() {
 is_asan_build() {
 	ldd ${KVM_STAT%% *} 2>/dev/null | grep -q libasan
 }
+
+# tmux_end SOCKET: ends what runs under the panes of tmux server SOCKET
+# (kvm_stat, or the sleep after it) with SIGTERM, waits until each has
+# gone, then kills the server. Never the other way round: a process whose
+# terminal vanishes under it may be left running (a sanitizer build's
+# leak check at exit was seen to spin forever in one).
+tmux_end() {
+	local pane pid
+	for pane in $(tmux -L "$1" list-panes -a -F '#{pane_pid}' 2>/dev/null); do
+		for pid in $(pgrep -P "$pane"); do
+			kill -TERM "$pid" 2>/dev/null || continue
+			wait_for 10 ! kill -0 "$pid" 2>/dev/null || return 1
+		done
+	done
+	tmux -L "$1" kill-server 2>/dev/null || true
+}

@@ -21,7 +21,7 @@ teardown() {
 		kill "$p" 2>/dev/null
 	done
 	wait 2>/dev/null || true
-	tmux -L "kvmstat-vcpu-$$" kill-server 2>/dev/null || true
+	tmux_end "kvmstat-vcpu-$$"
 }
 
 has_vcpu() {
@@ -256,7 +256,7 @@ vrow() {	# NAME VALUE TOTAL: up to %Total
 	local path l
 	for path in $(paths); do
 		start_gated_vm vt -L $LOOPS
-		vtm kill-server 2>/dev/null || true
+		tmux_end "kvmstat-vcpu-$$"
 		vtm -f /dev/null new-session -d -x 80 -y 24 -s v \
 			"$KVM_STAT $(opt_of $path) -p $VM -s 0.3 -f 'kvm_userspace_exit'; sleep 600"
 		wait_for 10 vscreen_has " Event                                         Total %Total"
@@ -280,7 +280,7 @@ $(printf '   %-38s %10d%7.1f' 'kvm_userspace_exit(HLT)' 300 33.3)" ]
 		vtm send-keys -t v v
 		wait_for 10 vscreen_has " Event                                         Total %Total"
 		vtm send-keys -t v q
-		vtm kill-server
+		tmux_end "kvmstat-vcpu-$$"
 		kill $VM; wait $VM || true
 		VMS=
 	done
@@ -305,5 +305,5 @@ $(printf '   %-38s %10d%7.1f' 'kvm_userspace_exit(HLT)' 300 33.3)" ]
 	vtm send-keys -t v v
 	wait_for 10 vscreen_has "             debugfs has no per-vCPU counters: use tracepoints (-t)" 80
 	vtm send-keys -t v q
-	vtm kill-server
+	tmux_end "kvmstat-vcpu-$$"
 }
