@@ -424,6 +424,7 @@ static const char *verifier_verdict(char *log)
 	return line;
 }
 
+#if ENABLE_FEATURE_KVM_STAT_BPF	/* read by the BPF paths only */
 /*
  * The offset and size of FIELD in the records of tracepoint EVENT, from
  * its format file:
@@ -468,6 +469,7 @@ int event_field(const char *event, const char *field,
 	free(text);
 	return ret;
 }
+#endif
 
 /*
  * How the program of tracepoint NAME finds the hit's reason, into SPEC:
