@@ -95,26 +95,26 @@ static void put_guest_row(void *ctx, int pid, const char *field,
 		fam_name[tf->fam], field, tf->guest, pid, value);
 }
 
-/* "kvm_exit" and its child "kvm_exit(HLT) kvm_exit", whose reason is
- * the part of its name inside the parentheses. In the table's order:
- * the provider's, each event followed by its children. */
+/* "kvm_exit", and its child "kvm_exit(HLT) kvm_exit" (PARENT points at
+ * its second word) with the reason inside the parentheses. In the
+ * table's order: the provider's, each event followed by its children. */
 static void put_tracepoints(struct outbuf *o)
 {
 	const struct stat_entry *e;
+	const char *fam = fam_name[FAM_TRACEPOINT];
 
 	for (e = G.stats; e < G.stats + G.nstats; e++) {
-		int len = e->name_len, rlen = 0;
-		const char *event = e->key;
+		int plen;
 
-		if (e->parent) {
-			event = e->parent;
-			len = strlen(event);
-			rlen = e->name_len - len - 2;
+		if (!e->parent) {
+			outbuf_printf(o, "%s{event=\"%.*s\"} %llu\n",
+				fam, e->name_len, e->key, e->value);
+			continue;
 		}
-		outbuf_printf(o, "%s{event=\"%.*s\"%s%.*s%s} %llu\n",
-			fam_name[FAM_TRACEPOINT], len, event,
-			rlen ? ",reason=\"" : "", rlen, e->key + len + 1,
-			rlen ? "\"" : "", (unsigned long long)e->value);
+		plen = strlen(e->parent);
+		outbuf_printf(o, "%s{event=\"%s\",reason=\"%.*s\"} %llu\n",
+			fam, e->parent, e->name_len - plen - 2, e->key + plen + 1,
+			e->value);
 	}
 }
 
@@ -168,21 +168,26 @@ void textfile_run(void)
 {
 	struct textfile tf;
 	unsigned long long next = monotonic_us();
-	int once = G.opts & OPT_1;
+	/* -1: one file, after batch's second */
+	unsigned interval_us = G.opts & OPT_1 ? 1000000 : G.delay_ms * 1000;
 
 	memset(&tf, 0, sizeof(tf));
 	catch_signals();
-	do {
-		if (!once)
-			write_all(&tf);
-		/* -1: batch's second */
-		next += once ? 1000000 : G.delay_ms * 1000ULL;
+	if (!(G.opts & OPT_1))
+		write_all(&tf);
+	for (;;) {
+		next += interval_us;
 		while (wait_event(next, -1) == WAIT_SIGNAL) {
 			if (G.quit_signal)
 				quit_on_signal();
 			G.winch_received = 0;
 		}
-	} while (!once);
-	write_all(&tf);
-	quit_fast(EXIT_SUCCESS);
+		/* late by more than an interval (stopped): one file now and
+		 * the rhythm from here, as the log view does, not a burst */
+		if (monotonic_us() - next > interval_us)
+			next = monotonic_us();
+		write_all(&tf);
+		if (G.opts & OPT_1)
+			quit_fast(EXIT_SUCCESS);
+	}
 }
