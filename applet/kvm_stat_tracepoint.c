@@ -429,6 +429,8 @@ static const char *verifier_verdict(char *log)
  * The offset and size of FIELD in the records of tracepoint EVENT, from
  * its format file:
  *	field:unsigned int exit_reason;	offset:8;	size:4;	signed:0;
+ * The kernel writes "TYPE NAME;", so " NAME;" is the field's own
+ * declaration (not "common_NAME;" or "REC->NAME" in the print format).
  * Returns 0 if found where a program can read it: 1, 2, 4 or 8 bytes,
  * aligned, past the 8 bytes the kernel hides, within PERF_MAX_TRACE_SIZE.
  */
@@ -437,37 +439,20 @@ int event_field(const char *event, const char *field,
 {
 	char *path = xasprintf("%s/events/kvm/%s/format", G.tracefs, event);
 	char *text = xmalloc_open_read_close(path, NULL);
-	char *line, *next, *end, *name, *s;
-	int ret = -1;
+	char *name = xasprintf(" %s;", field);
+	char *s = text ? strstr(text, name) : NULL;
+	int end = 0;
 
+	/* %n is set only if everything before it matched, the last ';' too */
+	if (s)
+		sscanf(s + strlen(name), " offset:%u; size:%u;%n", offset, size, &end);
 	free(path);
-	for (line = text; line && *line; line = next) {
-		next = strchrnul(line, '\n');
-		if (*next)
-			*next++ = '\0';
-		/* the declaration "field:TYPE NAME" ends at the first ';' */
-		end = strchr(line, ';');
-		if (!end || !is_prefixed_with(skip_whitespace(line), "field:"))
-			continue;
-		for (name = end; name > line && (isalnum(name[-1]) || name[-1] == '_'); )
-			name--;
-		if (end - name != (int)strlen(field) || strncmp(name, field, end - name))
-			continue;
-		s = is_prefixed_with(skip_whitespace(end + 1), "offset:");
-		if (s && isdigit(*s)) {
-			*offset = strtoul(s, &s, 10);
-			if (*s == ';')
-				s = is_prefixed_with(skip_whitespace(s + 1), "size:");
-			if (s && isdigit(*s) && (*size = strtoul(s, &s, 10)) <= 8
-			 && *s == ';' && !(*size & (*size - 1)) && *size
-			 && *offset % *size == 0 && *offset >= 8
-			 && *offset + *size <= 2048)
-				ret = 0;
-		}
-		break;
-	}
 	free(text);
-	return ret;
+	free(name);
+	/* %u takes "-8" too: the bound on *offset is written not to wrap */
+	return end && *size <= 8 && *size && !(*size & (*size - 1))
+		&& *offset % *size == 0 && *offset >= 8
+		&& *offset <= 2048 - *size ? 0 : -1;
 }
 #endif
 
