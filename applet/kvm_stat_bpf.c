@@ -358,22 +358,23 @@ static unsigned add_thread_part(struct bpf_insn *insn, unsigned n,
 
 /*
  * The instructions of the program for S into INSN (room for all of
- * count_prog and THREAD_PART_MAX); returns how many
+ * count_prog and THREAD_PART_MAX); returns how many, from INSN[*FIRST].
+ * Nothing moves: without reasons "out" is copied over the reason part's
+ * start, and without a tgid the program starts at TGID_CMP, made the
+ * "r6 = r1" that the skipped instructions began with.
  */
 static unsigned build_count_prog(struct bpf_insn *insn, int map_fd,
-		const struct bpf_count_spec *s, int raw)
+		const struct bpf_count_spec *s, int raw, unsigned *first)
 {
 	static const uint8_t ldx_size[9] = {
 		[1] = BPF_B, [2] = BPF_H, [4] = BPF_W, [8] = BPF_DW,
 	};
-	unsigned n = ARRAY_SIZE(count_prog), size = s->reason_size;
-	unsigned reason_part = REASON_LAST + 1 - REASON_FIRST;
-	unsigned tgid_part = TGID_LAST + 1 - TGID_FIRST;
+	unsigned size = s->reason_size;
+	unsigned n = s->nreasons ? ARRAY_SIZE(count_prog) : REASON_FIRST + 2;
 
 	memcpy(insn, count_prog, sizeof(count_prog));
 	insn[TGID_CMP].imm = s->tgid;
-	/* to "out", the last two instructions */
-	insn[TGID_CMP].off = n - 2 - (TGID_CMP + 1) - (s->nreasons ? 0 : reason_part);
+	insn[TGID_CMP].off = n - 2 - (TGID_CMP + 1);	/* to "out" */
 	insn[SLOT_KEY].imm = s->slot;
 	insn[MAP_1].imm = insn[MAP_2].imm = map_fd;
 	insn[REASON_LOAD].code = BPF_LDX | BPF_MEM | ldx_size[raw ? 8 : size];
@@ -384,22 +385,19 @@ static unsigned build_count_prog(struct bpf_insn *insn, int map_fd,
 		insn[REASON_MASK] = BPF_MOV64_REG(R1, R1);
 	insn[REASON_CMP].imm = insn[REASON_OVERFLOW].imm = s->nreasons;
 	insn[REASON_BASE].imm = s->reason_base;
-	/* leave out the parts the spec does not need */
-	if (!s->nreasons) {
-		memmove(&insn[REASON_FIRST], &insn[REASON_LAST + 1],
-			(n - REASON_LAST - 1) * sizeof(*insn));
-		n -= reason_part;
-	}
+	/* "out", the last two, where the parts the spec needs end */
+	memcpy(&insn[n - 2], &count_prog[ARRAY_SIZE(count_prog) - 2],
+		2 * sizeof(*insn));
+	*first = 0;
 	if (!s->tgid) {
-		memmove(&insn[TGID_FIRST], &insn[TGID_LAST + 1],
-			(n - TGID_LAST - 1) * sizeof(*insn));
-		n -= tgid_part;
+		insn[TGID_CMP] = BPF_MOV64_REG(R6, R1);
+		*first = TGID_CMP;
 	}
 	if (s->per_thread)
 		n = add_thread_part(insn, n, s);
 	if (s->invalid)	/* r7 was never set: "R7 !read_ok" */
 		insn[n - 2] = BPF_MOV64_REG(R0, R7);
-	return n;
+	return n - *first;
 }
 
 /*
@@ -412,12 +410,13 @@ int bpf_count_prog_load(int map_fd, const struct bpf_count_spec *s, int raw,
 {
 	struct bpf_insn insn[ARRAY_SIZE(count_prog) + THREAD_PART_MAX];
 	struct bpf_prog_load_attr a;
+	unsigned first;
 	int fd, tries = 5;
 
 	memset(&a, 0, sizeof(a));
 	a.prog_type = raw ? BPF_PROG_TYPE_RAW_TRACEPOINT : BPF_PROG_TYPE_TRACEPOINT;
-	a.insn_cnt = build_count_prog(insn, map_fd, s, raw);
-	a.insns = (uintptr_t)insn;
+	a.insn_cnt = build_count_prog(insn, map_fd, s, raw, &first);
+	a.insns = (uintptr_t)(insn + first);
 	a.license = (uintptr_t)"GPL";
 	if (log && log_size) {
 		log[0] = '\0';
