@@ -516,33 +516,31 @@ static unsigned place_counters(struct tracepoint_state *tps)
 	return n;
 }
 
-#define LOG_SIZE	(64 * 1024)	/* the verifier's log of one program */
+/* The verifier's log of one program, under KVM_STAT_DEBUG only: a log
+ * too small for the walk fails even a good program, with ENOSPC */
+#define LOG_SIZE	(64 * 1024)
 
 /* The counting program of event E, loaded and attached: the link or the
  * perf event that holds it, or -1 */
 static int attach_program(struct tracepoint_state *tps, struct tp_event *e)
 {
 	const char *name = e->key;	/* an event of its own: its name */
-	char *log;
+	const char *debug = debug_env();
+	char *log = debug ? xzalloc(LOG_SIZE) : NULL;
 	int prog, fd, err;
 
 	e->spec.tgid = G.pid;
 	IF_FEATURE_KVM_STAT_VCPU(e->spec.thread_map = tps->thread_map;)
 	IF_FEATURE_KVM_STAT_VCPU(e->spec.per_thread = tps->thread_map >= 0;)
-	e->spec.invalid = debug_env() && strcmp(debug_env(), "refuse-bpf") == 0;
-	prog = bpf_count_prog_load(tps->map_fd, &e->spec, e->raw, NULL, 0);
-	if (prog < 0) {
-		err = errno;
-		/* again, for the verifier to say why (a small log buffer
-		 * would fail even a good program, with ENOSPC) */
-		log = debug_env() ? xzalloc(LOG_SIZE) : NULL;
-		if (log)
-			bpf_count_prog_load(tps->map_fd, &e->spec, e->raw, log, LOG_SIZE);
+	e->spec.invalid = debug && strcmp(debug, "refuse-bpf") == 0;
+	prog = bpf_count_prog_load(tps->map_fd, &e->spec, e->raw, log, LOG_SIZE);
+	err = errno;
+	if (prog < 0)
 		debug_bpf("the kernel refused the program of", name, err,
 			log ? verifier_verdict(log) : NULL);
-		free(log);
+	free(log);
+	if (prog < 0)
 		return -1;
-	}
 	if (e->raw) {
 		fd = bpf_raw_tracepoint_open(name, prog);
 	} else {
