@@ -410,22 +410,23 @@ int bpf_count_prog_load(int map_fd, const struct bpf_count_spec *s, int raw,
 		char *log, unsigned log_size)
 {
 	struct bpf_insn insn[COUNT_PROG_MAX + THREAD_PART_MAX];
-	struct bpf_prog_load_attr a;
+	struct bpf_prog_load_attr a = {
+		.prog_type = raw ? BPF_PROG_TYPE_RAW_TRACEPOINT
+			: BPF_PROG_TYPE_TRACEPOINT,
+		.license = (uintptr_t)"GPL",
+		.prog_name = "kvm_stat",
+	};
 	unsigned first;
 	int fd, tries = 5;
 
-	memset(&a, 0, sizeof(a));
-	a.prog_type = raw ? BPF_PROG_TYPE_RAW_TRACEPOINT : BPF_PROG_TYPE_TRACEPOINT;
 	a.insn_cnt = build_count_prog(insn, map_fd, s, raw, &first);
 	a.insns = (uintptr_t)(insn + first);
-	a.license = (uintptr_t)"GPL";
 	if (log && log_size) {
 		log[0] = '\0';
 		a.log_level = 1;
 		a.log_size = log_size;
 		a.log_buf = (uintptr_t)log;
 	}
-	strcpy(a.prog_name, "kvm_stat");
 	do
 		fd = sys_bpf(BPF_PROG_LOAD, &a, sizeof(a));
 	while (fd < 0 && errno == EAGAIN && --tries);

@@ -471,19 +471,18 @@ static int reason_spec(const char *name, struct bpf_count_spec *spec)
 	const char *field;
 	int table = reason_table(name, &field), code;
 	char reason[EXIT_NAME_MAX];
-	unsigned i, offset, size;
+	unsigned i;
 
 	spec->nreasons = 0;
 	for (i = 0; (code = exit_reason(table, i, reason)) >= 0; i++)
 		if ((unsigned)code >= spec->nreasons)
 			spec->nreasons = code + 1;
-	if (!spec->nreasons || event_field(name, field, &offset, &size) != 0) {
+	if (!spec->nreasons || event_field(name, field, &spec->reason_offset,
+			&spec->reason_size) != 0) {
 		spec->nreasons = 0;	/* no table, or no such field: no children */
 		return 1;
 	}
-	spec->reason_size = size;
-	spec->reason_offset = offset;
-	if (table == EXITS_USER && size == 4) {
+	if (table == EXITS_USER && spec->reason_size == 4) {
 		spec->reason_offset = 0;	/* args[0] */
 		return 1;
 	}
