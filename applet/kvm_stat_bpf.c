@@ -402,25 +402,25 @@ static unsigned build_count_prog(struct bpf_insn *insn, int map_fd,
 }
 
 /*
+ * Load the N instructions at INSN as the program NAME (shown by bpftool
+ * prog; < 16 bytes); LOG: as bpf_count_prog_load's. fd, or -1 with errno.
  * The verifier stops at a pending signal with EAGAIN; libbpf retries too.
  * log_level 1 logs the paths it walks: a small buffer makes even a good
  * program fail, with ENOSPC.
  */
-int bpf_count_prog_load(int map_fd, const struct bpf_count_spec *s, int raw,
-		char *log, unsigned log_size)
+static int prog_load(const struct bpf_insn *insn, unsigned n, int raw,
+		const char *name, char *log, unsigned log_size)
 {
-	struct bpf_insn insn[COUNT_PROG_MAX + THREAD_PART_MAX];
 	struct bpf_prog_load_attr a = {
 		.prog_type = raw ? BPF_PROG_TYPE_RAW_TRACEPOINT
 			: BPF_PROG_TYPE_TRACEPOINT,
+		.insn_cnt = n,
+		.insns = (uintptr_t)insn,
 		.license = (uintptr_t)"GPL",
-		.prog_name = "kvm_stat",
 	};
-	unsigned first;
 	int fd, tries = 5;
 
-	a.insn_cnt = build_count_prog(insn, map_fd, s, raw, &first);
-	a.insns = (uintptr_t)(insn + first);
+	strcpy(a.prog_name, name);
 	if (log && log_size) {
 		log[0] = '\0';
 		a.log_level = 1;
@@ -431,6 +431,15 @@ int bpf_count_prog_load(int map_fd, const struct bpf_count_spec *s, int raw,
 		fd = sys_bpf(BPF_PROG_LOAD, &a, sizeof(a));
 	while (fd < 0 && errno == EAGAIN && --tries);
 	return fd;
+}
+
+int bpf_count_prog_load(int map_fd, const struct bpf_count_spec *s, int raw,
+		char *log, unsigned log_size)
+{
+	struct bpf_insn insn[COUNT_PROG_MAX + THREAD_PART_MAX];
+	unsigned first, n = build_count_prog(insn, map_fd, s, raw, &first);
+
+	return prog_load(insn + first, n, raw, "kvm_stat", log, log_size);
 }
 
 /* ---- attaching ---- */
@@ -596,19 +605,7 @@ int bpf_exit_maps_create(unsigned nthreads, unsigned nslots, int *hash)
 
 static int load_prog(const struct bpf_insn *insn, unsigned n, int raw)
 {
-	struct bpf_prog_load_attr a;
-	int fd, tries = 5;
-
-	memset(&a, 0, sizeof(a));
-	a.prog_type = raw ? BPF_PROG_TYPE_RAW_TRACEPOINT : BPF_PROG_TYPE_TRACEPOINT;
-	a.insn_cnt = n;
-	a.insns = (uintptr_t)insn;
-	a.license = (uintptr_t)"GPL";
-	strcpy(a.prog_name, "kvm_stat_exit");
-	do
-		fd = sys_bpf(BPF_PROG_LOAD, &a, sizeof(a));
-	while (fd < 0 && errno == EAGAIN && --tries);
-	return fd;
+	return prog_load(insn, n, raw, "kvm_stat_exit", NULL, 0);
 }
 
 /*
