@@ -449,7 +449,8 @@ int event_field(const char *event, const char *field,
 	free(path);
 	free(text);
 	free(name);
-	/* %u takes "-8" too: the bound on *offset is written not to wrap */
+	/* %u takes "-8" or a number past UINT_MAX too, into some unsigned
+	 * value: the bound on *offset is written not to wrap */
 	return end && *size <= 8 && *size && !(*size & (*size - 1))
 		&& *offset % *size == 0 && *offset >= 8
 		&& *offset <= 2048 - *size ? 0 : -1;
