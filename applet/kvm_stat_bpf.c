@@ -186,9 +186,9 @@ int bpf_count_map_create(unsigned nslots)
 /* ---- programs ---- */
 
 /*
- * The counting program, whole; bpf_count_prog_load() leaves out the parts
- * a spec does not need and fills in its numbers (the ones written 0 here).
- * In C:
+ * The counting program; bpf_count_prog_load() leaves out the parts a spec
+ * does not need, fills in its numbers (the ones written 0 here) and puts
+ * a copy of ADD_ONE (the lookup and add) after the reason's key. In C:
  *	if (tgid && bpf_get_current_pid_tgid() >> 32 != tgid)
  *		return 0;
  *	map[slot] += 1;
@@ -210,25 +210,25 @@ int bpf_count_map_create(unsigned nslots)
  * atomic add would not bring back the hits the guards skip either.
  */
 enum {	/* the optional parts, and the instructions filled in */
-	TGID_FIRST = 1, TGID_CMP = 3, TGID_LAST = 3,
-	SLOT_KEY = 4, MAP_1 = 7,
+	TGID_CMP = 3, SLOT_KEY = 4, ADD_ONE = 5, MAP_1 = 7, ADD_ONE_LEN = 9,
 	REASON_FIRST = 14, REASON_LOAD = 14, REASON_MASK = 15,
-	REASON_CMP = 16, REASON_OVERFLOW = 17, REASON_BASE = 18, MAP_2 = 22,
-	REASON_LAST = 28,
+	REASON_CMP = 16, REASON_OVERFLOW = 17, REASON_BASE = 18,
+	REASON_ADD = 20,	/* the copy of ADD_ONE, then "out" */
 };
 static const struct bpf_insn count_prog[] = {
 	/* r6 = the context (the perf record, or the raw args[]): r1 is
 	 * lost at calls */
 	BPF_MOV64_REG(R6, R1),
-	/* TGID_FIRST: the hits of one process only; the tgid is the upper
-	 * half of bpf_get_current_pid_tgid() */
+	/* the hits of one process only; the tgid is the upper half of
+	 * bpf_get_current_pid_tgid() */
 	BPF_EMIT_CALL(BPF_FUNC_get_current_pid_tgid),
 	BPF_ALU64_IMM(BPF_RSH, R0, 32),
 	BPF_JMP_IMM(BPF_JNE, R0, 0, 0),	/* TGID_CMP: != tgid goto out */
 	/* SLOT_KEY: the key lives on the stack, at r10 - 4 */
 	BPF_ST_MEM(BPF_W, R10, -4, 0),
-	/* r0 = bpf_map_lookup_elem(map, &key): this CPU's value, or NULL
-	 * for a key past max_entries; the verifier insists on the check */
+	/* ADD_ONE: r0 = bpf_map_lookup_elem(map, &key): this CPU's value,
+	 * or NULL for a key past max_entries; the verifier insists on the
+	 * check */
 	BPF_MOV64_REG(R2, R10),
 	BPF_ALU64_IMM(BPF_ADD, R2, -4),
 	BPF_LD_MAP_FD(R1, 0),	/* MAP_1 */
@@ -254,14 +254,7 @@ static const struct bpf_insn count_prog[] = {
 	BPF_MOV64_IMM(R1, 0),	/* REASON_OVERFLOW */
 	BPF_ALU64_IMM(BPF_ADD, R1, 0),	/* REASON_BASE */
 	BPF_STX_MEM(BPF_W, R10, R1, -4),
-	BPF_MOV64_REG(R2, R10),
-	BPF_ALU64_IMM(BPF_ADD, R2, -4),
-	BPF_LD_MAP_FD(R1, 0),	/* MAP_2 */
-	BPF_EMIT_CALL(BPF_FUNC_map_lookup_elem),
-	BPF_JMP_IMM(BPF_JEQ, R0, 0, 3),
-	BPF_LDX_MEM(BPF_DW, R1, R0, 0),
-	BPF_ALU64_IMM(BPF_ADD, R1, 1),
-	BPF_STX_MEM(BPF_DW, R0, R1, 0),	/* REASON_LAST */
+	/* REASON_ADD: ADD_ONE again, put here by build_count_prog() */
 	/* out: return 0 */
 	BPF_MOV64_IMM(R0, 0),
 	BPF_EXIT_INSN(),
@@ -356,26 +349,33 @@ static unsigned add_thread_part(struct bpf_insn *insn, unsigned n,
 #define add_thread_part(insn, n, s)	(n)
 #endif
 
+/* count_prog with its copy of ADD_ONE */
+#define COUNT_PROG_MAX	(ARRAY_SIZE(count_prog) + ADD_ONE_LEN)
+
 /*
- * The instructions of the program for S into INSN (room for all of
- * count_prog and THREAD_PART_MAX); returns how many
+ * The instructions of the program for S into INSN (room for
+ * COUNT_PROG_MAX and THREAD_PART_MAX); returns how many, from
+ * INSN[*FIRST]. Nothing moves: "out" is copied where the parts the spec
+ * needs end, and without a tgid the program starts at TGID_CMP, made the
+ * "r6 = r1" that the skipped instructions began with.
  */
 static unsigned build_count_prog(struct bpf_insn *insn, int map_fd,
-		const struct bpf_count_spec *s, int raw)
+		const struct bpf_count_spec *s, int raw, unsigned *first)
 {
 	static const uint8_t ldx_size[9] = {
 		[1] = BPF_B, [2] = BPF_H, [4] = BPF_W, [8] = BPF_DW,
 	};
-	unsigned n = ARRAY_SIZE(count_prog), size = s->reason_size;
-	unsigned reason_part = REASON_LAST + 1 - REASON_FIRST;
-	unsigned tgid_part = TGID_LAST + 1 - TGID_FIRST;
+	unsigned size = s->reason_size;
+	unsigned n = s->nreasons ? COUNT_PROG_MAX : REASON_FIRST + 2;
 
+	/* ADD_ONE ends where the reason part starts, which ends with "out" */
+	BUILD_BUG_ON(ADD_ONE + ADD_ONE_LEN != REASON_FIRST
+		|| REASON_ADD + 2 != ARRAY_SIZE(count_prog));
 	memcpy(insn, count_prog, sizeof(count_prog));
 	insn[TGID_CMP].imm = s->tgid;
-	/* to "out", the last two instructions */
-	insn[TGID_CMP].off = n - 2 - (TGID_CMP + 1) - (s->nreasons ? 0 : reason_part);
+	insn[TGID_CMP].off = n - 2 - (TGID_CMP + 1);	/* to "out" */
 	insn[SLOT_KEY].imm = s->slot;
-	insn[MAP_1].imm = insn[MAP_2].imm = map_fd;
+	insn[MAP_1].imm = map_fd;
 	insn[REASON_LOAD].code = BPF_LDX | BPF_MEM | ldx_size[raw ? 8 : size];
 	insn[REASON_LOAD].off = s->reason_offset;
 	if (size < 4)
@@ -384,52 +384,62 @@ static unsigned build_count_prog(struct bpf_insn *insn, int map_fd,
 		insn[REASON_MASK] = BPF_MOV64_REG(R1, R1);
 	insn[REASON_CMP].imm = insn[REASON_OVERFLOW].imm = s->nreasons;
 	insn[REASON_BASE].imm = s->reason_base;
-	/* leave out the parts the spec does not need */
-	if (!s->nreasons) {
-		memmove(&insn[REASON_FIRST], &insn[REASON_LAST + 1],
-			(n - REASON_LAST - 1) * sizeof(*insn));
-		n -= reason_part;
-	}
+	/* the reason's lookup and add, the slot's with its map fd */
+	memcpy(&insn[REASON_ADD], &insn[ADD_ONE], ADD_ONE_LEN * sizeof(*insn));
+	/* "out", the last two, where the parts the spec needs end */
+	memcpy(&insn[n - 2], &count_prog[ARRAY_SIZE(count_prog) - 2],
+		2 * sizeof(*insn));
+	*first = 0;
 	if (!s->tgid) {
-		memmove(&insn[TGID_FIRST], &insn[TGID_LAST + 1],
-			(n - TGID_LAST - 1) * sizeof(*insn));
-		n -= tgid_part;
+		insn[TGID_CMP] = BPF_MOV64_REG(R6, R1);
+		*first = TGID_CMP;
 	}
 	if (s->per_thread)
 		n = add_thread_part(insn, n, s);
 	if (s->invalid)	/* r7 was never set: "R7 !read_ok" */
 		insn[n - 2] = BPF_MOV64_REG(R0, R7);
-	return n;
+	return n - *first;
 }
 
 /*
+ * Load the N instructions at INSN as the program NAME (shown by bpftool
+ * prog; < 16 bytes); LOG: as bpf_count_prog_load's. fd, or -1 with errno.
  * The verifier stops at a pending signal with EAGAIN; libbpf retries too.
  * log_level 1 logs the paths it walks: a small buffer makes even a good
  * program fail, with ENOSPC.
  */
-int bpf_count_prog_load(int map_fd, const struct bpf_count_spec *s, int raw,
-		char *log, unsigned log_size)
+static int prog_load(const struct bpf_insn *insn, unsigned n, int raw,
+		const char *name, char *log, unsigned log_size)
 {
-	struct bpf_insn insn[ARRAY_SIZE(count_prog) + THREAD_PART_MAX];
-	struct bpf_prog_load_attr a;
+	struct bpf_prog_load_attr a = {
+		.prog_type = raw ? BPF_PROG_TYPE_RAW_TRACEPOINT
+			: BPF_PROG_TYPE_TRACEPOINT,
+		.insn_cnt = n,
+		.insns = (uintptr_t)insn,
+		.license = (uintptr_t)"GPL",
+	};
 	int fd, tries = 5;
 
-	memset(&a, 0, sizeof(a));
-	a.prog_type = raw ? BPF_PROG_TYPE_RAW_TRACEPOINT : BPF_PROG_TYPE_TRACEPOINT;
-	a.insn_cnt = build_count_prog(insn, map_fd, s, raw);
-	a.insns = (uintptr_t)insn;
-	a.license = (uintptr_t)"GPL";
+	strcpy(a.prog_name, name);
 	if (log && log_size) {
 		log[0] = '\0';
 		a.log_level = 1;
 		a.log_size = log_size;
 		a.log_buf = (uintptr_t)log;
 	}
-	strcpy(a.prog_name, "kvm_stat");
 	do
 		fd = sys_bpf(BPF_PROG_LOAD, &a, sizeof(a));
 	while (fd < 0 && errno == EAGAIN && --tries);
 	return fd;
+}
+
+int bpf_count_prog_load(int map_fd, const struct bpf_count_spec *s, int raw,
+		char *log, unsigned log_size)
+{
+	struct bpf_insn insn[COUNT_PROG_MAX + THREAD_PART_MAX];
+	unsigned first, n = build_count_prog(insn, map_fd, s, raw, &first);
+
+	return prog_load(insn + first, n, raw, "kvm_stat", log, log_size);
 }
 
 /* ---- attaching ---- */
@@ -595,19 +605,7 @@ int bpf_exit_maps_create(unsigned nthreads, unsigned nslots, int *hash)
 
 static int load_prog(const struct bpf_insn *insn, unsigned n, int raw)
 {
-	struct bpf_prog_load_attr a;
-	int fd, tries = 5;
-
-	memset(&a, 0, sizeof(a));
-	a.prog_type = raw ? BPF_PROG_TYPE_RAW_TRACEPOINT : BPF_PROG_TYPE_TRACEPOINT;
-	a.insn_cnt = n;
-	a.insns = (uintptr_t)insn;
-	a.license = (uintptr_t)"GPL";
-	strcpy(a.prog_name, "kvm_stat_exit");
-	do
-		fd = sys_bpf(BPF_PROG_LOAD, &a, sizeof(a));
-	while (fd < 0 && errno == EAGAIN && --tries);
-	return fd;
+	return prog_load(insn, n, raw, "kvm_stat_exit", NULL, 0);
 }
 
 /*

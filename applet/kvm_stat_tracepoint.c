@@ -429,6 +429,8 @@ static const char *verifier_verdict(char *log)
  * The offset and size of FIELD in the records of tracepoint EVENT, from
  * its format file:
  *	field:unsigned int exit_reason;	offset:8;	size:4;	signed:0;
+ * The kernel writes "TYPE NAME;", so " NAME;" is the field's own
+ * declaration (not "common_NAME;" or "REC->NAME" in the print format).
  * Returns 0 if found where a program can read it: 1, 2, 4 or 8 bytes,
  * aligned, past the 8 bytes the kernel hides, within PERF_MAX_TRACE_SIZE.
  */
@@ -437,37 +439,21 @@ int event_field(const char *event, const char *field,
 {
 	char *path = xasprintf("%s/events/kvm/%s/format", G.tracefs, event);
 	char *text = xmalloc_open_read_close(path, NULL);
-	char *line, *next, *end, *name, *s;
-	int ret = -1;
+	char *name = xasprintf(" %s;", field);
+	char *s = text ? strstr(text, name) : NULL;
+	int end = 0;
 
+	/* %n is set only if everything before it matched, the last ';' too */
+	if (s)
+		sscanf(s + strlen(name), " offset:%u; size:%u;%n", offset, size, &end);
 	free(path);
-	for (line = text; line && *line; line = next) {
-		next = strchrnul(line, '\n');
-		if (*next)
-			*next++ = '\0';
-		/* the declaration "field:TYPE NAME" ends at the first ';' */
-		end = strchr(line, ';');
-		if (!end || !is_prefixed_with(skip_whitespace(line), "field:"))
-			continue;
-		for (name = end; name > line && (isalnum(name[-1]) || name[-1] == '_'); )
-			name--;
-		if (end - name != (int)strlen(field) || strncmp(name, field, end - name))
-			continue;
-		s = is_prefixed_with(skip_whitespace(end + 1), "offset:");
-		if (s && isdigit(*s)) {
-			*offset = strtoul(s, &s, 10);
-			if (*s == ';')
-				s = is_prefixed_with(skip_whitespace(s + 1), "size:");
-			if (s && isdigit(*s) && (*size = strtoul(s, &s, 10)) <= 8
-			 && *s == ';' && !(*size & (*size - 1)) && *size
-			 && *offset % *size == 0 && *offset >= 8
-			 && *offset + *size <= 2048)
-				ret = 0;
-		}
-		break;
-	}
 	free(text);
-	return ret;
+	free(name);
+	/* %u takes "-8" or a number past UINT_MAX too, into some unsigned
+	 * value: the bound on *offset is written not to wrap */
+	return end && *size <= 8 && *size && !(*size & (*size - 1))
+		&& *offset % *size == 0 && *offset >= 8
+		&& *offset <= 2048 - *size ? 0 : -1;
 }
 #endif
 
@@ -486,19 +472,18 @@ static int reason_spec(const char *name, struct bpf_count_spec *spec)
 	const char *field;
 	int table = reason_table(name, &field), code;
 	char reason[EXIT_NAME_MAX];
-	unsigned i, offset, size;
+	unsigned i;
 
 	spec->nreasons = 0;
 	for (i = 0; (code = exit_reason(table, i, reason)) >= 0; i++)
 		if ((unsigned)code >= spec->nreasons)
 			spec->nreasons = code + 1;
-	if (!spec->nreasons || event_field(name, field, &offset, &size) != 0) {
+	if (!spec->nreasons || event_field(name, field, &spec->reason_offset,
+			&spec->reason_size) != 0) {
 		spec->nreasons = 0;	/* no table, or no such field: no children */
 		return 1;
 	}
-	spec->reason_size = size;
-	spec->reason_offset = offset;
-	if (table == EXITS_USER && size == 4) {
+	if (table == EXITS_USER && spec->reason_size == 4) {
 		spec->reason_offset = 0;	/* args[0] */
 		return 1;
 	}
@@ -531,33 +516,31 @@ static unsigned place_counters(struct tracepoint_state *tps)
 	return n;
 }
 
-#define LOG_SIZE	(64 * 1024)	/* the verifier's log of one program */
+/* The verifier's log of one program, under KVM_STAT_DEBUG only: a log
+ * too small for the walk fails even a good program, with ENOSPC */
+#define LOG_SIZE	(64 * 1024)
 
 /* The counting program of event E, loaded and attached: the link or the
  * perf event that holds it, or -1 */
 static int attach_program(struct tracepoint_state *tps, struct tp_event *e)
 {
 	const char *name = e->key;	/* an event of its own: its name */
-	char *log;
+	const char *debug = debug_env();
+	char *log = debug ? xzalloc(LOG_SIZE) : NULL;
 	int prog, fd, err;
 
 	e->spec.tgid = G.pid;
 	IF_FEATURE_KVM_STAT_VCPU(e->spec.thread_map = tps->thread_map;)
 	IF_FEATURE_KVM_STAT_VCPU(e->spec.per_thread = tps->thread_map >= 0;)
-	e->spec.invalid = debug_env() && strcmp(debug_env(), "refuse-bpf") == 0;
-	prog = bpf_count_prog_load(tps->map_fd, &e->spec, e->raw, NULL, 0);
-	if (prog < 0) {
-		err = errno;
-		/* again, for the verifier to say why (a small log buffer
-		 * would fail even a good program, with ENOSPC) */
-		log = debug_env() ? xzalloc(LOG_SIZE) : NULL;
-		if (log)
-			bpf_count_prog_load(tps->map_fd, &e->spec, e->raw, log, LOG_SIZE);
+	e->spec.invalid = debug && strcmp(debug, "refuse-bpf") == 0;
+	prog = bpf_count_prog_load(tps->map_fd, &e->spec, e->raw, log, LOG_SIZE);
+	err = errno;
+	if (prog < 0)
 		debug_bpf("the kernel refused the program of", name, err,
 			log ? verifier_verdict(log) : NULL);
-		free(log);
+	free(log);
+	if (prog < 0)
 		return -1;
-	}
 	if (e->raw) {
 		fd = bpf_raw_tracepoint_open(name, prog);
 	} else {
