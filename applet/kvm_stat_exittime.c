@@ -23,17 +23,18 @@
 
 struct exit_row {
 	struct bpf_exit_time now, base;	/* base: at the last 'r' or record */
-	unsigned slot;
+	unsigned long long key;	/* what the rows are sorted by, since base */
+	char name[EXIT_NAME_MAX];
 };
 
 struct exittime_state {
 	int array;
 	unsigned nslots;	/* the table's codes, then "other" */
 	unsigned ncpus;
+	unsigned nrows;
+	unsigned long long total, time;	/* over the rows, since base */
 	struct bpf_exit_time *values;	/* one slot's per-CPU values */
 	struct exit_row **row;	/* per slot, once it has counts */
-	unsigned long long total, time;	/* over the rows, since base */
-	unsigned nrows;
 	struct exit_row **order;	/* the rows to show, sorted */
 };
 
@@ -49,27 +50,30 @@ static unsigned host_threads(void)
 	return n < 1024 ? 1024 : n > 32768 ? 32768 : n;
 }
 
+/* The id of tracepoint kvm:EVENT ("103\n"); 0 if there is none */
+static unsigned event_id(const char *event)
+{
+	char id[16] = "", *path = xasprintf("%s/events/kvm/%s/id", G.tracefs, event);
+
+	open_read_close(path, id, sizeof(id) - 1);
+	free(path);
+	return atoi(id);
+}
+
 /* Why exit times can't be measured here; NULL when the programs run */
 static const char *setup(void)
 {
 	struct exittime_state *x;
 	struct bpf_count_spec spec;
-	char name[EXIT_NAME_MAX], *s, id[16] = "";
-	unsigned i;
+	char name[EXIT_NAME_MAX];
+	unsigned i, id;
 	int code, hash, entry, prog, fd;
 
 	if (!ENABLE_FEATURE_KVM_STAT_BPF || (G.opts & OPT_no_bpf))
 		return "exit times need BPF programs (--no-bpf given)";
-	/* "103\n" */
-	s = xasprintf("%s/events/kvm/kvm_exit/id", G.tracefs);
-	open_read_close(s, id, sizeof(id) - 1);
-	free(s);
-	s = xasprintf("%s/events/kvm/kvm_entry/id", G.tracefs);
-	i = access(s, R_OK);
-	free(s);
 	memset(&spec, 0, sizeof(spec));
-	if (!G.tracefs || i != 0 || !atoi(id) || event_field("kvm_exit",
-			G.arch == ARCH_ARM64 ? "esr_ec" : "exit_reason",
+	if (!G.tracefs || !event_id("kvm_entry") || !(id = event_id("kvm_exit"))
+	 || event_field("kvm_exit", G.arch == ARCH_ARM64 ? "esr_ec" : "exit_reason",
 			&spec.reason_offset, &spec.reason_size) != 0)
 		return "exit times need the tracepoints kvm:kvm_exit (with its "
 			"reason) and kvm:kvm_entry";
@@ -92,98 +96,88 @@ static const char *setup(void)
 		prog = bpf_exit_progs_load(hash, x->array, &spec, &entry);
 	/* kvm_entry first: an exit seen is always ended */
 	if (prog < 0 || bpf_raw_tracepoint_open("kvm_entry", entry) < 0
-	 || (fd = perf_open_tracepoint(atoi(id), NULL, -1, 0, -1)) < 0
+	 || (fd = perf_open_tracepoint(id, NULL, -1, 0, -1)) < 0
 	 || perf_attach_bpf(fd, prog) != 0)
 		return "exit times: the kernel refused the BPF programs";
 	/* the perf event and the link hold the programs and the maps */
 	return NULL;
 }
 
-/* The totals since base; a slot that can't be read keeps its last */
-static void read_times(void)
+/* The row of SLOT, named by the table, else by its number; the last
+ * slot, past the table, is "other" */
+static struct exit_row *new_row(unsigned slot)
+{
+	struct exit_row *r = xzalloc(sizeof(*r));
+	unsigned i;
+	int code;
+
+	for (i = 0; (code = exit_reason(G.arch, i, r->name)) >= 0; i++)
+		if ((unsigned)code == slot)
+			return r;
+	sprintf(r->name, slot < G.ext->nslots - 1 ? "%u" : "other", slot);
+	return r;
+}
+
+/*
+ * The totals, read (a slot that can't be read keeps its last); REBASE:
+ * the figures from the last read on. The rows with exits since then go
+ * to order, by time (BY_COUNT: by count), the most first.
+ */
+static void read_times(int rebase, int by_count)
 {
 	struct exittime_state *x = G.ext;
 	struct bpf_exit_time t;
 	struct exit_row *r;
-	unsigned i;
-	int ok;
+	unsigned i, j;
 
-	x->total = x->time = 0;
-	x->nrows = 0;
+	x->total = x->time = x->nrows = 0;
 	for (i = 0; i < x->nslots; i++) {
 		r = x->row[i];
-		ok = bpf_exit_read(x->array, i, x->values, x->ncpus, &t) == 0;
-		if (ok && t.count && !r) {
-			r = x->row[i] = xzalloc(sizeof(*r));
-			r->slot = i;
-		}
-		if (!r)
-			continue;
-		if (ok)
+		if (r && rebase)
+			r->base = r->now;
+		if (bpf_exit_read(x->array, i, x->values, x->ncpus, &t) == 0 && t.count) {
+			if (!r)
+				r = x->row[i] = new_row(i);
 			r->now = t;
-		if (r->now.count == r->base.count)
+		}
+		if (!r || r->now.count == r->base.count)
 			continue;
 		x->total += r->now.count - r->base.count;
 		x->time += r->now.sum - r->base.sum;
-		x->order[x->nrows++] = r;
+		r->key = by_count ? r->now.count - r->base.count : r->now.sum - r->base.sum;
+		/* insertion: ties stay in slot order */
+		for (j = x->nrows++; j && x->order[j - 1]->key < r->key; j--)
+			x->order[j] = x->order[j - 1];
+		x->order[j] = r;
 	}
-}
-
-/* 'r', and after each log record: figures from now on */
-static void rebase(void)
-{
-	struct exittime_state *x = G.ext;
-	unsigned i;
-
-	for (i = 0; i < x->nslots; i++)
-		if (x->row[i])
-			x->row[i]->base = x->row[i]->now;
-}
-
-static smallint by_count;
-
-/* Descending by time (by count with 'o' or outside the TUI) */
-static int cmp_rows(const void *a, const void *b)
-{
-	const struct exit_row *p = *(const struct exit_row **)a;
-	const struct exit_row *q = *(const struct exit_row **)b;
-	unsigned long long u = p->now.sum - p->base.sum, v = q->now.sum - q->base.sum;
-
-	if (by_count) {
-		u = p->now.count - p->base.count;
-		v = q->now.count - q->base.count;
-	}
-	return u < v ? 1 : u > v ? -1 : p < q ? -1 : 1;
 }
 
 /* A row's figures, since base; times in microseconds */
 struct figures {
-	char name[EXIT_NAME_MAX];
 	unsigned long long count;
 	double count_pct, time_pct, min, max, avg, p99;
 };
+
+/* (double)V out of line: gcc spends ~30 bytes on each u64 -> double */
+static NOINLINE double dbl(unsigned long long v)
+{
+	return v;
+}
 
 static void figures(const struct exit_row *r, struct figures *f)
 {
 	struct exittime_state *x = G.ext;
 	unsigned b;
-	int code;
 	unsigned long long n = 0, sum = r->now.sum - r->base.sum;
+	double count;
 
 	f->count = r->now.count - r->base.count;
-	/* the table's name, or the number */
-	for (b = 0; (code = exit_reason(G.arch, b, f->name)) >= 0; b++)
-		if ((unsigned)code == r->slot)
-			break;
-	if (code < 0)
-		sprintf(f->name, "%u", r->slot);
-	if (r->slot == x->nslots - 1)
-		strcpy(f->name, "other");
-	f->count_pct = f->count * 100.0 / x->total;
-	f->time_pct = x->time ? sum * 100.0 / x->time : 0;
-	f->min = r->now.min / 1e3;
-	f->max = r->now.max / 1e3;
-	f->avg = sum / 1e3 / f->count;
+	count = dbl(f->count);
+	f->count_pct = count * 100.0 / dbl(x->total);
+	f->time_pct = x->time ? dbl(sum) * 100.0 / dbl(x->time) : 0;
+	f->min = dbl(r->now.min) / 1e3;
+	f->max = dbl(r->now.max) / 1e3;
+	f->avg = dbl(sum) / 1e3 / count;
 	/* the upper end of the bucket holding the 99th percentile */
 	for (b = 0; b < EXIT_BUCKETS; b++) {
 		n += r->now.hist[b] - r->base.hist[b];
@@ -193,12 +187,6 @@ static void figures(const struct exit_row *r, struct figures *f)
 	f->p99 = (double)(1ULL << b);
 	if (f->p99 > f->max)
 		f->p99 = f->max;
-}
-
-static void sort_rows(int count)
-{
-	by_count = count;
-	qsort(G.ext->order, G.ext->nrows, sizeof(G.ext->order[0]), cmp_rows);
 }
 
 /* Why nothing shows: PVM's KVM has kvm_exit but never fires it */
@@ -220,7 +208,6 @@ static void put_table(struct outbuf *o, const char *stamp)
 	unsigned i;
 	int csv = G.opts & OPT_c;
 
-	sort_rows(1);
 	if (!csv)
 		outbuf_printf(o, "%s%s             VM-EXIT    Samples  Samples%%"
 			"     Time%%    Min Time    Max Time    Avg time    p99 Time\n",
@@ -229,7 +216,7 @@ static void put_table(struct outbuf *o, const char *stamp)
 		figures(G.ext->order[i], &f);
 		outbuf_printf(o, csv ? "%s,%s,%llu,%.2f,%.2f,%.2f,%.2f,%.2f,%.2f\n"
 			: "%s%20s %10llu %8.2f%% %8.2f%% %9.2fus %9.2fus %9.2fus %9.2fus\n",
-			csv ? stamp : "", f.name, f.count, f.count_pct, f.time_pct,
+			csv ? stamp : "", G.ext->order[i]->name, f.count, f.count_pct, f.time_pct,
 			f.min, f.max, f.avg, f.p99);
 	}
 	if (!csv)
@@ -279,7 +266,7 @@ void exittime_run(void)
 			}
 			G.hup_received = G.winch_received = 0;
 		}
-		read_times();
+		read_times(1, 1);
 		if (!(G.opts & OPT_1)) {
 			now = time(NULL);
 			localtime_r(&now, &tm);
@@ -295,7 +282,6 @@ void exittime_run(void)
 			bb_simple_error_msg(nothing_seen());
 		if (G.opts & OPT_1)
 			quit_fast(EXIT_SUCCESS);
-		rebase();
 	}
 }
 
@@ -319,16 +305,13 @@ void exittime_draw(int reset)
 		scr_put(4, 1, why, 0);
 		return;
 	}
-	if (reset) {
-		read_times();
-		rebase();
-	}
-	read_times();
-	sort_rows(G.tui.sort_total);
+	if (reset)
+		read_times(0, 0);
+	read_times(reset, G.tui.sort_total);
 	for (i = 0; i < G.ext->nrows && row < scr_rows() - 1; i++) {
 		figures(G.ext->order[i], &f);
 		scr_printf(row++, 1, 0, "%-20s %10llu %6.1f %6.1f %9.1f %9.1f %9.1f",
-			f.name, f.count, f.count_pct, f.time_pct, f.avg, f.max, f.p99);
+			G.ext->order[i]->name, f.count, f.count_pct, f.time_pct, f.avg, f.max, f.p99);
 	}
 	if (!G.ext->nrows)
 		scr_put(4, 1, nothing_seen(), 0);
