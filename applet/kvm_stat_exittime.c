@@ -296,9 +296,9 @@ void exittime_draw(int reset)
 	unsigned i;
 	int row = 3;
 
-	scr_printf(2, 1, ATTR_REVERSE, "%-20s %10s %6s %6s %9s %9s %9s",
-		"Exit reason", "Count", "Count%", "Time%", "Avg us", "Max us",
-		"p99 us");
+	/* the columns of the rows' format below */
+	scr_put(2, 1, "Exit reason               Count Count%  Time%"
+		"    Avg us    Max us    p99 us", ATTR_REVERSE);
 	if (!G.ext && !why)
 		why = setup();
 	if (why) {
