@@ -72,9 +72,11 @@ static const char *setup(void)
 	if (!ENABLE_FEATURE_KVM_STAT_BPF || (G.opts & OPT_no_bpf))
 		return "exit times need BPF programs (--no-bpf given)";
 	memset(&spec, 0, sizeof(spec));
+	/* the reason: a u32 in every kernel (x86 exit_reason, arm64 esr_ec) */
 	if (!G.tracefs || !event_id("kvm_entry") || !(id = event_id("kvm_exit"))
 	 || event_field("kvm_exit", G.arch == ARCH_ARM64 ? "esr_ec" : "exit_reason",
-			&spec.reason_offset, &spec.reason_size) != 0)
+			&spec.reason_offset, &spec.reason_size) != 0
+	 || spec.reason_size != 4)
 		return "exit times need the tracepoints kvm:kvm_exit (with its "
 			"reason) and kvm:kvm_entry";
 	x = G.ext = xzalloc(sizeof(*x));
