@@ -79,16 +79,17 @@ static const char *setup(void)
 	 || spec.reason_size != 4)
 		return "exit times need the tracepoints kvm:kvm_exit (with its "
 			"reason) and kvm:kvm_entry";
-	x = G.ext = xzalloc(sizeof(*x));
 	/* a table's codes by name; another architecture's by number */
 	for (i = 0; (code = exit_reason(G.arch, i, name)) >= 0; i++)
 		if ((unsigned)code >= spec.nreasons)
 			spec.nreasons = code + 1;
 	if (!spec.nreasons)
 		spec.nreasons = 256;
+	/* the state, then its row and order arrays */
+	x = G.ext = xzalloc(sizeof(*x) + 2 * (spec.nreasons + 1) * sizeof(x->row[0]));
 	x->nslots = spec.nreasons + 1;
-	x->row = xzalloc(x->nslots * sizeof(x->row[0]));
-	x->order = xzalloc(x->nslots * sizeof(x->order[0]));
+	x->row = (struct exit_row **)(x + 1);
+	x->order = x->row + x->nslots;
 	x->values = xmalloc(BPF_CPUS_MAX * sizeof(x->values[0]));
 	x->ncpus = bpf_possible_cpus();
 	spec.tgid = G.pid;
@@ -223,7 +224,7 @@ static void put_table(struct outbuf *o, const char *stamp)
 	}
 	if (!csv)
 		outbuf_printf(o, "\nTotal Samples:%llu, Total events handled "
-			"time:%.2fus.\n\n", G.ext->total, G.ext->time / 1e3);
+			"time:%.2fus.\n\n", G.ext->total, dbl(G.ext->time) / 1e3);
 }
 
 /* -L FILE, appended to (its name printable in errors) */
