@@ -771,7 +771,7 @@ int bpf_exit_read(int array, unsigned slot, struct bpf_exit_time *v,
 		w = (unsigned long long *)v;
 		for (i = 2; i < sizeof(*sum) / sizeof(*s); i++)
 			s[i] += w[i];
-		if (v->min - 1 < sum->min - 1)	/* 0, none, is ~0 less 1 */
+		if (v->min - 1 < sum->min - 1)	/* none (0) - 1: the largest */
 			sum->min = v->min;
 		if (v->max > sum->max)
 			sum->max = v->max;
