@@ -20,6 +20,7 @@
 #include "libbb.h"
 #include "kvm_stat_common.h"
 #include "kvm_stat_bpf.h"
+#include "kvm_stat_term.h"	/* put_row()'s screen, in the TUI */
 
 struct exit_row {
 	struct bpf_exit_time now, base;	/* base: at the last 'r' or record */
@@ -155,41 +156,47 @@ static void read_times(int rebase, int by_count)
 	}
 }
 
-/* A row's figures, since base; times in microseconds */
-struct figures {
-	unsigned long long count;
-	double count_pct, time_pct, min, max, avg, p99;
-};
-
 /* (double)V out of line: gcc spends ~30 bytes on each u64 -> double */
 static NOINLINE double dbl(unsigned long long v)
 {
 	return v;
 }
 
-static void figures(const struct exit_row *r, struct figures *f)
+/*
+ * Row R's figures, since base (times in microseconds): on the TUI's
+ * screen at ROW (> 0), else a line of the -1/-l table, or CSV, into O
+ */
+static void put_row(const struct exit_row *r, int row, struct outbuf *o,
+		const char *stamp)
 {
 	struct exittime_state *x = G.ext;
 	unsigned b;
 	unsigned long long n = 0, sum = r->now.sum - r->base.sum;
-	double count;
+	unsigned long long count = r->now.count - r->base.count;
+	double count_pct, time_pct, max, avg, p99;
 
-	f->count = r->now.count - r->base.count;
-	count = dbl(f->count);
-	f->count_pct = count * 100.0 / dbl(x->total);
-	f->time_pct = x->time ? dbl(sum) * 100.0 / dbl(x->time) : 0;
-	f->min = dbl(r->now.min) / 1e3;
-	f->max = dbl(r->now.max) / 1e3;
-	f->avg = dbl(sum) / 1e3 / count;
+	count_pct = dbl(count) * 100.0 / dbl(x->total);
+	time_pct = x->time ? dbl(sum) * 100.0 / dbl(x->time) : 0;
+	max = dbl(r->now.max) / 1e3;
+	avg = dbl(sum) / 1e3 / dbl(count);
 	/* the upper end of the bucket holding the 99th percentile */
 	for (b = 0; b < EXIT_BUCKETS; b++) {
 		n += r->now.hist[b] - r->base.hist[b];
-		if (n * 100 >= f->count * 99)
+		if (n * 100 >= count * 99)
 			break;
 	}
-	f->p99 = (double)(1ULL << b);
-	if (f->p99 > f->max)
-		f->p99 = f->max;
+	p99 = (double)(1ULL << b);
+	if (p99 > max)
+		p99 = max;
+	if (ENABLE_FEATURE_KVM_STAT_TUI && row)
+		scr_printf(row, 1, 0, "%-20s %10llu %6.1f %6.1f %9.1f %9.1f %9.1f",
+			r->name, count, count_pct, time_pct, avg, max, p99);
+	else
+		outbuf_printf(o, (G.opts & OPT_c)
+			? "%s,%s,%llu,%.2f,%.2f,%.2f,%.2f,%.2f,%.2f\n"
+			: "%s%20s %10llu %8.2f%% %8.2f%% %9.2fus %9.2fus %9.2fus %9.2fus\n",
+			stamp, r->name, count, count_pct, time_pct,
+			dbl(r->now.min) / 1e3, max, avg, p99);
 }
 
 /* Why nothing shows: PVM's KVM has kvm_exit but never fires it */
@@ -207,7 +214,6 @@ static const char *nothing_seen(void)
  * stddev; CSV: one row per reason, one column per figure */
 static void put_table(struct outbuf *o, const char *stamp)
 {
-	struct figures f;
 	unsigned i;
 	int csv = G.opts & OPT_c;
 
@@ -215,13 +221,8 @@ static void put_table(struct outbuf *o, const char *stamp)
 		outbuf_printf(o, "%s%s             VM-EXIT    Samples  Samples%%"
 			"     Time%%    Min Time    Max Time    Avg time    p99 Time\n",
 			stamp, *stamp ? "\n" : "");
-	for (i = 0; i < G.ext->nrows; i++) {
-		figures(G.ext->order[i], &f);
-		outbuf_printf(o, csv ? "%s,%s,%llu,%.2f,%.2f,%.2f,%.2f,%.2f,%.2f\n"
-			: "%s%20s %10llu %8.2f%% %8.2f%% %9.2fus %9.2fus %9.2fus %9.2fus\n",
-			csv ? stamp : "", G.ext->order[i]->name, f.count, f.count_pct, f.time_pct,
-			f.min, f.max, f.avg, f.p99);
-	}
+	for (i = 0; i < G.ext->nrows; i++)
+		put_row(G.ext->order[i], 0, o, csv ? stamp : "");
 	if (!csv)
 		outbuf_printf(o, "\nTotal Samples:%llu, Total events handled "
 			"time:%.2fus.\n\n", G.ext->total, dbl(G.ext->time) / 1e3);
@@ -289,13 +290,11 @@ void exittime_run(void)
 }
 
 #if ENABLE_FEATURE_KVM_STAT_TUI
-#include "kvm_stat_term.h"
 
 /* The TUI's 'e' view: rows from row 3; 'r' resets (RESET) */
 void exittime_draw(int reset)
 {
 	static const char *why;
-	struct figures f;
 	unsigned i;
 	int row = 3;
 
@@ -311,11 +310,8 @@ void exittime_draw(int reset)
 	if (reset)
 		read_times(0, 0);
 	read_times(reset, G.tui.sort_total);
-	for (i = 0; i < G.ext->nrows && row < scr_rows() - 1; i++) {
-		figures(G.ext->order[i], &f);
-		scr_printf(row++, 1, 0, "%-20s %10llu %6.1f %6.1f %9.1f %9.1f %9.1f",
-			G.ext->order[i]->name, f.count, f.count_pct, f.time_pct, f.avg, f.max, f.p99);
-	}
+	for (i = 0; i < G.ext->nrows && row < scr_rows() - 1; i++)
+		put_row(G.ext->order[i], row++, NULL, NULL);
 	if (!G.ext->nrows)
 		scr_put(4, 1, nothing_seen(), 0);
 }
