@@ -579,12 +579,13 @@ int bpf_thread_op(int cmd, int map_fd, const struct bpf_thread_key *key,
 #define BPF_ALU64_REG(OP, DST, SRC)	BPF_RAW_INSN(BPF_ALU64 | (OP) | BPF_X, DST, SRC, 0, 0)
 #define BPF_JMP_REG(OP, DST, SRC, OFF)	BPF_RAW_INSN(BPF_JMP | (OP) | BPF_X, DST, SRC, OFF, 0)
 
-static int bpf_map_create(unsigned type, unsigned key_size,
-		unsigned value_size, unsigned n)
+/* Key u32; out of line: each bpf_map_create_attr costs ~70 bytes */
+static NOINLINE int bpf_map_create(unsigned type, unsigned value_size,
+		unsigned n)
 {
 	struct bpf_map_create_attr a = {
 		.map_type = type,
-		.key_size = key_size,
+		.key_size = sizeof(uint32_t),
 		.value_size = value_size,
 		.max_entries = n,
 		.map_name = "kvm_stat_exit",
@@ -596,10 +597,10 @@ static int bpf_map_create(unsigned type, unsigned key_size,
 int bpf_exit_maps_create(unsigned nthreads, unsigned nslots, int *hash)
 {
 	/* tid -> (exit time, reason) */
-	*hash = bpf_map_create(BPF_MAP_TYPE_LRU_HASH, 4, 16, nthreads);
+	*hash = bpf_map_create(BPF_MAP_TYPE_LRU_HASH, 16, nthreads);
 	if (*hash < 0)
 		return -1;
-	return bpf_map_create(BPF_MAP_TYPE_PERCPU_ARRAY, 4,
+	return bpf_map_create(BPF_MAP_TYPE_PERCPU_ARRAY,
 		sizeof(struct bpf_exit_time), nslots);
 }
 
@@ -618,15 +619,14 @@ static int load_prog(const struct bpf_insn *insn, unsigned n, int raw)
  * used with time 0), so the hot path takes no lock and allocates nothing;
  * the LRU map drops the entries of threads gone when it is full.
  */
-enum { X_TGID_CMP = 4, X_LOAD = 5, X_MASK = 6, X_HASH1 = 11, X_HASH2 = 22 };
+enum { X_TGID_CMP = 4, X_LOAD = 5, X_HASH1 = 10, X_HASH2 = 21, X_OUT = 27 };
 static const struct bpf_insn exit_prog[] = {
 	BPF_MOV64_REG(R6, R1),
 	BPF_EMIT_CALL(BPF_FUNC_get_current_pid_tgid),
 	BPF_STX_MEM(BPF_W, R10, R0, -4),	/* key: the thread id */
 	BPF_ALU64_IMM(BPF_RSH, R0, 32),
-	BPF_JMP_IMM(BPF_JNE, R0, 0, 0),	/* X_TGID_CMP: to out */
-	BPF_LDX_MEM(BPF_W, R7, R6, 0),	/* X_LOAD: the reason */
-	BPF_ALU32_IMM(BPF_AND, R7, -1),	/* X_MASK */
+	BPF_JMP_IMM(BPF_JNE, R0, 0, X_OUT - X_TGID_CMP - 1),	/* X_TGID_CMP */
+	BPF_LDX_MEM(BPF_W, R7, R6, 0),	/* X_LOAD: the reason, a u32 */
 	BPF_EMIT_CALL(BPF_FUNC_ktime_get_ns),
 	BPF_MOV64_REG(R8, R0),
 	BPF_MOV64_REG(R2, R10),
@@ -647,7 +647,7 @@ static const struct bpf_insn exit_prog[] = {
 	BPF_ALU64_IMM(BPF_ADD, R3, -24),
 	BPF_MOV64_IMM(R4, 0),	/* BPF_ANY */
 	BPF_EMIT_CALL(BPF_FUNC_map_update_elem),
-	/* out: */
+	/* X_OUT: */
 	BPF_MOV64_IMM(R0, 0),
 	BPF_EXIT_INSN(),
 };
@@ -684,20 +684,20 @@ static const struct bpf_insn entry_prog[] = {
 	BPF_EMIT_CALL(BPF_FUNC_map_lookup_elem),
 	BPF_JMP_IMM(BPF_JEQ, R0, 0, 39),	/* to out */
 	/* this CPU's copy: plain adds, as in count_prog */
-	BPF_LDX_MEM(BPF_DW, R1, R0, 0),
-	BPF_ALU64_IMM(BPF_ADD, R1, 1),
-	BPF_STX_MEM(BPF_DW, R0, R1, 0),
-	BPF_LDX_MEM(BPF_DW, R1, R0, 8),
-	BPF_ALU64_REG(BPF_ADD, R1, R6),
-	BPF_STX_MEM(BPF_DW, R0, R1, 8),
-	/* min: 0 is "none yet" */
 	BPF_LDX_MEM(BPF_DW, R1, R0, 16),
+	BPF_ALU64_IMM(BPF_ADD, R1, 1),
+	BPF_STX_MEM(BPF_DW, R0, R1, 16),
+	BPF_LDX_MEM(BPF_DW, R1, R0, 24),
+	BPF_ALU64_REG(BPF_ADD, R1, R6),
+	BPF_STX_MEM(BPF_DW, R0, R1, 24),
+	/* min: 0 is "none yet" */
+	BPF_LDX_MEM(BPF_DW, R1, R0, 0),
 	BPF_JMP_IMM(BPF_JEQ, R1, 0, 1),
 	BPF_JMP_REG(BPF_JLT, R1, R6, 1),
-	BPF_STX_MEM(BPF_DW, R0, R6, 16),
-	BPF_LDX_MEM(BPF_DW, R1, R0, 24),
+	BPF_STX_MEM(BPF_DW, R0, R6, 0),
+	BPF_LDX_MEM(BPF_DW, R1, R0, 8),
 	BPF_JMP_REG(BPF_JGE, R1, R6, 1),
-	BPF_STX_MEM(BPF_DW, R0, R6, 24),
+	BPF_STX_MEM(BPF_DW, R0, R6, 8),
 	/* r2 = fls(d in microseconds), by halves: bucket 0 is < 1 us,
 	 * bucket b >= 1 is [2^(b-1), 2^b) us */
 	BPF_MOV64_REG(R1, R6),
@@ -736,50 +736,43 @@ static const struct bpf_insn entry_prog[] = {
 int bpf_exit_progs_load(int hash, int array, const struct bpf_count_spec *s,
 		int *entry)
 {
-	static const uint8_t ldx_size[9] = {
-		[1] = BPF_B, [2] = BPF_H, [4] = BPF_W, [8] = BPF_DW,
-	};
 	struct bpf_insn x[ARRAY_SIZE(exit_prog)], n[ARRAY_SIZE(entry_prog)];
-	unsigned nx = ARRAY_SIZE(exit_prog);
 
+	BUILD_BUG_ON(X_OUT != ARRAY_SIZE(exit_prog) - 2);
 	memcpy(x, exit_prog, sizeof(x));
 	memcpy(n, entry_prog, sizeof(n));
 	x[X_TGID_CMP].imm = s->tgid;
-	x[X_TGID_CMP].off = nx - 2 - (X_TGID_CMP + 1);
 	if (!s->tgid)	/* a jump over nothing */
 		x[X_TGID_CMP] = BPF_MOV64_REG(R0, R0);
-	x[X_LOAD].code = BPF_LDX | BPF_MEM | ldx_size[s->reason_size];
 	x[X_LOAD].off = s->reason_offset;
-	if (s->reason_size < 4)
-		x[X_MASK].imm = (1 << (8 * s->reason_size)) - 1;
-	if (s->reason_size == 8)
-		x[X_MASK] = BPF_MOV64_REG(R7, R7);
 	x[X_HASH1].imm = x[X_HASH2].imm = n[N_HASH].imm = hash;
 	n[N_ARRAY].imm = array;
 	n[N_CMP].imm = n[N_OVERFLOW].imm = s->nreasons;
 	*entry = load_prog(n, ARRAY_SIZE(n), 1);
 	if (*entry < 0)
 		return -1;
-	return load_prog(x, nx, 0);
+	return load_prog(x, ARRAY_SIZE(x), 0);
 }
 
 int bpf_exit_read(int array, unsigned slot, struct bpf_exit_time *v,
 		unsigned ncpus, struct bpf_exit_time *sum)
 {
-	unsigned b;
+	/* the sums: the words from count on */
+	unsigned long long *s = (unsigned long long *)sum, *w;
+	unsigned i;
 
+	BUILD_BUG_ON(offsetof(struct bpf_exit_time, count) != 2 * sizeof(*s));
 	if (lookup_slot(array, slot, v) != 0)
 		return -1;
 	memset(sum, 0, sizeof(*sum));
 	for (; ncpus--; v++) {
-		sum->count += v->count;
-		sum->sum += v->sum;
-		if (v->min && (!sum->min || v->min < sum->min))
+		w = (unsigned long long *)v;
+		for (i = 2; i < sizeof(*sum) / sizeof(*s); i++)
+			s[i] += w[i];
+		if (v->min - 1 < sum->min - 1)	/* none (0) - 1: the largest */
 			sum->min = v->min;
 		if (v->max > sum->max)
 			sum->max = v->max;
-		for (b = 0; b < EXIT_BUCKETS; b++)
-			sum->hist[b] += v->hist[b];
 	}
 	return 0;
 }

@@ -94,15 +94,17 @@ int bpf_thread_op(int cmd, int map_fd, const struct bpf_thread_key *key,
  */
 #define EXIT_BUCKETS	32	/* hist[0]: < 1 us; hist[b]: [2^(b-1), 2^b) us */
 struct bpf_exit_time {
-	unsigned long long count, sum, min, max;	/* ns; min 0: none */
+	unsigned long long min, max;	/* ns; min 0: none */
+	/* the sums: bpf_exit_read() adds them up as one run of words */
+	unsigned long long count, sum;	/* sum: ns */
 	unsigned long long hist[EXIT_BUCKETS];
 };
 /* The array of NSLOTS, returned, and the hash map of NTHREADS in *HASH;
  * -1 with errno */
 int bpf_exit_maps_create(unsigned nthreads, unsigned nslots, int *hash);
-/* S: tgid, nreasons (a reason >= it goes to slot nreasons), the reason's
- * place in kvm_exit's record. The kvm_exit program returned, kvm_entry's
- * (raw) in *ENTRY; -1 with errno */
+/* S: tgid, nreasons (a reason >= it goes to slot nreasons), the offset
+ * of the reason, a u32 (reason_size 4), in kvm_exit's record. The
+ * kvm_exit program returned, kvm_entry's (raw) in *ENTRY; -1 with errno */
 int bpf_exit_progs_load(int hash, int array, const struct bpf_count_spec *s,
 		int *entry);
 /* SLOT summed over NCPUS into *SUM; V: room for BPF_CPUS_MAX values */

@@ -20,20 +20,22 @@
 #include "libbb.h"
 #include "kvm_stat_common.h"
 #include "kvm_stat_bpf.h"
+#include "kvm_stat_term.h"	/* put_row()'s screen, in the TUI */
 
 struct exit_row {
 	struct bpf_exit_time now, base;	/* base: at the last 'r' or record */
-	unsigned slot;
+	unsigned long long key;	/* what the rows are sorted by, since base */
+	char name[EXIT_NAME_MAX];
 };
 
 struct exittime_state {
 	int array;
 	unsigned nslots;	/* the table's codes, then "other" */
 	unsigned ncpus;
+	unsigned nrows;
+	unsigned long long total, time;	/* over the rows, since base */
 	struct bpf_exit_time *values;	/* one slot's per-CPU values */
 	struct exit_row **row;	/* per slot, once it has counts */
-	unsigned long long total, time;	/* over the rows, since base */
-	unsigned nrows;
 	struct exit_row **order;	/* the rows to show, sorted */
 };
 
@@ -49,40 +51,46 @@ static unsigned host_threads(void)
 	return n < 1024 ? 1024 : n > 32768 ? 32768 : n;
 }
 
+/* The id of tracepoint kvm:EVENT ("103\n"); 0 if there is none */
+static unsigned event_id(const char *event)
+{
+	char id[16] = "", *path = xasprintf("%s/events/kvm/%s/id", G.tracefs, event);
+
+	open_read_close(path, id, sizeof(id) - 1);
+	free(path);
+	return atoi(id);
+}
+
 /* Why exit times can't be measured here; NULL when the programs run */
 static const char *setup(void)
 {
 	struct exittime_state *x;
 	struct bpf_count_spec spec;
-	char name[EXIT_NAME_MAX], *s, id[16] = "";
-	unsigned i;
+	char name[EXIT_NAME_MAX];
+	unsigned i, id;
 	int code, hash, entry, prog, fd;
 
 	if (!ENABLE_FEATURE_KVM_STAT_BPF || (G.opts & OPT_no_bpf))
 		return "exit times need BPF programs (--no-bpf given)";
-	/* "103\n" */
-	s = xasprintf("%s/events/kvm/kvm_exit/id", G.tracefs);
-	open_read_close(s, id, sizeof(id) - 1);
-	free(s);
-	s = xasprintf("%s/events/kvm/kvm_entry/id", G.tracefs);
-	i = access(s, R_OK);
-	free(s);
 	memset(&spec, 0, sizeof(spec));
-	if (!G.tracefs || i != 0 || !atoi(id) || event_field("kvm_exit",
-			G.arch == ARCH_ARM64 ? "esr_ec" : "exit_reason",
-			&spec.reason_offset, &spec.reason_size) != 0)
+	/* the reason: a u32 in every kernel (x86 exit_reason, arm64 esr_ec) */
+	if (!G.tracefs || !event_id("kvm_entry") || !(id = event_id("kvm_exit"))
+	 || event_field("kvm_exit", G.arch == ARCH_ARM64 ? "esr_ec" : "exit_reason",
+			&spec.reason_offset, &spec.reason_size) != 0
+	 || spec.reason_size != 4)
 		return "exit times need the tracepoints kvm:kvm_exit (with its "
 			"reason) and kvm:kvm_entry";
-	x = G.ext = xzalloc(sizeof(*x));
 	/* a table's codes by name; another architecture's by number */
 	for (i = 0; (code = exit_reason(G.arch, i, name)) >= 0; i++)
 		if ((unsigned)code >= spec.nreasons)
 			spec.nreasons = code + 1;
 	if (!spec.nreasons)
 		spec.nreasons = 256;
+	/* the state, then its row and order arrays */
+	x = G.ext = xzalloc(sizeof(*x) + 2 * (spec.nreasons + 1) * sizeof(x->row[0]));
 	x->nslots = spec.nreasons + 1;
-	x->row = xzalloc(x->nslots * sizeof(x->row[0]));
-	x->order = xzalloc(x->nslots * sizeof(x->order[0]));
+	x->row = (struct exit_row **)(x + 1);
+	x->order = x->row + x->nslots;
 	x->values = xmalloc(BPF_CPUS_MAX * sizeof(x->values[0]));
 	x->ncpus = bpf_possible_cpus();
 	spec.tgid = G.pid;
@@ -92,113 +100,103 @@ static const char *setup(void)
 		prog = bpf_exit_progs_load(hash, x->array, &spec, &entry);
 	/* kvm_entry first: an exit seen is always ended */
 	if (prog < 0 || bpf_raw_tracepoint_open("kvm_entry", entry) < 0
-	 || (fd = perf_open_tracepoint(atoi(id), NULL, -1, 0, -1)) < 0
+	 || (fd = perf_open_tracepoint(id, NULL, -1, 0, -1)) < 0
 	 || perf_attach_bpf(fd, prog) != 0)
 		return "exit times: the kernel refused the BPF programs";
 	/* the perf event and the link hold the programs and the maps */
 	return NULL;
 }
 
-/* The totals since base; a slot that can't be read keeps its last */
-static void read_times(void)
+/* The row of SLOT, named by the table, else by its number; the last
+ * slot, past the table, is "other" */
+static struct exit_row *new_row(unsigned slot)
+{
+	struct exit_row *r = xzalloc(sizeof(*r));
+	unsigned i;
+	int code;
+
+	for (i = 0; (code = exit_reason(G.arch, i, r->name)) >= 0; i++)
+		if ((unsigned)code == slot)
+			return r;
+	sprintf(r->name, slot < G.ext->nslots - 1 ? "%u" : "other", slot);
+	return r;
+}
+
+/*
+ * The totals, read (a slot that can't be read keeps its last); REBASE:
+ * the figures from the last read on. The rows with exits since then go
+ * to order, by time (BY_COUNT: by count), the most first.
+ */
+static void read_times(int rebase, int by_count)
 {
 	struct exittime_state *x = G.ext;
 	struct bpf_exit_time t;
 	struct exit_row *r;
-	unsigned i;
-	int ok;
+	unsigned i, j;
 
-	x->total = x->time = 0;
-	x->nrows = 0;
+	x->total = x->time = x->nrows = 0;
 	for (i = 0; i < x->nslots; i++) {
 		r = x->row[i];
-		ok = bpf_exit_read(x->array, i, x->values, x->ncpus, &t) == 0;
-		if (ok && t.count && !r) {
-			r = x->row[i] = xzalloc(sizeof(*r));
-			r->slot = i;
-		}
-		if (!r)
-			continue;
-		if (ok)
+		if (r && rebase)
+			r->base = r->now;
+		if (bpf_exit_read(x->array, i, x->values, x->ncpus, &t) == 0 && t.count) {
+			if (!r)
+				r = x->row[i] = new_row(i);
 			r->now = t;
-		if (r->now.count == r->base.count)
+		}
+		if (!r || r->now.count == r->base.count)
 			continue;
 		x->total += r->now.count - r->base.count;
 		x->time += r->now.sum - r->base.sum;
-		x->order[x->nrows++] = r;
+		r->key = by_count ? r->now.count - r->base.count : r->now.sum - r->base.sum;
+		/* insertion: ties stay in slot order */
+		for (j = x->nrows++; j && x->order[j - 1]->key < r->key; j--)
+			x->order[j] = x->order[j - 1];
+		x->order[j] = r;
 	}
 }
 
-/* 'r', and after each log record: figures from now on */
-static void rebase(void)
+/* (double)V out of line: gcc spends ~30 bytes on each u64 -> double */
+static NOINLINE double dbl(unsigned long long v)
 {
-	struct exittime_state *x = G.ext;
-	unsigned i;
-
-	for (i = 0; i < x->nslots; i++)
-		if (x->row[i])
-			x->row[i]->base = x->row[i]->now;
+	return v;
 }
 
-static smallint by_count;
-
-/* Descending by time (by count with 'o' or outside the TUI) */
-static int cmp_rows(const void *a, const void *b)
-{
-	const struct exit_row *p = *(const struct exit_row **)a;
-	const struct exit_row *q = *(const struct exit_row **)b;
-	unsigned long long u = p->now.sum - p->base.sum, v = q->now.sum - q->base.sum;
-
-	if (by_count) {
-		u = p->now.count - p->base.count;
-		v = q->now.count - q->base.count;
-	}
-	return u < v ? 1 : u > v ? -1 : p < q ? -1 : 1;
-}
-
-/* A row's figures, since base; times in microseconds */
-struct figures {
-	char name[EXIT_NAME_MAX];
-	unsigned long long count;
-	double count_pct, time_pct, min, max, avg, p99;
-};
-
-static void figures(const struct exit_row *r, struct figures *f)
+/*
+ * Row R's figures, since base (times in microseconds): on the TUI's
+ * screen at ROW (> 0), else a line of the -1/-l table, or CSV, into O
+ */
+static void put_row(const struct exit_row *r, int row, struct outbuf *o,
+		const char *stamp)
 {
 	struct exittime_state *x = G.ext;
 	unsigned b;
-	int code;
 	unsigned long long n = 0, sum = r->now.sum - r->base.sum;
+	unsigned long long count = r->now.count - r->base.count;
+	double count_pct, time_pct, max, avg, p99;
 
-	f->count = r->now.count - r->base.count;
-	/* the table's name, or the number */
-	for (b = 0; (code = exit_reason(G.arch, b, f->name)) >= 0; b++)
-		if ((unsigned)code == r->slot)
-			break;
-	if (code < 0)
-		sprintf(f->name, "%u", r->slot);
-	if (r->slot == x->nslots - 1)
-		strcpy(f->name, "other");
-	f->count_pct = f->count * 100.0 / x->total;
-	f->time_pct = x->time ? sum * 100.0 / x->time : 0;
-	f->min = r->now.min / 1e3;
-	f->max = r->now.max / 1e3;
-	f->avg = sum / 1e3 / f->count;
+	count_pct = dbl(count) * 100.0 / dbl(x->total);
+	time_pct = x->time ? dbl(sum) * 100.0 / dbl(x->time) : 0;
+	max = dbl(r->now.max) / 1e3;
+	avg = dbl(sum) / 1e3 / dbl(count);
 	/* the upper end of the bucket holding the 99th percentile */
 	for (b = 0; b < EXIT_BUCKETS; b++) {
 		n += r->now.hist[b] - r->base.hist[b];
-		if (n * 100 >= f->count * 99)
+		if (n * 100 >= count * 99)
 			break;
 	}
-	f->p99 = (double)(1ULL << b);
-	if (f->p99 > f->max)
-		f->p99 = f->max;
-}
-
-static void sort_rows(int count)
-{
-	by_count = count;
-	qsort(G.ext->order, G.ext->nrows, sizeof(G.ext->order[0]), cmp_rows);
+	p99 = (double)(1ULL << b);
+	if (p99 > max)
+		p99 = max;
+	if (ENABLE_FEATURE_KVM_STAT_TUI && row)
+		scr_printf(row, 1, 0, "%-20s %10llu %6.1f %6.1f %9.1f %9.1f %9.1f",
+			r->name, count, count_pct, time_pct, avg, max, p99);
+	else
+		outbuf_printf(o, (G.opts & OPT_c)
+			? "%s,%s,%llu,%.2f,%.2f,%.2f,%.2f,%.2f,%.2f\n"
+			: "%s%20s %10llu %8.2f%% %8.2f%% %9.2fus %9.2fus %9.2fus %9.2fus\n",
+			stamp, r->name, count, count_pct, time_pct,
+			dbl(r->now.min) / 1e3, max, avg, p99);
 }
 
 /* Why nothing shows: PVM's KVM has kvm_exit but never fires it */
@@ -216,25 +214,18 @@ static const char *nothing_seen(void)
  * stddev; CSV: one row per reason, one column per figure */
 static void put_table(struct outbuf *o, const char *stamp)
 {
-	struct figures f;
 	unsigned i;
 	int csv = G.opts & OPT_c;
 
-	sort_rows(1);
 	if (!csv)
 		outbuf_printf(o, "%s%s             VM-EXIT    Samples  Samples%%"
 			"     Time%%    Min Time    Max Time    Avg time    p99 Time\n",
 			stamp, *stamp ? "\n" : "");
-	for (i = 0; i < G.ext->nrows; i++) {
-		figures(G.ext->order[i], &f);
-		outbuf_printf(o, csv ? "%s,%s,%llu,%.2f,%.2f,%.2f,%.2f,%.2f,%.2f\n"
-			: "%s%20s %10llu %8.2f%% %8.2f%% %9.2fus %9.2fus %9.2fus %9.2fus\n",
-			csv ? stamp : "", f.name, f.count, f.count_pct, f.time_pct,
-			f.min, f.max, f.avg, f.p99);
-	}
+	for (i = 0; i < G.ext->nrows; i++)
+		put_row(G.ext->order[i], 0, o, csv ? stamp : "");
 	if (!csv)
 		outbuf_printf(o, "\nTotal Samples:%llu, Total events handled "
-			"time:%.2fus.\n\n", G.ext->total, G.ext->time / 1e3);
+			"time:%.2fus.\n\n", G.ext->total, dbl(G.ext->time) / 1e3);
 }
 
 /* -L FILE, appended to (its name printable in errors) */
@@ -279,7 +270,7 @@ void exittime_run(void)
 			}
 			G.hup_received = G.winch_received = 0;
 		}
-		read_times();
+		read_times(1, 1);
 		if (!(G.opts & OPT_1)) {
 			now = time(NULL);
 			localtime_r(&now, &tm);
@@ -295,41 +286,32 @@ void exittime_run(void)
 			bb_simple_error_msg(nothing_seen());
 		if (G.opts & OPT_1)
 			quit_fast(EXIT_SUCCESS);
-		rebase();
 	}
 }
 
 #if ENABLE_FEATURE_KVM_STAT_TUI
-#include "kvm_stat_term.h"
 
 /* The TUI's 'e' view: rows from row 3; 'r' resets (RESET) */
 void exittime_draw(int reset)
 {
 	static const char *why;
-	struct figures f;
 	unsigned i;
 	int row = 3;
 
-	scr_printf(2, 1, ATTR_REVERSE, "%-20s %10s %6s %6s %9s %9s %9s",
-		"Exit reason", "Count", "Count%", "Time%", "Avg us", "Max us",
-		"p99 us");
+	/* the columns of the rows' format below */
+	scr_put(2, 1, "Exit reason               Count Count%  Time%"
+		"    Avg us    Max us    p99 us", ATTR_REVERSE);
 	if (!G.ext && !why)
 		why = setup();
 	if (why) {
 		scr_put(4, 1, why, 0);
 		return;
 	}
-	if (reset) {
-		read_times();
-		rebase();
-	}
-	read_times();
-	sort_rows(G.tui.sort_total);
-	for (i = 0; i < G.ext->nrows && row < scr_rows() - 1; i++) {
-		figures(G.ext->order[i], &f);
-		scr_printf(row++, 1, 0, "%-20s %10llu %6.1f %6.1f %9.1f %9.1f %9.1f",
-			f.name, f.count, f.count_pct, f.time_pct, f.avg, f.max, f.p99);
-	}
+	if (reset)
+		read_times(0, 0);
+	read_times(reset, G.tui.sort_total);
+	for (i = 0; i < G.ext->nrows && row < scr_rows() - 1; i++)
+		put_row(G.ext->order[i], row++, NULL, NULL);
 	if (!G.ext->nrows)
 		scr_put(4, 1, nothing_seen(), 0);
 }
