@@ -61,13 +61,9 @@ struct tracepoint_state {
 	unsigned nfds;
 	unsigned ncpus;	/* possible CPUs, for the per-CPU values */
 	unsigned long long *values;	/* one slot's per-CPU values */
-#if ENABLE_FEATURE_KVM_STAT_VCPU
-	/* per-vCPU rows (-v) on the BPF path: the map of { tid, slot } and
-	 * each slot's event (-1: none) */
-	int thread_map;	/* -1: none */
-	int *slot_ev;
-	unsigned nslots;
-#endif
+	/* per-vCPU rows (-v) on the BPF path: the map of { tid, slot }, in
+	 * fds[] too (closed with the programs' links) */
+	IF_FEATURE_KVM_STAT_VCPU(int thread_map;)	/* -1: none */
 };
 
 /* 0 if NAME has no readable id: not an event */
@@ -581,25 +577,20 @@ static int attach_program(struct tracepoint_state *tps, struct tp_event *e)
  * reasons are ~5000; a key takes memory only once counted */
 #define THREAD_KEYS_MAX	65536
 
-/* -v: the per-thread map, and which event each slot is */
-static int bpf_vcpu_setup(struct tracepoint_state *tps, unsigned nslots)
+/* -v: the per-thread map, with the programs' links */
+static int bpf_vcpu_setup(struct tracepoint_state *tps)
 {
-	unsigned i;
-
 	tps->thread_map = bpf_thread_map_create(THREAD_KEYS_MAX);
 	if (tps->thread_map < 0) {
 		debug_bpf("can't create a map of", "-v", errno, NULL);
 		return -1;
 	}
-	tps->nslots = nslots;
-	tps->slot_ev = xrealloc(tps->slot_ev, nslots * sizeof(int));
-	memset(tps->slot_ev, 0xff, nslots * sizeof(int));
-	for (i = 0; i < tps->nev; i++)
-		tps->slot_ev[tps->ev[i].spec.slot] = i;
+	tps->fds[tps->nfds++] = tps->thread_map;
 	return 0;
 }
 
-/* Every key counted so far: a thread that ended keeps its counts */
+/* Every key counted so far: a thread that ended keeps its counts. A key's
+ * event is the one of its slot (a slot no event has is not shown) */
 static void bpf_read_vcpus(struct tracepoint_state *tps)
 {
 	struct bpf_thread_key key;
@@ -609,7 +600,8 @@ static void bpf_read_vcpus(struct tracepoint_state *tps)
 
 	while (bpf_thread_op(BPF_THREAD_NEXT, tps->thread_map, prev, &key) == 0) {
 		prev = &key;	/* NEXT reads it before it writes it */
-		i = key.slot < tps->nslots ? tps->slot_ev[key.slot] : -1;
+		for (i = tps->nev; --i >= 0 && tps->ev[i].spec.slot != key.slot; )
+			continue;
 		if (i >= 0 && bpf_thread_op(BPF_THREAD_LOOKUP, tps->thread_map,
 				&key, &count) == 0)
 			stats_add(stats_find_vcpu(tps->ev[i].key, key.tid), count);
@@ -626,7 +618,7 @@ static void bpf_reset_vcpus(struct tracepoint_state *tps)
 		continue;
 }
 #else
-#define bpf_vcpu_setup(tps, nslots)	0
+#define bpf_vcpu_setup(tps)	0
 #endif
 
 /*
@@ -653,7 +645,7 @@ static int bpf_setup(struct tracepoint_state *tps)
 	tps->fds = xrealloc(tps->fds, (tps->nev + 2) * sizeof(int));
 	tps->nfds = 0;
 	IF_FEATURE_KVM_STAT_VCPU(tps->thread_map = -1;)
-	if (want_vcpus() && bpf_vcpu_setup(tps, nslots) != 0) {
+	if (want_vcpus() && bpf_vcpu_setup(tps) != 0) {
 		tracepoint_close_fast();
 		return -1;
 	}
@@ -841,11 +833,6 @@ void tracepoint_close_fast(void)
 		return;
 	if (ENABLE_FEATURE_KVM_STAT_BPF && tps->map_fd >= 0) {
 		tps->fds[tps->nfds++] = tps->map_fd;
-#if ENABLE_FEATURE_KVM_STAT_VCPU
-		if (tps->thread_map >= 0)
-			tps->fds[tps->nfds++] = tps->thread_map;
-		tps->thread_map = -1;
-#endif
 		perf_hand_off(tps->fds, tps->nfds);
 		tps->nfds = 0;
 		tps->map_fd = -1;
