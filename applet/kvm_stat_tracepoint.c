@@ -702,7 +702,6 @@ void tracepoint_setup(void)
 	struct tracepoint_state *tps = collect_events();
 
 	tps->map_fd = -1;
-	IF_FEATURE_KVM_STAT_VCPU(tps->thread_map = -1;)
 	if (tps->nev == 0)
 		return;	/* -f selects no tracepoint */
 	if (want_bpf() && bpf_setup(tps) == 0)
@@ -712,17 +711,6 @@ void tracepoint_setup(void)
 	else
 		add_online_cpus();
 }
-
-#if ENABLE_FEATURE_KVM_STAT_VCPU
-/* -v on the perf path: a group per thread, its counts are the vCPU's */
-static void perf_add_vcpu(struct tracepoint_state *tps, unsigned g,
-		unsigned i, unsigned long long count)
-{
-	stats_add(stats_find_vcpu(tps->ev[i].key, tps->target[g]), count);
-}
-#else
-#define perf_add_vcpu(tps, g, i, count)	((void)0)
-#endif
 
 /* Each event summed over the groups: one read per group, leader's fd */
 void tracepoint_read(void)
@@ -750,8 +738,10 @@ void tracepoint_read(void)
 			continue;
 		for (i = 0; i < tps->nev; i++) {
 			stats_add(idx[i], buf[i + 1]);
+			/* -v: a group per thread, its counts are the vCPU's */
 			if (want_vcpus())
-				perf_add_vcpu(tps, g, i, buf[i + 1]);
+				stats_add(stats_find_vcpu(tps->ev[i].key,
+					tps->target[g]), buf[i + 1]);
 		}
 	}
 	stats_commit();
