@@ -248,8 +248,9 @@ static void draw_rows(struct frame *f, const struct row *rows,
 			continue;
 		draw_row(f, r);
 		for (c = rows; G.tui.child_events && c < end; c++) {
-			/* 'v': a vCPU's children are its events' */
-			if (c->e->parent && (IF_FEATURE_KVM_STAT_VCPU(want_vcpus()
+			/* 'v' (every row has a tid then, else none): a
+			 * vCPU's children are its events' */
+			if (c->e->parent && (IF_FEATURE_KVM_STAT_VCPU(r->e->tid
 					? c->e->tid == r->e->tid :)
 					strcmp(c->e->parent, r->e->key) == 0))
 				draw_row(f, c);
