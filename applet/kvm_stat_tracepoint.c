@@ -641,7 +641,8 @@ static int bpf_setup(struct tracepoint_state *tps)
 	 * more values than it has possible CPUs */
 	if (!tps->values)
 		tps->values = xzalloc(BPF_CPUS_MAX * sizeof(tps->values[0]));
-	/* a link or perf event per event of its own, and the maps at the end */
+	/* a link or perf event per event of its own, and the maps: the
+	 * counters' at the end, -v's first */
 	tps->fds = xrealloc(tps->fds, (tps->nev + 2) * sizeof(int));
 	tps->nfds = 0;
 	IF_FEATURE_KVM_STAT_VCPU(tps->thread_map = -1;)
