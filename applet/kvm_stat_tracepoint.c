@@ -63,7 +63,7 @@ struct tracepoint_state {
 	unsigned long long *values;	/* one slot's per-CPU values */
 	/* per-vCPU rows (-v) on the BPF path: the map of { tid, slot }, in
 	 * fds[] too (closed with the programs' links) */
-	IF_FEATURE_KVM_STAT_VCPU(int thread_map;)	/* -1: none */
+	IF_FEATURE_KVM_STAT_VCPU(int thread_map;)	/* -1: none; read with map_fd only */
 };
 
 /* 0 if NAME has no readable id: not an event */
