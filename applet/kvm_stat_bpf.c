@@ -498,21 +498,23 @@ int bpf_count_read(int map_fd, unsigned slot, unsigned long long *values,
 
 /*
  * Keys { tid, slot }, u64 values, memory only for the keys used (a
- * preallocated map would take MAX entries at once). A full map takes no
- * new keys: their counts are lost, the guest's sums are not.
+ * preallocated map would take every entry at once): 64 vCPUs with every
+ * slot of kvm_exit's reasons are ~5000 keys. A full map takes no new
+ * keys: their counts are lost, the guest's sums are not. The request is
+ * constant: data, not code (BPF_MAP_CREATE only reads it).
  */
-int bpf_thread_map_create(unsigned max)
+int bpf_thread_map_create(void)
 {
-	struct bpf_map_create_attr a = {
+	static const struct bpf_map_create_attr a = {
 		.map_type = BPF_MAP_TYPE_HASH,
 		.key_size = sizeof(struct bpf_thread_key),
 		.value_size = sizeof(uint64_t),
-		.max_entries = max,
+		.max_entries = 65536,
 		.map_flags = BPF_F_NO_PREALLOC,
 		.map_name = "kvm_stat_vcpu",
 	};
 
-	return sys_bpf(BPF_MAP_CREATE, &a, sizeof(a));
+	return sys_bpf(BPF_MAP_CREATE, (void *)&a, sizeof(a));
 }
 
 /* BPF_MAP_GET_NEXT_KEY, BPF_MAP_LOOKUP_ELEM, BPF_MAP_DELETE_ELEM on one

@@ -573,14 +573,10 @@ static int attach_program(struct tracepoint_state *tps, struct tp_event *e)
 }
 
 #if ENABLE_FEATURE_KVM_STAT_VCPU
-/* Keys of the per-thread map: 64 vCPUs with every slot of kvm_exit's
- * reasons are ~5000; a key takes memory only once counted */
-#define THREAD_KEYS_MAX	65536
-
 /* -v: the per-thread map, with the programs' links */
 static int bpf_vcpu_setup(struct tracepoint_state *tps)
 {
-	tps->thread_map = bpf_thread_map_create(THREAD_KEYS_MAX);
+	tps->thread_map = bpf_thread_map_create();
 	if (tps->thread_map < 0) {
 		debug_bpf("can't create a map of", "-v", errno, NULL);
 		return -1;
