@@ -313,18 +313,23 @@ static void check_options(char **argv)
 	if (G.pid && !host_pid_exists(G.pid))
 		bb_error_msg_and_die("pid %d does not exist "
 			"(a thread id instead of a process id?)", G.pid);
-	G.vcpus = !!(G.opts & OPT_v);
 }
 
 #if ENABLE_FEATURE_KVM_STAT_VCPU
-/* -v: a vCPU is a thread of one guest, counted by a tracepoint */
+/* -v: a vCPU is a thread of one guest, counted by a tracepoint. G.vcpus
+ * is set here, before the providers' set-up reads it (the only build
+ * where it can be 1) */
 static void check_vcpus(void)
 {
-	const char *why = G.vcpus ? stats_no_vcpus() : NULL;
+	const char *why;
 
+	if (!(G.opts & OPT_v))
+		return;
+	G.vcpus = 1;
+	why = stats_no_vcpus();
 	if (why)
 		bb_error_msg_and_die("option -v/--vcpus: %s", why);	/* one line */
-	if ((G.opts & OPT_O) && G.vcpus)
+	if (G.opts & OPT_O)
 		bb_simple_error_msg_and_die("option -O/--textfile excludes -v/--vcpus");
 }
 #else

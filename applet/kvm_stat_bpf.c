@@ -262,29 +262,24 @@ static const struct bpf_insn count_prog[] = {
 
 #if ENABLE_FEATURE_KVM_STAT_VCPU
 /*
- * The per-thread part (spec->per_thread, -v), put in before "out":
+ * The per-thread part (spec->per_thread, -v), put in before "out", once
+ * for the slot and (with nreasons) once more for the reason's slot:
  *	thread_map[{ tid, slot }] += 1;
- *	if (nreasons)
- *		thread_map[{ tid, the reason's slot }] += 1;
  * The key is at r10 - 16: the tid (the lower half of
- * bpf_get_current_pid_tgid()), then the slot; the reason part left the
- * reason's slot at r10 - 4. A plain hash, not a per-CPU one, and still no
- * atomic add: a key's one writer is its thread, which runs on one CPU at a
- * time, its program on that CPU to the end (see count_prog). A new key is
- * added with the value 1; a thread only adds its own keys, so no other
- * program can add the same key in between.
+ * bpf_get_current_pid_tgid()), then the slot: THREAD_SLOT's, or the
+ * reason's, which the reason part left at r10 - 4. A plain hash, not a
+ * per-CPU one, and still no atomic add: a key's one writer is its
+ * thread, which runs on one CPU at a time, its program on that CPU to the
+ * end (see count_prog). A new key is added with the value 1; a thread
+ * only adds its own keys, so no other program can add the same key in
+ * between.
  */
-static const struct bpf_insn thread_key[] = {
+enum { THREAD_SLOT = 2, THREAD_MAP_1 = 6, THREAD_MAP_2 = 17 };
+static const struct bpf_insn thread_part[] = {
 	BPF_EMIT_CALL(BPF_FUNC_get_current_pid_tgid),
 	BPF_STX_MEM(BPF_W, R10, R0, -16),	/* the lower 32 bits */
-	BPF_ST_MEM(BPF_W, R10, -12, 0),	/* THREAD_SLOT */
-};
-static const struct bpf_insn thread_reason_key[] = {
-	BPF_LDX_MEM(BPF_W, R1, R10, -4),
+	BPF_LDX_MEM(BPF_W, R1, R10, -4),	/* THREAD_SLOT */
 	BPF_STX_MEM(BPF_W, R10, R1, -12),
-};
-enum { THREAD_SLOT = 2, THREAD_MAP_1 = 2, THREAD_MAP_2 = 13 };
-static const struct bpf_insn thread_add[] = {
 	BPF_MOV64_REG(R2, R10),
 	BPF_ALU64_IMM(BPF_ADD, R2, -16),
 	BPF_LD_MAP_FD(R1, 0),	/* THREAD_MAP_1 */
@@ -304,43 +299,24 @@ static const struct bpf_insn thread_add[] = {
 	BPF_MOV64_IMM(R4, BPF_NOEXIST),
 	BPF_EMIT_CALL(BPF_FUNC_map_update_elem),
 };
-#define THREAD_PART_MAX	(ARRAY_SIZE(thread_key) + \
-	ARRAY_SIZE(thread_reason_key) + 2 * ARRAY_SIZE(thread_add))
+#define THREAD_PART_MAX	(2 * ARRAY_SIZE(thread_part))
 
-static struct bpf_insn *put_insns(struct bpf_insn *at,
-		const struct bpf_insn *part, unsigned n)
-{
-	memcpy(at, part, n * sizeof(*part));
-	return at + n;
-}
-
-static struct bpf_insn *put_thread_add(struct bpf_insn *at, int map_fd)
-{
-	at = put_insns(at, thread_add, ARRAY_SIZE(thread_add));
-	at[THREAD_MAP_1 - (int)ARRAY_SIZE(thread_add)].imm = map_fd;
-	at[THREAD_MAP_2 - (int)ARRAY_SIZE(thread_add)].imm = map_fd;
-	return at;
-}
-
-/* The per-thread part in before the last two instructions ("out") of
- * the N in INSN, the jumps to "out" over it; returns the new N */
+/* The per-thread parts in before the last two instructions ("out") of
+ * the N in INSN, the jumps to "out" over them; returns the new N */
 static unsigned add_thread_part(struct bpf_insn *insn, unsigned n,
 		const struct bpf_count_spec *s)
 {
-	struct bpf_insn out[2], *at = insn + n - 2;
-	unsigned len;
+	struct bpf_insn *at = insn + n - 2;
+	unsigned i, len = ARRAY_SIZE(thread_part) * (s->nreasons ? 2 : 1);
 
-	memcpy(out, at, sizeof(out));
-	at = put_insns(at, thread_key, ARRAY_SIZE(thread_key));
-	at[THREAD_SLOT - (int)ARRAY_SIZE(thread_key)].imm = s->slot;
-	at = put_thread_add(at, s->thread_map);
-	if (s->nreasons) {
-		at = put_insns(at, thread_reason_key, ARRAY_SIZE(thread_reason_key));
-		at = put_thread_add(at, s->thread_map);
+	memmove(at + len, at, 2 * sizeof(*at));
+	for (i = 0; i < len; i += ARRAY_SIZE(thread_part)) {
+		memcpy(at + i, thread_part, sizeof(thread_part));
+		at[i + THREAD_MAP_1].imm = at[i + THREAD_MAP_2].imm = s->thread_map;
 	}
-	len = at - (insn + n - 2);
-	memcpy(at, out, sizeof(out));
-	if (s->tgid)	/* the only jump to "out" from before the part */
+	/* the first part's key: the event's own slot */
+	at[THREAD_SLOT] = BPF_MOV64_IMM(R1, s->slot);
+	if (s->tgid)	/* the only jump to "out" from before the parts */
 		insn[TGID_CMP].off += len;
 	return n + len;
 }
@@ -532,21 +508,23 @@ int bpf_count_read(int map_fd, unsigned slot, unsigned long long *values,
 
 /*
  * Keys { tid, slot }, u64 values, memory only for the keys used (a
- * preallocated map would take MAX entries at once). A full map takes no
- * new keys: their counts are lost, the guest's sums are not.
+ * preallocated map would take every entry at once): 64 vCPUs with every
+ * slot of kvm_exit's reasons are ~5000 keys. A full map takes no new
+ * keys: their counts are lost, the guest's sums are not. The request is
+ * constant: data, not code (BPF_MAP_CREATE only reads it).
  */
-int bpf_thread_map_create(unsigned max)
+int bpf_thread_map_create(void)
 {
-	struct bpf_map_create_attr a = {
+	static const struct bpf_map_create_attr a = {
 		.map_type = BPF_MAP_TYPE_HASH,
 		.key_size = sizeof(struct bpf_thread_key),
 		.value_size = sizeof(uint64_t),
-		.max_entries = max,
+		.max_entries = 65536,
 		.map_flags = BPF_F_NO_PREALLOC,
 		.map_name = "kvm_stat_vcpu",
 	};
 
-	return sys_bpf(BPF_MAP_CREATE, &a, sizeof(a));
+	return sys_bpf(BPF_MAP_CREATE, (void *)&a, sizeof(a));
 }
 
 /* BPF_MAP_GET_NEXT_KEY, BPF_MAP_LOOKUP_ELEM, BPF_MAP_DELETE_ELEM on one

@@ -78,7 +78,7 @@ struct bpf_thread_key {
 	uint32_t tid;
 	uint32_t slot;
 };
-int bpf_thread_map_create(unsigned max);
+int bpf_thread_map_create(void);
 /* CMD (bpf.h's numbers): */
 enum {
 	BPF_THREAD_LOOKUP = 1,	/* OUT: the u64 value of KEY */

@@ -118,7 +118,6 @@ struct tui_state {
 	smallint by_guest;	/* 'b' */
 	smallint sort_total;	/* 'o' */
 	smallint child_events;	/* 'x' */
-	IF_FEATURE_KVM_STAT_VCPU(smallint by_vcpu;)	/* 'v' */
 	smallint exit_times;	/* 'e' */
 };
 

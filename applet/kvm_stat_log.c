@@ -110,69 +110,68 @@ static void put_banner(struct log_state *ls)
 }
 
 #if ENABLE_FEATURE_KVM_STAT_VCPU
-/*
- * -v: after the guest's line (the first STAMP_LEN bytes of the record
- * are its time), the lines of the vCPUs that counted anything, by thread
- * id: each column's row of the vCPU, made if it has none yet (a row of
- * zeros, shown nowhere)
- */
-static void put_vcpu_lines(struct log_state *ls, unsigned stamp_len)
+/* -v: the vCPU after *TID (0: the first) that counted anything, by
+ * thread id, as the threads started; its name, or NULL when none is left */
+static const char *next_vcpu(int *tid)
 {
-	char stamp[32];	/* "2024-05-01 12:00:00" */
-	int tid, last = 0, idx = 0;
-	unsigned i;
+	const struct stat_entry *e, *next = NULL;
 
-	memcpy(stamp, ls->out.buf, stamp_len);
-	if (!ls->csv)
-		outbuf_printf(&ls->out, " all");
-	for (;;) {
-		/* the next thread up that counted anything */
-		tid = INT_MAX;
-		for (i = 0; i < G.nstats; i++)
-			if (G.stats[i].tid > last && G.stats[i].tid < tid
-			 && G.stats[i].value)
-				tid = G.stats[i].tid;
-		if (tid == INT_MAX)
-			break;
-		outbuf_printf(&ls->out, "\n%.*s", stamp_len, stamp);
-		for (i = 0; i < ls->nkeys; i++) {
-			idx = stats_find_vcpu(G.stats[ls->order[i]].key, tid);
-			if (ls->csv && !i)
-				outbuf_printf(&ls->out, ",%s", G.stats[idx].vcpu);
-			outbuf_printf(&ls->out, ls->csv ? ",%lld" : " %9lld",
-				G.stats[idx].delta);
-		}
-		if (!ls->csv)
-			outbuf_printf(&ls->out, " %s", G.stats[idx].vcpu);
-		last = tid;
-	}
+	for (e = G.stats; e < G.stats + G.nstats; e++)
+		if (e->tid > *tid && e->value && (!next || e->tid < next->tid))
+			next = e;
+	if (!next)
+		return NULL;
+	*tid = next->tid;
+	return next->vcpu;
 }
 #endif
 
-/* -z: a record with all deltas zero is dropped */
+/*
+ * A line of the record: the time, each column's delta; -v: of vCPU TID
+ * (its row of each column is made if it has none yet: a row of zeros,
+ * shown nowhere), 0 for the guest's sums, and VCPU, its name, in a column.
+ * Returns the deltas or'ed.
+ */
+static long long put_line(struct log_state *ls, const struct tm *tm,
+		int tid, const char *vcpu)
+{
+	unsigned i, idx;
+	long long delta, changed = 0;
+
+	/* strftime's "%Y-%m-%d %H:%M:%S", without its ~4 KiB of libc */
+	outbuf_printf(&ls->out, "%d-%02d-%02d %02d:%02d:%02d",
+		tm->tm_year + 1900, tm->tm_mon + 1, tm->tm_mday,
+		tm->tm_hour, tm->tm_min, tm->tm_sec);
+	if (vcpu && ls->csv)
+		outbuf_printf(&ls->out, ",%s", vcpu);
+	for (i = 0; i < ls->nkeys; i++) {
+		idx = ls->order[i];
+		if (ENABLE_FEATURE_KVM_STAT_VCPU && tid)
+			idx = stats_find_vcpu(G.stats[idx].key, tid);
+		delta = G.stats[idx].delta;
+		changed |= delta;
+		outbuf_printf(&ls->out, ls->csv ? ",%lld" : " %9lld", delta);
+	}
+	if (vcpu && !ls->csv)
+		outbuf_printf(&ls->out, " %s", vcpu);
+	return changed;
+}
+
+/* -z: a record with all deltas of the guest zero is dropped */
 static void put_record(struct log_state *ls)
 {
 	time_t now = time(NULL);
 	struct tm tm;
-	unsigned i;
-	long long changed = 0;	/* the deltas or'ed */
-	IF_FEATURE_KVM_STAT_VCPU(unsigned stamp_len;)	/* the time's */
+	long long changed;
+	IF_FEATURE_KVM_STAT_VCPU(const char *vcpu;)
+	IF_FEATURE_KVM_STAT_VCPU(int tid = 0;)
 
-	/* strftime's "%Y-%m-%d %H:%M:%S", without its ~4 KiB of libc */
 	localtime_r(&now, &tm);
-	outbuf_printf(&ls->out, "%d-%02d-%02d %02d:%02d:%02d",
-		tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-		tm.tm_hour, tm.tm_min, tm.tm_sec);
-	IF_FEATURE_KVM_STAT_VCPU(stamp_len = ls->out.len;)
-	if (opt_vcpus() && ls->csv)
-		outbuf_printf(&ls->out, ",all");
-	for (i = 0; i < ls->nkeys; i++) {
-		long long delta = G.stats[ls->order[i]].delta;
-
-		changed |= delta;
-		outbuf_printf(&ls->out, ls->csv ? ",%lld" : " %9lld", delta);
-	}
-	IF_FEATURE_KVM_STAT_VCPU(if (G.vcpus) put_vcpu_lines(ls, stamp_len);)
+	changed = put_line(ls, &tm, 0, opt_vcpus() ? "all" : NULL);
+	IF_FEATURE_KVM_STAT_VCPU(while (G.vcpus && (vcpu = next_vcpu(&tid))) {
+		outbuf_printf(&ls->out, "\n");
+		put_line(ls, &tm, tid, vcpu);
+	})
 	if (!changed && (G.opts & OPT_z)) {
 		ls->out.len = 0;
 		return;

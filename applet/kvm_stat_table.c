@@ -17,21 +17,26 @@
  * the readers ask for the keys in the same order at every refresh, so
  * the next key is found at once. A new entry's parent and shown name are
  * worked out here, once: "kvm_exit(HLT) kvm_exit" is the child
- * kvm_exit(HLT) of kvm_exit. TID: a per-vCPU row's thread, else 0.
+ * kvm_exit(HLT) of kvm_exit. TID: a per-vCPU row's thread, else 0; the
+ * vCPU's name is read when its first row comes, and kept for all its
+ * rows: those of a vCPU that ended keep their name and last counts.
  */
 static int find_entry(const char *key, int tid)
 {
 	struct stat_entry *e;
 	unsigned n, i = G.find_hint;
-	char *space;
+	char *space, *vcpu = NULL;
 
 	for (n = G.nstats; n; n--, i++) {
 		if (i >= G.nstats)
 			i = 0;
-		if (G.stats[i].tid == tid && strcmp(G.stats[i].key, key) == 0) {
+		if (G.stats[i].tid != tid)
+			continue;
+		if (strcmp(G.stats[i].key, key) == 0) {
 			G.find_hint = i + 1;
 			return i;
 		}
+		vcpu = G.stats[i].vcpu;	/* a row of the same vCPU */
 	}
 	i = G.nstats;
 	if ((G.nstats & 31) == 0)
@@ -44,6 +49,8 @@ static int find_entry(const char *key, int tid)
 	if (*space)
 		e->parent = space + 1;
 	e->tid = tid;
+	if (ENABLE_FEATURE_KVM_STAT_VCPU && tid)
+		e->vcpu = vcpu ? xstrdup(vcpu) : host_vcpu_name(G.pid, tid);
 	return i;
 }
 
@@ -53,23 +60,9 @@ int stats_find(const char *key)
 }
 
 #if ENABLE_FEATURE_KVM_STAT_VCPU
-/*
- * The vCPU's name is read when its first row comes, and kept for all its
- * rows: those of a vCPU that ended keep their name and last counts
- */
 int stats_find_vcpu(const char *key, int tid)
 {
-	unsigned i, n = G.nstats;
-	int idx = find_entry(key, tid);
-	char *name = NULL;
-
-	if (idx == (int)n) {
-		for (i = 0; i < n && !name; i++)
-			if (G.stats[i].tid == tid)
-				name = xstrdup(G.stats[i].vcpu);
-		G.stats[idx].vcpu = name ? name : host_vcpu_name(G.pid, tid);
-	}
-	return idx;
+	return find_entry(key, tid);
 }
 #endif
 

@@ -61,13 +61,9 @@ struct tracepoint_state {
 	unsigned nfds;
 	unsigned ncpus;	/* possible CPUs, for the per-CPU values */
 	unsigned long long *values;	/* one slot's per-CPU values */
-#if ENABLE_FEATURE_KVM_STAT_VCPU
-	/* per-vCPU rows (-v) on the BPF path: the map of { tid, slot } and
-	 * each slot's event (-1: none) */
-	int thread_map;	/* -1: none */
-	int *slot_ev;
-	unsigned nslots;
-#endif
+	/* per-vCPU rows (-v) on the BPF path: the map of { tid, slot }, in
+	 * fds[] too (closed with the programs' links) */
+	IF_FEATURE_KVM_STAT_VCPU(int thread_map;)	/* -1: none; read with map_fd only */
 };
 
 /* 0 if NAME has no readable id: not an event */
@@ -560,29 +556,20 @@ static int attach_program(struct tracepoint_state *tps, struct tp_event *e)
 }
 
 #if ENABLE_FEATURE_KVM_STAT_VCPU
-/* Keys of the per-thread map: 64 vCPUs with every slot of kvm_exit's
- * reasons are ~5000; a key takes memory only once counted */
-#define THREAD_KEYS_MAX	65536
-
-/* -v: the per-thread map, and which event each slot is */
-static int bpf_vcpu_setup(struct tracepoint_state *tps, unsigned nslots)
+/* -v: the per-thread map, with the programs' links */
+static int bpf_vcpu_setup(struct tracepoint_state *tps)
 {
-	unsigned i;
-
-	tps->thread_map = bpf_thread_map_create(THREAD_KEYS_MAX);
+	tps->thread_map = bpf_thread_map_create();
 	if (tps->thread_map < 0) {
 		debug_bpf("can't create a map of", "-v", errno, NULL);
 		return -1;
 	}
-	tps->nslots = nslots;
-	tps->slot_ev = xrealloc(tps->slot_ev, nslots * sizeof(int));
-	memset(tps->slot_ev, 0xff, nslots * sizeof(int));
-	for (i = 0; i < tps->nev; i++)
-		tps->slot_ev[tps->ev[i].spec.slot] = i;
+	tps->fds[tps->nfds++] = tps->thread_map;
 	return 0;
 }
 
-/* Every key counted so far: a thread that ended keeps its counts */
+/* Every key counted so far: a thread that ended keeps its counts. A key's
+ * event is the one of its slot (a slot no event has is not shown) */
 static void bpf_read_vcpus(struct tracepoint_state *tps)
 {
 	struct bpf_thread_key key;
@@ -592,7 +579,8 @@ static void bpf_read_vcpus(struct tracepoint_state *tps)
 
 	while (bpf_thread_op(BPF_THREAD_NEXT, tps->thread_map, prev, &key) == 0) {
 		prev = &key;	/* NEXT reads it before it writes it */
-		i = key.slot < tps->nslots ? tps->slot_ev[key.slot] : -1;
+		for (i = tps->nev; --i >= 0 && tps->ev[i].spec.slot != key.slot; )
+			continue;
 		if (i >= 0 && bpf_thread_op(BPF_THREAD_LOOKUP, tps->thread_map,
 				&key, &count) == 0)
 			stats_add(stats_find_vcpu(tps->ev[i].key, key.tid), count);
@@ -609,7 +597,7 @@ static void bpf_reset_vcpus(struct tracepoint_state *tps)
 		continue;
 }
 #else
-#define bpf_vcpu_setup(tps, nslots)	0
+#define bpf_vcpu_setup(tps)	0
 #endif
 
 /*
@@ -632,11 +620,12 @@ static int bpf_setup(struct tracepoint_state *tps)
 	 * more values than it has possible CPUs */
 	if (!tps->values)
 		tps->values = xzalloc(BPF_CPUS_MAX * sizeof(tps->values[0]));
-	/* a link or perf event per event of its own, and the maps at the end */
+	/* a link or perf event per event of its own, and the maps: the
+	 * counters' at the end, -v's first */
 	tps->fds = xrealloc(tps->fds, (tps->nev + 2) * sizeof(int));
 	tps->nfds = 0;
 	IF_FEATURE_KVM_STAT_VCPU(tps->thread_map = -1;)
-	if (want_vcpus() && bpf_vcpu_setup(tps, nslots) != 0) {
+	if (want_vcpus() && bpf_vcpu_setup(tps) != 0) {
 		tracepoint_close_fast();
 		return -1;
 	}
@@ -693,7 +682,6 @@ void tracepoint_setup(void)
 	struct tracepoint_state *tps = collect_events();
 
 	tps->map_fd = -1;
-	IF_FEATURE_KVM_STAT_VCPU(tps->thread_map = -1;)
 	if (tps->nev == 0)
 		return;	/* -f selects no tracepoint */
 	if (want_bpf() && bpf_setup(tps) == 0)
@@ -703,17 +691,6 @@ void tracepoint_setup(void)
 	else
 		add_online_cpus();
 }
-
-#if ENABLE_FEATURE_KVM_STAT_VCPU
-/* -v on the perf path: a group per thread, its counts are the vCPU's */
-static void perf_add_vcpu(struct tracepoint_state *tps, unsigned g,
-		unsigned i, unsigned long long count)
-{
-	stats_add(stats_find_vcpu(tps->ev[i].key, tps->target[g]), count);
-}
-#else
-#define perf_add_vcpu(tps, g, i, count)	((void)0)
-#endif
 
 /* Each event summed over the groups: one read per group, leader's fd */
 void tracepoint_read(void)
@@ -741,8 +718,10 @@ void tracepoint_read(void)
 			continue;
 		for (i = 0; i < tps->nev; i++) {
 			stats_add(idx[i], buf[i + 1]);
+			/* -v: a group per thread, its counts are the vCPU's */
 			if (want_vcpus())
-				perf_add_vcpu(tps, g, i, buf[i + 1]);
+				stats_add(stats_find_vcpu(tps->ev[i].key,
+					tps->target[g]), buf[i + 1]);
 		}
 	}
 	stats_commit();
@@ -824,11 +803,6 @@ void tracepoint_close_fast(void)
 		return;
 	if (ENABLE_FEATURE_KVM_STAT_BPF && tps->map_fd >= 0) {
 		tps->fds[tps->nfds++] = tps->map_fd;
-#if ENABLE_FEATURE_KVM_STAT_VCPU
-		if (tps->thread_map >= 0)
-			tps->fds[tps->nfds++] = tps->thread_map;
-		tps->thread_map = -1;
-#endif
 		perf_hand_off(tps->fds, tps->nfds);
 		tps->nfds = 0;
 		tps->map_fd = -1;

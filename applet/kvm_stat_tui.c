@@ -248,8 +248,9 @@ static void draw_rows(struct frame *f, const struct row *rows,
 			continue;
 		draw_row(f, r);
 		for (c = rows; G.tui.child_events && c < end; c++) {
-			/* 'v': a vCPU's children are its events' */
-			if (c->e->parent && (IF_FEATURE_KVM_STAT_VCPU(want_vcpus()
+			/* 'v' (every row has a tid then, else none): a
+			 * vCPU's children are its events' */
+			if (c->e->parent && (IF_FEATURE_KVM_STAT_VCPU(r->e->tid
 					? c->e->tid == r->e->tid :)
 					strcmp(c->e->parent, r->e->key) == 0))
 				draw_row(f, c);
@@ -288,39 +289,21 @@ static void show_guest_gone(void)
 /*
  * 'v': a vCPU's row has its name as key, its tid, and the sums of its
  * events' rows (the tracepoints always have the parents of the children
- * that pass -f). E, a row of a vCPU, into the vCPU's row in V (of *N so
- * far). Returns whether E is a row of its own too: a child event, shown
- * under its vCPU with 'x'.
+ * that pass -f). E, a row of a vCPU, into the vCPU's row in V (which ends
+ * at a tid 0). Returns whether E is a row of its own too: a child event,
+ * shown under its vCPU with 'x'.
  */
-static int add_to_vcpu(struct stat_entry *v, unsigned *n,
-		const struct stat_entry *e)
+static int add_to_vcpu(struct stat_entry *v, const struct stat_entry *e)
 {
-	struct stat_entry *end = v + *n;
-
-	while (v < end && v->tid != e->tid)
+	while (v->tid && v->tid != e->tid)
 		v++;
-	if (v == end) {
-		(*n)++;
-		v->key = e->vcpu;
-		v->tid = e->tid;
-	}
+	v->tid = e->tid;
+	v->key = e->vcpu;
 	if (e->parent)
 		return 1;
 	v->value += e->value;
 	v->delta += e->delta;
 	return 0;
-}
-
-/* The vCPUs' rows after the children's ROWS...R; returns the new end */
-static struct row *vcpu_rows(struct stat_entry *v, unsigned n, struct row *r,
-		struct frame *f)
-{
-	for (; n--; v++, r++) {
-		f->total += v->value;
-		r->e = v;
-		r->label = v->key;
-	}
-	return r;
 }
 #endif
 
@@ -331,8 +314,7 @@ static void draw_body(double elapsed)
 	const struct stat_entry *e;
 	struct row *rows, *r;
 	unsigned n = 0;
-	IF_FEATURE_KVM_STAT_VCPU(struct stat_entry *vcpus = NULL;)
-	IF_FEATURE_KVM_STAT_VCPU(unsigned nvcpus = 0;)
+	IF_FEATURE_KVM_STAT_VCPU(struct stat_entry *v, *vcpus = NULL;)
 
 	if (G.pid && !host_pid_exists(G.pid)) {
 		show_guest_gone();
@@ -354,15 +336,13 @@ static void draw_body(double elapsed)
 	 * by-guest view, from /proc) */
 	r = rows = xmalloc(2 * G.nstats * sizeof(rows[0]) + 1);
 	IF_FEATURE_KVM_STAT_VCPU(if (want_vcpus())
-		vcpus = xzalloc(G.nstats * sizeof(vcpus[0]) + 1);)
+		vcpus = xzalloc((G.nstats + 1) * sizeof(vcpus[0]));)
 	for (e = G.stats; e < G.stats + G.nstats; e++) {
 		if (!(e->value | e->delta))
 			continue;	/* adds nothing, shows nothing */
 #if ENABLE_FEATURE_KVM_STAT_VCPU
 		/* 'v': the vCPUs' rows instead of the guest's sums */
 		if (!e->tid != !vcpus)
-			continue;
-		if (vcpus && !add_to_vcpu(vcpus, &nvcpus, e))
 			continue;
 #endif
 		r->e = e;
@@ -373,6 +353,9 @@ static void draw_body(double elapsed)
 			ctotal += e->value;
 		else
 			f.total += e->value;
+		/* 'v': an event's row is its vCPU's, which makes the total */
+		IF_FEATURE_KVM_STAT_VCPU(if (vcpus && !add_to_vcpu(vcpus, e))
+			continue;)
 		r++;
 		n++;
 	}
@@ -380,10 +363,9 @@ static void draw_body(double elapsed)
 	if (!f.total)
 		f.total = ctotal;
 #if ENABLE_FEATURE_KVM_STAT_VCPU
-	if (vcpus) {
-		f.total = 0;
-		r = vcpu_rows(vcpus, nvcpus, r, &f);
-		n += nvcpus;
+	for (v = vcpus; v && v->tid; v++, r++, n++) {
+		r->e = v;
+		r->label = v->key;
 	}
 #endif
 	qsort(rows, n, sizeof(rows[0]), cmp_rows);
