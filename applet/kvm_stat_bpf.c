@@ -167,20 +167,32 @@ static int sys_bpf(int cmd, void *attr, unsigned size)
 /* ---- maps ---- */
 
 /*
+ * BPF_MAP_CREATE; NAME (a constant, under 16 bytes) is what bpftool shows.
+ * One request built out of line: built in place, each costs ~70 bytes.
+ */
+static NOINLINE int map_create(unsigned type, unsigned key_size,
+		unsigned value_size, unsigned n, unsigned flags, const char *name)
+{
+	struct bpf_map_create_attr a = {
+		.map_type = type,
+		.key_size = key_size,
+		.value_size = value_size,
+		.max_entries = n,
+		.map_flags = flags,
+	};
+
+	strcpy(a.map_name, name);
+	return sys_bpf(BPF_MAP_CREATE, &a, sizeof(a));
+}
+
+/*
  * Per-CPU: each CPU adds to its own copy, no cache line bounces between
  * CPUs; user space sums the copies. u64: never wraps in practice.
  */
 int bpf_count_map_create(unsigned nslots)
 {
-	struct bpf_map_create_attr a = {
-		.map_type = BPF_MAP_TYPE_PERCPU_ARRAY,
-		.key_size = sizeof(uint32_t),
-		.value_size = sizeof(uint64_t),
-		.max_entries = nslots,
-		.map_name = "kvm_stat",
-	};
-
-	return sys_bpf(BPF_MAP_CREATE, &a, sizeof(a));
+	return map_create(BPF_MAP_TYPE_PERCPU_ARRAY, sizeof(uint32_t),
+		sizeof(uint64_t), nslots, 0, "kvm_stat");
 }
 
 /* ---- programs ---- */
@@ -510,21 +522,12 @@ int bpf_count_read(int map_fd, unsigned slot, unsigned long long *values,
  * Keys { tid, slot }, u64 values, memory only for the keys used (a
  * preallocated map would take every entry at once): 64 vCPUs with every
  * slot of kvm_exit's reasons are ~5000 keys. A full map takes no new
- * keys: their counts are lost, the guest's sums are not. The request is
- * constant: data, not code (BPF_MAP_CREATE only reads it).
+ * keys: their counts are lost, the guest's sums are not.
  */
 int bpf_thread_map_create(void)
 {
-	static const struct bpf_map_create_attr a = {
-		.map_type = BPF_MAP_TYPE_HASH,
-		.key_size = sizeof(struct bpf_thread_key),
-		.value_size = sizeof(uint64_t),
-		.max_entries = 65536,
-		.map_flags = BPF_F_NO_PREALLOC,
-		.map_name = "kvm_stat_vcpu",
-	};
-
-	return sys_bpf(BPF_MAP_CREATE, (void *)&a, sizeof(a));
+	return map_create(BPF_MAP_TYPE_HASH, sizeof(struct bpf_thread_key),
+		sizeof(uint64_t), 65536, BPF_F_NO_PREALLOC, "kvm_stat_vcpu");
 }
 
 /* BPF_MAP_GET_NEXT_KEY, BPF_MAP_LOOKUP_ELEM, BPF_MAP_DELETE_ELEM on one
@@ -557,29 +560,15 @@ int bpf_thread_op(int cmd, int map_fd, const struct bpf_thread_key *key,
 #define BPF_ALU64_REG(OP, DST, SRC)	BPF_RAW_INSN(BPF_ALU64 | (OP) | BPF_X, DST, SRC, 0, 0)
 #define BPF_JMP_REG(OP, DST, SRC, OFF)	BPF_RAW_INSN(BPF_JMP | (OP) | BPF_X, DST, SRC, OFF, 0)
 
-/* Key u32; out of line: each bpf_map_create_attr costs ~70 bytes */
-static NOINLINE int bpf_map_create(unsigned type, unsigned value_size,
-		unsigned n)
-{
-	struct bpf_map_create_attr a = {
-		.map_type = type,
-		.key_size = sizeof(uint32_t),
-		.value_size = value_size,
-		.max_entries = n,
-		.map_name = "kvm_stat_exit",
-	};
-
-	return sys_bpf(BPF_MAP_CREATE, &a, sizeof(a));
-}
-
 int bpf_exit_maps_create(unsigned nthreads, unsigned nslots, int *hash)
 {
 	/* tid -> (exit time, reason) */
-	*hash = bpf_map_create(BPF_MAP_TYPE_LRU_HASH, 16, nthreads);
+	*hash = map_create(BPF_MAP_TYPE_LRU_HASH, sizeof(uint32_t), 16,
+		nthreads, 0, "kvm_stat_exit");
 	if (*hash < 0)
 		return -1;
-	return bpf_map_create(BPF_MAP_TYPE_PERCPU_ARRAY,
-		sizeof(struct bpf_exit_time), nslots);
+	return map_create(BPF_MAP_TYPE_PERCPU_ARRAY, sizeof(uint32_t),
+		sizeof(struct bpf_exit_time), nslots, 0, "kvm_stat_exit");
 }
 
 static int load_prog(const struct bpf_insn *insn, unsigned n, int raw)
