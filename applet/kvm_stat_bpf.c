@@ -489,17 +489,26 @@ unsigned bpf_possible_cpus(void)
 	return (*s == '\n' || *s == '\0') && high <= BPF_CPUS_MAX ? high : 0;
 }
 
+/* BPF_MAP_LOOKUP_ELEM and friends on one key: 0, or -1 with errno. One
+ * request built out of line, as map_create()'s. */
+static NOINLINE int map_elem(int cmd, int map_fd, const void *key,
+		void *value)
+{
+	struct bpf_map_elem_attr a = {
+		.map_fd = map_fd,
+		.key = (uintptr_t)key,
+		.value = (uintptr_t)value,
+	};
+
+	return sys_bpf(cmd, &a, sizeof(a));
+}
+
 /* SLOT of a per-CPU array: its value on each possible CPU into VALUES */
 static int lookup_slot(int map_fd, unsigned slot, void *values)
 {
 	uint32_t key = slot;
-	struct bpf_map_elem_attr a = {
-		.map_fd = map_fd,
-		.key = (uintptr_t)&key,
-		.value = (uintptr_t)values,
-	};
 
-	return sys_bpf(BPF_MAP_LOOKUP_ELEM, &a, sizeof(a));
+	return map_elem(BPF_MAP_LOOKUP_ELEM, map_fd, &key, values);
 }
 
 int bpf_count_read(int map_fd, unsigned slot, unsigned long long *values,
@@ -531,20 +540,15 @@ int bpf_thread_map_create(void)
 }
 
 /* BPF_MAP_GET_NEXT_KEY, BPF_MAP_LOOKUP_ELEM, BPF_MAP_DELETE_ELEM on one
- * key: 0, or -1 with errno (ENOENT: no next key, or no such key) */
+ * key, OUT the next key or the value: 0, or -1 with errno (ENOENT: no
+ * next key, or no such key) */
 int bpf_thread_op(int cmd, int map_fd, const struct bpf_thread_key *key,
 		void *out)
 {
-	struct bpf_map_elem_attr a = {
-		.map_fd = map_fd,
-		.key = (uintptr_t)key,
-		.value = (uintptr_t)out,	/* the next key, or the value */
-	};
-
 	BUILD_BUG_ON((int)BPF_THREAD_LOOKUP != BPF_MAP_LOOKUP_ELEM
 		|| (int)BPF_THREAD_DELETE != BPF_MAP_DELETE_ELEM
 		|| (int)BPF_THREAD_NEXT != BPF_MAP_GET_NEXT_KEY);
-	return sys_bpf(cmd, &a, sizeof(a));
+	return map_elem(cmd, map_fd, key, out);
 }
 #endif
 
