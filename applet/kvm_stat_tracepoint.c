@@ -422,6 +422,21 @@ static const char *verifier_verdict(char *log)
 
 #if ENABLE_FEATURE_KVM_STAT_BPF	/* read by the BPF paths only */
 /*
+ * The number N of "KEY:N;" at *S, after blanks; *S moves past the ';', or
+ * is NULL when that is not what is there or N is past 2048. Not sscanf():
+ * its "%u" takes "-8" too, and it would add ~6 KiB of libc to the binary.
+ */
+static unsigned format_number(char **s, const char *key)
+{
+	char *p = *s ? is_prefixed_with(skip_whitespace(*s), key) : NULL;
+	char *end = p;
+	unsigned long n = p ? strtoul(p, &end, 10) : 0;
+
+	*s = p && isdigit(*p) && *end == ';' && n <= 2048 ? end + 1 : NULL;
+	return n;
+}
+
+/*
  * The offset and size of FIELD in the records of tracepoint EVENT, from
  * its format file:
  *	field:unsigned int exit_reason;	offset:8;	size:4;	signed:0;
@@ -437,19 +452,18 @@ int event_field(const char *event, const char *field,
 	char *text = xmalloc_open_read_close(path, NULL);
 	char *name = xasprintf(" %s;", field);
 	char *s = text ? strstr(text, name) : NULL;
-	int end = 0;
 
-	/* %n is set only if everything before it matched, the last ';' too */
-	if (s)
-		sscanf(s + strlen(name), " offset:%u; size:%u;%n", offset, size, &end);
+	if (s) {
+		s += strlen(name);
+		*offset = format_number(&s, "offset:");
+		*size = format_number(&s, "size:");
+	}
 	free(path);
 	free(text);
 	free(name);
-	/* %u takes "-8" or a number past UINT_MAX too, into some unsigned
-	 * value: the bound on *offset is written not to wrap */
-	return end && *size <= 8 && *size && !(*size & (*size - 1))
+	return s && *size <= 8 && *size && !(*size & (*size - 1))
 		&& *offset % *size == 0 && *offset >= 8
-		&& *offset <= 2048 - *size ? 0 : -1;
+		&& *offset + *size <= 2048 ? 0 : -1;
 }
 #endif
 
