@@ -113,69 +113,29 @@ void die_printable(const char *fmt, ...)
 	bb_simple_error_msg_and_die(make_printable(msg));
 }
 
-/* Python's digitpart: digits, a single '_' between two of them; copied
- * to *D without the '_'. Returns the end, NULL if no digit. */
-static const char *py_digits(const char *s, char **d)
-{
-	if (!isdigit(*s))
-		return NULL;
-	for (;;) {
-		*(*d)++ = *s++;
-		if (*s == '_' && isdigit(s[1]))
-			s++;
-		else if (!isdigit(*s))
-			return s;
-	}
-}
-
+/*
+ * Python's number syntax is C's (strtod, strtoul) but for two things:
+ * '_' between two digits (dropped here) and no hex, nor nan(...) (the
+ * letters of inf, infinity and nan only). Whitespace is trimmed.
+ */
 int py_number(const char *s, char *buf, int is_float)
 {
-	static const char words[] ALIGN1 = "infinity\0inf\0nan\0";
-	const char *w, *p;
-	char *d = buf;
+	char *d = buf, *end;
 
-	s = skip_whitespace(s);
-	if (*s == '+' || *s == '-')
-		*d++ = *s++;
-	for (w = words; is_float && *w; w += strlen(w) + 1) {
-		if (strncasecmp(s, w, strlen(w)) == 0) {
-			d = stpcpy(d, w);
-			s += strlen(w);
-			goto end;
-		}
-	}
-	p = py_digits(s, &d);
-	if (!is_float) {
-		if (!p)
-			return 0;
-		s = p;
-		goto end;
-	}
-	/* float: digits, a point, digits (one side may be missing), then
-	 * an exponent */
-	if (p)
-		s = p;
-	if (*s == '.') {
-		*d++ = *s++;
-		w = py_digits(s, &d);
-		if (!p && !w)
-			return 0;
-		if (w)
-			s = w;
-	} else if (!p) {
-		return 0;
-	}
-	if (*s == 'e' || *s == 'E') {
-		*d++ = *s++;
-		if (*s == '+' || *s == '-')
-			*d++ = *s++;
-		s = py_digits(s, &d);
-		if (!s)
-			return 0;
-	}
- end:
+	for (s = skip_whitespace(s); *s; s++)
+		if (*s != '_' || d == buf || !isdigit(d[-1]) || !isdigit(s[1]))
+			*d++ = *s;
+	while (d > buf && isspace(d[-1]))
+		d--;
 	*d = '\0';
-	return *skip_whitespace(s) == '\0';
+	if (buf[strspn(buf, is_float ? "+-.0123456789eEinfatyINFATY"
+			: "+-0123456789")])
+		return 0;
+	if (is_float)
+		strtod(buf, &end);
+	else
+		strtoul(buf, &end, 10);
+	return *buf && end == d;
 }
 
 /*
