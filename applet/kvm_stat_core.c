@@ -102,14 +102,12 @@ char *printable_dup(const char *s)
 	return make_printable(xstrdup(s));
 }
 
-void die_printable(const char *fmt, ...)
+/* One string only: every message has one, and no varargs is smaller */
+void die_printable(const char *fmt, const char *str)
 {
 	char msg[256];
-	va_list p;
 
-	va_start(p, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, p);
-	va_end(p);
+	snprintf(msg, sizeof(msg), fmt, str);
 	bb_simple_error_msg_and_die(make_printable(msg));
 }
 
