@@ -194,15 +194,12 @@ static void die_if_bad_delay(const char *str, unsigned *ms)
 static int parse_pid(const char *str)
 {
 	char *buf = xmalloc(strlen(str) + 1);
-	unsigned pid = 0;
 	int ok = py_number(str, buf, 0);
+	/* out of range: LLONG_MIN or LLONG_MAX, no pid either */
+	long long pid = strtoll(buf, NULL, 10);
 
-	if (ok) {
-		pid = bb_strtou(buf + (buf[0] == '+' || buf[0] == '-'), NULL, 10);
-		ok = !errno && pid <= INT_MAX && (buf[0] != '-' || !pid);
-	}
 	free(buf);
-	if (!ok)
+	if (!ok || pid < 0 || pid > INT_MAX)
 		die_printable("invalid pid '%s'", str);
 	return pid;
 }

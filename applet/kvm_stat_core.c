@@ -167,24 +167,26 @@ static void format_py_float(char buf[40], double d)
 const char *check_delay(const char *str, unsigned *ms, char *msg, size_t size)
 {
 	char num[40], *buf = xmalloc(strlen(str) + 1);
+	const char *fmt = "invalid delay '%s': not a number";
 	int ok = py_number(str, buf, 1);
 	/* out of range is no error: Python makes 1e400 inf, 1e-400 0.0 */
-	double d = ok ? strtod(buf, NULL) : 0;
+	double d = strtod(buf, NULL);
 
 	free(buf);
 	/* nan: Python's float() takes it, but it is no delay */
-	if (!ok || d != d) {
-		snprintf(msg, size, "invalid delay '%s': not a number", str);
-		return make_printable(msg);
+	if (ok && d == d) {
+		if (d >= DELAY_MIN_DS / 10.0 && d <= DELAY_MAX_DS / 10.0) {
+			*ms = (int)(d * 1000 + 0.5);
+			return NULL;
+		}
+		format_py_float(num, d);
+		str = num;
+		fmt = "\"%s\": Delay must be %s";
 	}
-	if (d >= DELAY_MIN_DS / 10.0 && d <= DELAY_MAX_DS / 10.0) {
-		*ms = (unsigned)(d * 1000 + 0.5);
-		return NULL;
-	}
-	format_py_float(num, d);
-	snprintf(msg, size, "\"%s\": Delay must be %s", num,
+	/* one call for both: the first format leaves the limit unused */
+	snprintf(msg, size, fmt, str,
 		d < DELAY_MIN_DS / 10.0 ? ">=0.1" : "<=25.5");
-	return msg;
+	return make_printable(msg);
 }
 
 static void record_signal(int sig)
