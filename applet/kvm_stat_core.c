@@ -276,13 +276,12 @@ static void run_quit_hook(void)
 		G.quit_hook();
 }
 
-/* Dies by SIG, after the fast cleanup; returns if SIG is held off */
-static void raise_default(int sig)
+/* Dies by SIG, after the fast cleanup */
+static void die_by_signal(int sig) NORETURN;
+static void die_by_signal(int sig)
 {
 	run_quit_hook();
-	signal(sig, SIG_DFL);
-	sigprocmask(SIG_UNBLOCK, &G.caught_signals, NULL);
-	raise(sig);
+	kill_myself_with_sig(sig);
 }
 
 /* SIGINT ends with status 0 like the reference's KeyboardInterrupt;
@@ -293,8 +292,7 @@ void quit_on_signal(void)
 
 	if (sig == SIGINT)
 		quit_fast(EXIT_SUCCESS);
-	raise_default(sig);
-	_exit(128 + sig);
+	die_by_signal(sig);
 }
 
 void quit_fast(int status)
@@ -328,7 +326,7 @@ void out_write(int fd, const char *buf, size_t len)
 	if (G.quit_signal)
 		quit_on_signal();
 	if (errno == EPIPE)
-		raise_default(SIGPIPE);
+		die_by_signal(SIGPIPE);
 	bb_simple_perror_msg("write error");
 	quit_fast(EXIT_FAILURE);
 }
