@@ -194,15 +194,12 @@ static void die_if_bad_delay(const char *str, unsigned *ms)
 static int parse_pid(const char *str)
 {
 	char *buf = xmalloc(strlen(str) + 1);
-	unsigned pid = 0;
 	int ok = py_number(str, buf, 0);
+	/* out of range: LLONG_MIN or LLONG_MAX, no pid either */
+	long long pid = strtoll(buf, NULL, 10);
 
-	if (ok) {
-		pid = bb_strtou(buf + (buf[0] == '+' || buf[0] == '-'), NULL, 10);
-		ok = !errno && pid <= INT_MAX && (buf[0] != '-' || !pid);
-	}
 	free(buf);
-	if (!ok)
+	if (!ok || pid < 0 || pid > INT_MAX)
 		die_printable("invalid pid '%s'", str);
 	return pid;
 }
@@ -228,44 +225,14 @@ static int pid_of_guest(const char *name)
 /*
  * -g and -p both given: the later one wins, as with the reference's
  * argparse (whose -g is looked up all the same, errors and all).
- * getopt32 does not keep the order: the last of them in ARGV, read the
- * way getopt32 reads it. Returns 'g', 'p' or 0.
+ * getopt32 does not keep the order, but their arguments point into
+ * ARGV's strings, which the kernel lays out in order, one after the
+ * other (what /proc/PID/cmdline reads): the later option's is the one
+ * at the higher address (no -g: NULL, the lowest).
  */
-static int last_guest_or_pid(char **argv)
+static int pid_given_last(void)
 {
-	/* the long options that take an argument, and their letters */
-	static const char with_arg[] ALIGN1 =
-		"fields\0guest\0log-to-file\0pid\0set-delay\0textfile\0";
-	const char *w;
-	char *a;
-	int last = 0;
-	size_t len;
-
-	while ((a = *++argv) != NULL && strcmp(a, "--") != 0) {
-		if (a[0] != '-' || !a[1])
-			continue;
-		if (a[1] == '-') {	/* a unique prefix: "--gu", "--pid=5" */
-			len = strcspn(a + 2, "=");
-			for (w = with_arg; *w; w += strlen(w) + 1) {
-				if (len && strncmp(a + 2, w, len) == 0) {
-					if (w[0] == 'g' || w[0] == 'p')
-						last = w[0];
-					argv += !a[2 + len] && argv[1];
-				}
-			}
-			continue;
-		}
-		/* "-1g NAME", "-pPID": letters up to one taking an argument */
-		for (a++; *a; a++) {
-			if (*a == 'g' || *a == 'p')
-				last = *a;
-			if (strchr("fgLpsO", *a)) {
-				argv += !a[1] && argv[1];
-				break;
-			}
-		}
-	}
-	return last;
+	return (uintptr_t)G.pid_str > (uintptr_t)G.guest;
 }
 
 static void reject_missing_features(void)
@@ -282,7 +249,7 @@ static void reject_missing_features(void)
 }
 
 /* The reference's checks, in an order that reports misuse first */
-static void check_options(char **argv)
+static void check_options(void)
 {
 	int err, pid;
 
@@ -308,7 +275,7 @@ static void check_options(char **argv)
 	pid = G.pid_str ? parse_pid(G.pid_str) : 0;
 	if (G.guest)
 		G.pid = pid_of_guest(G.guest);
-	if (G.pid_str && (!G.guest || last_guest_or_pid(argv) == 'p'))
+	if (G.pid_str && pid_given_last())
 		G.pid = pid;
 	if (G.pid && !host_pid_exists(G.pid))
 		bb_error_msg_and_die("pid %d does not exist "
@@ -359,7 +326,7 @@ int kvm_stat_main(int argc UNUSED_PARAM, char **argv)
 	G.root = root ? root : "";
 	signal(SIGPIPE, SIG_IGN);
 
-	check_options(argv);
+	check_options();
 	host_find_mounts();
 	host_detect_arch();
 	if (ENABLE_FEATURE_KVM_STAT_EXIT_TIMES && (G.opts & (OPT_1 | OPT_l | OPT_L))

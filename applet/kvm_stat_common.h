@@ -182,9 +182,9 @@ int py_number(const char *s, char *buf, int is_float);
 /* S with every byte that is not printable ASCII as '?': host and user
  * strings never drive the terminal; xmalloc'ed */
 char *printable_dup(const char *s);
-/* bb_error_msg_and_die(), the message made printable so (and cut at 255) */
-void die_printable(const char *fmt, ...) NORETURN
-	__attribute__ ((format (printf, 1, 2)));
+/* bb_error_msg_and_die(FMT, STR), the message made printable so (and cut
+ * at 255); FMT has one %s */
+void die_printable(const char *fmt, const char *str) NORETURN;
 /* NULL if STR is a valid delay (then *ms is set), else the message */
 const char *check_delay(const char *str, unsigned *ms, char *msg, size_t size);
 void quit_fast(int status) NORETURN;	/* G.quit_hook, then exit */

@@ -102,80 +102,38 @@ char *printable_dup(const char *s)
 	return make_printable(xstrdup(s));
 }
 
-void die_printable(const char *fmt, ...)
+/* One string only: every message has one, and no varargs is smaller */
+void die_printable(const char *fmt, const char *str)
 {
 	char msg[256];
-	va_list p;
 
-	va_start(p, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, p);
-	va_end(p);
+	snprintf(msg, sizeof(msg), fmt, str);
 	bb_simple_error_msg_and_die(make_printable(msg));
 }
 
-/* Python's digitpart: digits, a single '_' between two of them; copied
- * to *D without the '_'. Returns the end, NULL if no digit. */
-static const char *py_digits(const char *s, char **d)
-{
-	if (!isdigit(*s))
-		return NULL;
-	for (;;) {
-		*(*d)++ = *s++;
-		if (*s == '_' && isdigit(s[1]))
-			s++;
-		else if (!isdigit(*s))
-			return s;
-	}
-}
-
+/*
+ * Python's number syntax is C's (strtod, strtoul) but for two things:
+ * '_' between two digits (dropped here) and no hex, nor nan(...) (the
+ * letters of inf, infinity and nan only). Whitespace is trimmed.
+ */
 int py_number(const char *s, char *buf, int is_float)
 {
-	static const char words[] ALIGN1 = "infinity\0inf\0nan\0";
-	const char *w, *p;
-	char *d = buf;
+	char *d = buf, *end;
 
-	s = skip_whitespace(s);
-	if (*s == '+' || *s == '-')
-		*d++ = *s++;
-	for (w = words; is_float && *w; w += strlen(w) + 1) {
-		if (strncasecmp(s, w, strlen(w)) == 0) {
-			d = stpcpy(d, w);
-			s += strlen(w);
-			goto end;
-		}
-	}
-	p = py_digits(s, &d);
-	if (!is_float) {
-		if (!p)
-			return 0;
-		s = p;
-		goto end;
-	}
-	/* float: digits, a point, digits (one side may be missing), then
-	 * an exponent */
-	if (p)
-		s = p;
-	if (*s == '.') {
-		*d++ = *s++;
-		w = py_digits(s, &d);
-		if (!p && !w)
-			return 0;
-		if (w)
-			s = w;
-	} else if (!p) {
-		return 0;
-	}
-	if (*s == 'e' || *s == 'E') {
-		*d++ = *s++;
-		if (*s == '+' || *s == '-')
-			*d++ = *s++;
-		s = py_digits(s, &d);
-		if (!s)
-			return 0;
-	}
- end:
+	for (s = skip_whitespace(s); *s; s++)
+		if (*s != '_' || d == buf || !isdigit(d[-1]) || !isdigit(s[1]))
+			*d++ = *s;
+	while (d > buf && isspace(d[-1]))
+		d--;
 	*d = '\0';
-	return *skip_whitespace(s) == '\0';
+	if (buf[strspn(buf, is_float ? "+-.0123456789eEinfatyINFATY"
+			: "+-0123456789")])
+		return 0;
+	if (is_float)
+		strtod(buf, &end);
+	else
+		strtoul(buf, &end, 10);
+	return *buf && end == d;
 }
 
 /*
@@ -209,24 +167,26 @@ static void format_py_float(char buf[40], double d)
 const char *check_delay(const char *str, unsigned *ms, char *msg, size_t size)
 {
 	char num[40], *buf = xmalloc(strlen(str) + 1);
+	const char *fmt = "invalid delay '%s': not a number";
 	int ok = py_number(str, buf, 1);
 	/* out of range is no error: Python makes 1e400 inf, 1e-400 0.0 */
-	double d = ok ? strtod(buf, NULL) : 0;
+	double d = strtod(buf, NULL);
 
 	free(buf);
 	/* nan: Python's float() takes it, but it is no delay */
-	if (!ok || d != d) {
-		snprintf(msg, size, "invalid delay '%s': not a number", str);
-		return make_printable(msg);
+	if (ok && d == d) {
+		if (d >= DELAY_MIN_DS / 10.0 && d <= DELAY_MAX_DS / 10.0) {
+			*ms = (int)(d * 1000 + 0.5);
+			return NULL;
+		}
+		format_py_float(num, d);
+		str = num;
+		fmt = "\"%s\": Delay must be %s";
 	}
-	if (d >= DELAY_MIN_DS / 10.0 && d <= DELAY_MAX_DS / 10.0) {
-		*ms = (unsigned)(d * 1000 + 0.5);
-		return NULL;
-	}
-	format_py_float(num, d);
-	snprintf(msg, size, "\"%s\": Delay must be %s", num,
+	/* one call for both: the first format leaves the limit unused */
+	snprintf(msg, size, fmt, str,
 		d < DELAY_MIN_DS / 10.0 ? ">=0.1" : "<=25.5");
-	return msg;
+	return make_printable(msg);
 }
 
 static void record_signal(int sig)
@@ -316,13 +276,12 @@ static void run_quit_hook(void)
 		G.quit_hook();
 }
 
-/* Dies by SIG, after the fast cleanup; returns if SIG is held off */
-static void raise_default(int sig)
+/* Dies by SIG, after the fast cleanup */
+static void die_by_signal(int sig) NORETURN;
+static void die_by_signal(int sig)
 {
 	run_quit_hook();
-	signal(sig, SIG_DFL);
-	sigprocmask(SIG_UNBLOCK, &G.caught_signals, NULL);
-	raise(sig);
+	kill_myself_with_sig(sig);
 }
 
 /* SIGINT ends with status 0 like the reference's KeyboardInterrupt;
@@ -333,8 +292,7 @@ void quit_on_signal(void)
 
 	if (sig == SIGINT)
 		quit_fast(EXIT_SUCCESS);
-	raise_default(sig);
-	_exit(128 + sig);
+	die_by_signal(sig);
 }
 
 void quit_fast(int status)
@@ -368,7 +326,7 @@ void out_write(int fd, const char *buf, size_t len)
 	if (G.quit_signal)
 		quit_on_signal();
 	if (errno == EPIPE)
-		raise_default(SIGPIPE);
+		die_by_signal(SIGPIPE);
 	bb_simple_perror_msg("write error");
 	quit_fast(EXIT_FAILURE);
 }

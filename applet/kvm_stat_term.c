@@ -127,8 +127,7 @@ void term_restore(void)
 static void fatal_signal(int sig)
 {
 	term_restore();
-	signal(sig, SIG_DFL);
-	raise(sig);	/* dies on return */
+	kill_myself_with_sig(sig);
 }
 
 /* Raw mode: keys one by one, unechoed; Ctrl-C and Ctrl-Z arrive as bytes
@@ -154,13 +153,9 @@ static void enter_raw_mode(void)
  */
 static void stop_self(int sig UNUSED_PARAM)
 {
-	sigset_t tstp;
-
 	term_restore();
 	signal(SIGTSTP, SIG_DFL);
-	sigemptyset(&tstp);
-	sigaddset(&tstp, SIGTSTP);
-	sigprocmask(SIG_UNBLOCK, &tstp, NULL);
+	sig_unblock(SIGTSTP);	/* blocked in its handler */
 	raise(SIGTSTP);	/* stopped here, until SIGCONT */
 	signal(SIGTSTP, stop_self);
 	enter_raw_mode();

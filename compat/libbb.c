@@ -270,6 +270,25 @@ void FAST_FUNC bb_signals(int sigs, void (*f)(int))
 	}
 }
 
+/* libbb/signals.c: signal-safe (system calls only) */
+void FAST_FUNC sig_unblock(int sig)
+{
+	sigset_t ss;
+
+	sigemptyset(&ss);
+	sigaddset(&ss, sig);
+	sigprocmask(SIG_UNBLOCK, &ss, NULL);
+}
+
+/* libbb/signals.c: dies by SIG as by default, wherever it was blocked */
+void FAST_FUNC kill_myself_with_sig(int sig)
+{
+	signal(sig, SIG_DFL);
+	sig_unblock(sig);
+	raise(sig);
+	_exit(sig | 128);	/* not reached */
+}
+
 /* libbb/compare_string_array.c */
 int FAST_FUNC index_in_strings(const char *strings, const char *key)
 {

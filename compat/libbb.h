@@ -95,6 +95,8 @@ int index_in_strings(const char *strings, const char *key) FAST_FUNC;
 char *utoa(unsigned n) FAST_FUNC;
 unsigned long long monotonic_us(void) FAST_FUNC;
 void bb_signals(int sigs, void (*f)(int)) FAST_FUNC;
+void sig_unblock(int sig) FAST_FUNC;
+void kill_myself_with_sig(int sig) NORETURN FAST_FUNC;
 unsigned bb_strtou(const char *arg, char **endp, int base) FAST_FUNC;
 
 extern uint32_t option_mask32;
