@@ -287,17 +287,14 @@ static int thread_alive(int tid)
 
 /*
  * The groups of threads that ended (QEMU's worker threads come and go):
- * their last counts are kept in tps->retired, their descriptors closed,
- * so that the descriptors follow the live threads. Closing here is cheap:
- * the live threads' groups (the main thread's at least) still hold every
- * tracepoint, so no close waits for the kernel's grace period (see the
- * closer in kvm_stat_perf.c).
+ * their last counts are kept in tps->retired, their descriptors go to the
+ * closer, so that the descriptors follow the live threads.
  */
 static void retire_ended_threads(struct tracepoint_state *tps)
 {
 	unsigned long long buf[tps->nev + 1];	/* nr, then the counts */
-	unsigned g, i, kept = 0, nev = tps->nev;
-	int *fds;
+	unsigned g, i, kept = 0, ngone = 0, nev = tps->nev;
+	int *gone = NULL, *fds;
 
 	for (g = 0; g < tps->ngroups; g++) {
 		fds = tps->fds + g * nev;
@@ -309,10 +306,13 @@ static void retire_ended_threads(struct tracepoint_state *tps)
 		if (read(fds[0], buf, sizeof(buf)) == (ssize_t)sizeof(buf))
 			for (i = 0; i < nev; i++)
 				tps->retired[i] += buf[i + 1];
-		for (i = 0; i < nev; i++)
-			close(fds[i]);
+		gone = xrealloc(gone, (ngone + nev) * sizeof(int));
+		memcpy(gone + ngone, fds, nev * sizeof(int));
+		ngone += nev;
 	}
 	tps->ngroups = kept;
+	perf_hand_off(gone, ngone);
+	free(gone);
 }
 
 static void add_new_threads(void)
