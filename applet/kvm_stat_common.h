@@ -206,6 +206,18 @@ void outbuf_printf(struct outbuf *o, const char *fmt, ...)
 void out_write(int fd, const char *buf, size_t len);
 ssize_t write_or_signal(int fd, const char *buf, size_t len);
 
+/* The views that write every interval (log, textfile, exit times):
+ * wait_tick() sleeps to the next tick of a rhythm of INTERVAL_US after
+ * *NEXT, quitting on SIGTERM and friends; returns whether SIGHUP asked
+ * for the -L file anew (logrotate) */
+int wait_tick(unsigned long long *next, unsigned interval_us);
+#define TIMESTAMP_SIZE 72	/* "2024-05-01 12:00:00"; room for any int */
+void format_now(char stamp[TIMESTAMP_SIZE]);	/* local time */
+int log_file_open(void);	/* -L FILE, appended to, or exit */
+/* A record to FD: stdout, or the -L file, which keeps whole records
+ * only (a full disk); or exit */
+void record_write(int fd, const char *buf, size_t len);
+
 /* kvm_stat_host.c: the host as seen through $KVM_STAT_ROOT */
 /* "<root>FMT", xmalloc'ed; FMT is a string literal */
 #define host_path(fmt, ...) xasprintf("%s" fmt, G.root, ##__VA_ARGS__)

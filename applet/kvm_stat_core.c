@@ -330,3 +330,86 @@ void out_write(int fd, const char *buf, size_t len)
 	bb_simple_perror_msg("write error");
 	quit_fast(EXIT_FAILURE);
 }
+
+/* ---- what the views that write every interval share ---- */
+
+#if ENABLE_FEATURE_KVM_STAT_LOG || ENABLE_FEATURE_KVM_STAT_TEXTFILE \
+ || ENABLE_FEATURE_KVM_STAT_EXIT_TIMES
+int wait_tick(unsigned long long *next, unsigned interval_us)
+{
+	int hup = 0;
+
+	*next += interval_us;
+	while (wait_event(*next, -1) == WAIT_SIGNAL) {
+		if (G.quit_signal)
+			quit_on_signal();
+		hup |= G.hup_received;
+		G.hup_received = G.winch_received = 0;
+	}
+	/* late by more than an interval (we were stopped, or a write
+	 * waited): one record now, then the rhythm again from here, as
+	 * vmstat does, not a burst of records to catch up */
+	if (monotonic_us() - *next > interval_us)
+		*next = monotonic_us();
+	return hup;
+}
+#endif
+
+/* -l, -L: the log view's, and the exit times' (-e -l) */
+#if ENABLE_FEATURE_KVM_STAT_LOG || ENABLE_FEATURE_KVM_STAT_EXIT_TIMES
+void format_now(char stamp[TIMESTAMP_SIZE])
+{
+	time_t now = time(NULL);
+	struct tm tm;
+
+	/* strftime's "%Y-%m-%d %H:%M:%S", without its ~4 KiB of libc */
+	localtime_r(&now, &tm);
+	snprintf(stamp, TIMESTAMP_SIZE, "%d-%02d-%02d %02d:%02d:%02d",
+		tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+		tm.tm_hour, tm.tm_min, tm.tm_sec);
+}
+
+/* "WHAT 'FILE': strerror", FILE's bytes made printable, then the exit */
+static void log_file_error(const char *what) NORETURN;
+static void log_file_error(const char *what)
+{
+	char *name = printable_dup(G.log_file);
+
+	bb_perror_msg("%s '%s'", what, name);
+	free(name);	/* nothing left for LeakSanitizer to report */
+	quit_fast(EXIT_FAILURE);
+}
+
+/* Appends; creates with 0666 (less umask) as the reference */
+int log_file_open(void)
+{
+	int fd = open(G.log_file, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0666);
+
+	if (fd < 0)
+		log_file_error("can't open");
+	return fd;
+}
+
+void record_write(int fd, const char *buf, size_t len)
+{
+	off_t end;
+
+	if (!G.log_file) {
+		out_write(fd, buf, len);
+		return;
+	}
+	/* a full disk: the file keeps whole records only */
+	end = lseek(fd, 0, SEEK_END);
+	if (write_or_signal(fd, buf, len) != (ssize_t)len) {
+		int err = errno;
+
+		if (end >= 0 && ftruncate(fd, end) != 0) {
+			/* not a regular file: nothing to take back */
+		}
+		if (G.quit_signal)
+			quit_on_signal();
+		errno = err;
+		log_file_error("write error on");
+	}
+}
+#endif

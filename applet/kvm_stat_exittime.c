@@ -228,59 +228,37 @@ static void put_table(struct outbuf *o, const char *stamp)
 			"time:%.2fus.\n\n", G.ext->total, dbl(G.ext->time) / 1e3);
 }
 
-/* -L FILE, appended to (its name printable in errors) */
-static int open_log(void)
-{
-	int fd = open(G.log_file, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0666);
-
-	if (fd < 0)
-		die_printable("can't open '%s'", G.log_file);
-	return fd;
-}
-
 /* -1 -e: one second; -l/-L -e: a table (CSV rows) every interval */
 void exittime_run(void)
 {
 	struct outbuf o = { NULL, 0, 0 };
 	const char *why = setup();
 	unsigned long long next = monotonic_us();
-	char stamp[80] = "";
+	unsigned interval_us = G.opts & OPT_1 ? 1000000 : G.delay_ms * 1000;
+	char stamp[TIMESTAMP_SIZE] = "";
 	int fd = STDOUT_FILENO;
-	time_t now;
-	struct tm tm;
 	int said = 0;
 
 	if (why)
 		bb_simple_error_msg_and_die(why);
 	catch_signals();
 	if (G.log_file)
-		fd = open_log();
+		fd = log_file_open();
 	/* -L -c: the header only at the top of the file */
 	if ((G.opts & OPT_c) && (!G.log_file || lseek(fd, 0, SEEK_END) <= 0))
 		outbuf_printf(&o, "timestamp,exit_reason,samples,samples_pct,"
 			"time_pct,min_us,max_us,avg_us,p99_us\n");
 	for (;;) {
-		next += (G.opts & OPT_1) ? 1000000 : G.delay_ms * 1000ULL;
-		while (wait_event(next, -1) == WAIT_SIGNAL) {
-			if (G.quit_signal)
-				quit_on_signal();
-			if (G.hup_received) {	/* logrotate: a new file */
-				close(fd);
-				fd = open_log();
-			}
-			G.hup_received = G.winch_received = 0;
+		if (wait_tick(&next, interval_us)) {	/* logrotate: a new file */
+			close(fd);
+			fd = log_file_open();
 		}
 		read_times(1, 1);
-		if (!(G.opts & OPT_1)) {
-			now = time(NULL);
-			localtime_r(&now, &tm);
-			sprintf(stamp, "%d-%02d-%02d %02d:%02d:%02d",
-				tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-				tm.tm_hour, tm.tm_min, tm.tm_sec);
-		}
+		if (!(G.opts & OPT_1))
+			format_now(stamp);
 		if (G.ext->nrows || !(G.opts & OPT_z))
 			put_table(&o, stamp);
-		out_write(fd, o.buf, o.len);
+		record_write(fd, o.buf, o.len);
 		o.len = 0;
 		if (!G.ext->total && !said++)	/* once */
 			bb_simple_error_msg(nothing_seen());

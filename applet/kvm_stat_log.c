@@ -39,52 +39,12 @@ struct log_state {
 	smallint header_only;	/* -L -c: the banner is the file's header */
 };
 
-/* "WHAT 'FILE': strerror", FILE's bytes made printable, then the exit */
-static void log_error(const char *what) NORETURN;
-static void log_error(const char *what)
-{
-	char *name = printable_dup(G.log_file);
-
-	bb_perror_msg("%s '%s'", what, name);
-	free(name);	/* nothing left for LeakSanitizer to report */
-	quit_fast(EXIT_FAILURE);
-}
-
-/* Appends; creates with 0666 (less umask) as the reference */
-static int open_log(void)
-{
-	int fd = open(G.log_file, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0666);
-
-	if (fd < 0)
-		log_error("can't open");
-	return fd;
-}
-
 /* Ends the line and writes it: one write() per line */
 static void write_line(struct log_state *ls)
 {
-	struct outbuf *out = &ls->out;
-
-	outbuf_printf(out, "\n");
-	if (!G.log_file) {
-		out_write(ls->fd, out->buf, out->len);
-	} else {
-		/* a full disk: the file keeps whole records only */
-		off_t end = lseek(ls->fd, 0, SEEK_END);
-
-		if (write_or_signal(ls->fd, out->buf, out->len) != (ssize_t)out->len) {
-			int err = errno;
-
-			if (end >= 0 && ftruncate(ls->fd, end) != 0) {
-				/* not a regular file: nothing to take back */
-			}
-			if (G.quit_signal)
-				quit_on_signal();
-			errno = err;
-			log_error("write error on");
-		}
-	}
-	out->len = 0;
+	outbuf_printf(&ls->out, "\n");
+	record_write(ls->fd, ls->out.buf, ls->out.len);
+	ls->out.len = 0;
 }
 
 /* The field names; with -L -c only at the very top of the file (a pipe,
@@ -132,16 +92,13 @@ static const char *next_vcpu(int *tid)
  * shown nowhere), 0 for the guest's sums, and VCPU, its name, in a column.
  * Returns the deltas or'ed.
  */
-static long long put_line(struct log_state *ls, const struct tm *tm,
+static long long put_line(struct log_state *ls, const char *stamp,
 		int tid, const char *vcpu)
 {
 	unsigned i, idx;
 	long long delta, changed = 0;
 
-	/* strftime's "%Y-%m-%d %H:%M:%S", without its ~4 KiB of libc */
-	outbuf_printf(&ls->out, "%d-%02d-%02d %02d:%02d:%02d",
-		tm->tm_year + 1900, tm->tm_mon + 1, tm->tm_mday,
-		tm->tm_hour, tm->tm_min, tm->tm_sec);
+	outbuf_printf(&ls->out, "%s", stamp);
 	if (vcpu && ls->csv)
 		outbuf_printf(&ls->out, ",%s", vcpu);
 	for (i = 0; i < ls->nkeys; i++) {
@@ -160,17 +117,16 @@ static long long put_line(struct log_state *ls, const struct tm *tm,
 /* -z: a record with all deltas of the guest zero is dropped */
 static void put_record(struct log_state *ls)
 {
-	time_t now = time(NULL);
-	struct tm tm;
+	char stamp[TIMESTAMP_SIZE];
 	long long changed;
 	IF_FEATURE_KVM_STAT_VCPU(const char *vcpu;)
 	IF_FEATURE_KVM_STAT_VCPU(int tid = 0;)
 
-	localtime_r(&now, &tm);
-	changed = put_line(ls, &tm, 0, opt_vcpus() ? "all" : NULL);
+	format_now(stamp);
+	changed = put_line(ls, stamp, 0, opt_vcpus() ? "all" : NULL);
 	IF_FEATURE_KVM_STAT_VCPU(while (G.vcpus && (vcpu = next_vcpu(&tid))) {
 		outbuf_printf(&ls->out, "\n");
-		put_line(ls, &tm, tid, vcpu);
+		put_line(ls, stamp, tid, vcpu);
 	})
 	if (!changed && (G.opts & OPT_z)) {
 		ls->out.len = 0;
@@ -189,7 +145,7 @@ void log_run(void)
 	memset(&ls, 0, sizeof(ls));
 	ls.csv = !!(G.opts & OPT_c);
 	ls.header_only = ls.csv && G.log_file;
-	ls.fd = G.log_file ? open_log() : STDOUT_FILENO;
+	ls.fd = G.log_file ? log_file_open() : STDOUT_FILENO;
 	catch_signals();
 	stats_update(0);
 	ls.order = stats_order_by_key();
@@ -204,24 +160,12 @@ void log_run(void)
 	put_banner(&ls);
 	next = monotonic_us();
 	for (;;) {
-		next += G.delay_ms * 1000ULL;
-		while (wait_event(next, -1) == WAIT_SIGNAL) {
-			if (G.quit_signal)
-				quit_on_signal();
+		if (wait_tick(&next, G.delay_ms * 1000)) {
 			/* logrotate moved the file away: on in a new one */
-			if (G.hup_received) {
-				G.hup_received = 0;
-				close(ls.fd);
-				ls.fd = open_log();
-				put_banner(&ls);
-			}
-			G.winch_received = 0;
+			close(ls.fd);
+			ls.fd = log_file_open();
+			put_banner(&ls);
 		}
-		/* late by more than an interval (we were stopped, or a write
-		 * waited): one record now, then the rhythm again from here, as
-		 * vmstat does, not a burst of records to catch up */
-		if (monotonic_us() - next > G.delay_ms * 1000ULL)
-			next = monotonic_us();
 		if (ls.records == BANNER_REPEAT && !ls.header_only)
 			put_banner(&ls);
 		stats_update(0);

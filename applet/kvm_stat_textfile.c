@@ -176,16 +176,7 @@ void textfile_run(void)
 	if (!(G.opts & OPT_1))
 		write_all(&tf);
 	for (;;) {
-		next += interval_us;
-		while (wait_event(next, -1) == WAIT_SIGNAL) {
-			if (G.quit_signal)
-				quit_on_signal();
-			G.winch_received = 0;
-		}
-		/* late by more than an interval (stopped): one file now and
-		 * the rhythm from here, as the log view does, not a burst */
-		if (monotonic_us() - next > interval_us)
-			next = monotonic_us();
+		wait_tick(&next, interval_us);	/* SIGHUP: no -L file to reopen */
 		write_all(&tf);
 		if (G.opts & OPT_1)
 			quit_fast(EXIT_SUCCESS);
