@@ -464,3 +464,19 @@ int exit_reason(int table, unsigned i, char *name)
 	}
 	return -1;
 }
+
+#if ENABLE_FEATURE_KVM_STAT_BPF
+/* The codes of TABLE are below this: a map's slots for its reasons;
+ * 0 if there is no such table */
+unsigned exit_reason_span(int table)
+{
+	char name[EXIT_NAME_MAX];
+	unsigned i, n = 0;
+	int code;
+
+	for (i = 0; (code = exit_reason(table, i, name)) >= 0; i++)
+		if ((unsigned)code >= n)
+			n = code + 1;
+	return n;
+}
+#endif

@@ -66,9 +66,8 @@ static const char *setup(void)
 {
 	struct exittime_state *x;
 	struct bpf_count_spec spec;
-	char name[EXIT_NAME_MAX];
-	unsigned i, id;
-	int code, hash, entry, prog, fd;
+	unsigned id;
+	int hash, entry, prog, fd;
 
 	if (!ENABLE_FEATURE_KVM_STAT_BPF || (G.opts & OPT_no_bpf))
 		return "exit times need BPF programs (--no-bpf given)";
@@ -81,9 +80,7 @@ static const char *setup(void)
 		return "exit times need the tracepoints kvm:kvm_exit (with its "
 			"reason) and kvm:kvm_entry";
 	/* a table's codes by name; another architecture's by number */
-	for (i = 0; (code = exit_reason(G.arch, i, name)) >= 0; i++)
-		if ((unsigned)code >= spec.nreasons)
-			spec.nreasons = code + 1;
+	spec.nreasons = exit_reason_span(G.arch);
 	if (!spec.nreasons)
 		spec.nreasons = 256;
 	/* the state, then its row and order arrays */

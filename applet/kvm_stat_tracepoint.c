@@ -480,14 +480,9 @@ int event_field(const char *event, const char *field,
 static int reason_spec(const char *name, struct bpf_count_spec *spec)
 {
 	const char *field;
-	int table = reason_table(name, &field), code;
-	char reason[EXIT_NAME_MAX];
-	unsigned i;
+	int table = reason_table(name, &field);
 
-	spec->nreasons = 0;
-	for (i = 0; (code = exit_reason(table, i, reason)) >= 0; i++)
-		if ((unsigned)code >= spec->nreasons)
-			spec->nreasons = code + 1;
+	spec->nreasons = exit_reason_span(table);
 	if (!spec->nreasons || event_field(name, field, &spec->reason_offset,
 			&spec->reason_size) != 0) {
 		spec->nreasons = 0;	/* no table, or no such field: no children */
