@@ -51,7 +51,7 @@ prep() {
 	if [ -c /dev/kvm ] && [ -x "$vmm" ]; then
 		"$vmm" -r 1000 -t 5 -name guest=bare > "$T/vm.out" &
 		VM=$!
-		for i in $(seq 100); do grep -q '^pid ' "$T/vm.out" && break; sleep 0.05; done
+		wait_for 10 grep -q '^pid ' "$T/vm.out"
 		want_rate=1
 	fi
 	bare $KVM_STAT -1 -f 'kvm_userspace_exit$'

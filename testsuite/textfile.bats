@@ -82,6 +82,18 @@ value() {
 		substr($0, 1, length(s) + 1) == s " " { print substr($0, length(s) + 2) }' "$1"
 }
 
+# has_value FILE SERIES VALUE: SERIES is VALUE in FILE
+has_value() {
+	[ "$(value "$1" "$2" 2>/dev/null)" = "$3" ]
+}
+
+# at_least FILE SERIES N: SERIES is N or more in FILE
+at_least() {
+	local v
+	v=$(value "$1" "$2" 2>/dev/null)
+	[ -n "$v" ] && [ "$v" -ge "$3" ]
+}
+
 # Two guests with counters and names the test chose
 two_guests() {
 	fixture
@@ -171,11 +183,9 @@ two_guests() {
 	two_guests
 	start_bg -d -s 0.2 -O "$T/r.prom"
 	local s='kvm_stat_debugfs_total{field="io_exits",guest="web01",pid="4242"}' i
-	for i in $(seq 100); do [ "$(value "$T/r.prom" "$s" 2>/dev/null)" = 7 ] && break; sleep 0.05; done
-	[ "$(value "$T/r.prom" "$s")" = 7 ]
+	wait_for 10 has_value "$T/r.prom" "$s" 7
 	fx set 4242-11 io_exits=1234
-	for i in $(seq 100); do [ "$(value "$T/r.prom" "$s")" = 1234 ] && break; sleep 0.05; done
-	[ "$(value "$T/r.prom" "$s")" = 1234 ]
+	wait_for 10 has_value "$T/r.prom" "$s" 1234
 	exposition_ok "$T/r.prom"
 	kill $BG
 	wait $BG || true
@@ -212,7 +222,7 @@ two_guests() {
 	kvm_stat -d -1 -O "$T/ref.prom"
 	[ "$(wc -l < "$T/ref.prom")" = $want ]
 	start_bg -d -s 0.1 -O "$T/a.prom"
-	for i in $(seq 100); do [ -e "$T/a.prom" ] && break; sleep 0.05; done
+	wait_for 10 test -e "$T/a.prom"
 	# read until 10 different files (a rename each) were seen, or 20 s
 	local inodes=" " reads=0 end=$((SECONDS + 20)) ino
 	while [ $SECONDS -lt $end ]; do
@@ -281,18 +291,16 @@ two_guests() {
 	[ -n "$tracefs" ] && [ -d "$tracefs/events/kvm" ] || skip "no kvm tracepoints"
 	[ -x "$vmm" ] || skip "$vmm not built (make vmm)"
 	start_bg -O "$T/t.prom" -s 0.2 -f 'kvm_userspace_exit$|kvm_userspace_exit\((IO|HLT)\)'
-	for i in $(seq 200); do [ -s "$T/t.prom" ] && break; sleep 0.05; done
+	wait_for 10 test -s "$T/t.prom"
 	"$vmm" -l 1500 -name guest=tf > "$T/vm.out"
 	local io hlt all s='kvm_stat_tracepoint_events_total{event="kvm_userspace_exit"'
 	io=$(sed -n 's/^io_exits //p' "$T/vm.out")
 	hlt=$(sed -n 's/^hlt_exits //p' "$T/vm.out")
 	[ "$io" = 3000 ] && [ "$hlt" = 1500 ]
 	# the VMM has ended: wait for a file written after its last exit
-	for i in $(seq 100); do
-		[ "$(value "$T/t.prom" "$s,reason=\"HLT\"}")" -ge "$hlt" ] && break
-		sleep 0.05
-	done
-	sleep 0.5
+	# (counts only grow: both at least ours, or the wait gives up)
+	wait_for 10 at_least "$T/t.prom" "$s,reason=\"IO\"}" "$io" || true
+	wait_for 10 at_least "$T/t.prom" "$s,reason=\"HLT\"}" "$hlt" || true
 	cat "$T/t.prom"
 	exposition_ok "$T/t.prom"
 	local got="$(value "$T/t.prom" "$s,reason=\"IO\"}") $(value "$T/t.prom" "$s,reason=\"HLT\"}")"
