@@ -51,14 +51,19 @@ expect_eq "$OTHER samples = the counting path's kvm_exit($OTHER)" \
 avg() {
 	awk -F, -v r="$2" '$2 == r { n += $3; t += $3 * $8 } END { printf "%d\n", n ? t / n : 0 }' "$1"
 }
+# At least the 2 ms slept; at most what the VMM measured its sleeps took
+# (a loaded host wakes it late) and a margin for the rest of the exit
+slept=$(($(vmm_count known slept_us) / 200))	# per loop, us
+say "the VMM's sleeps took $slept us a loop"
 case $SLEPT in
 "$ONCE")
-	expect_range "$ONCE average (us) with 2 ms slept" 2000 3999 "$(avg /tmp/et.csv "$ONCE")"
+	expect_range "$ONCE average (us) with 2 ms slept" 2000 $((slept + 1000)) \
+		"$(avg /tmp/et.csv "$ONCE")"
 	expect_range "$PAIR average (us), far below" 0 500 "$(avg /tmp/et.csv "$PAIR")"
 	;;
 *)	# every second DABT_LOW sleeps: half of 2 ms on average
-	expect_range "$PAIR average (us) with 2 ms slept every other" 1000 1999 \
-		"$(avg /tmp/et.csv "$PAIR")"
+	expect_range "$PAIR average (us) with 2 ms slept every other" 1000 \
+		$((slept / 2 + 500)) "$(avg /tmp/et.csv "$PAIR")"
 	;;
 esac
 expect_true "$SLEPT p99 >= 2 ms" awk -F, -v r="$SLEPT" \
