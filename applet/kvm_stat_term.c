@@ -238,8 +238,11 @@ static NOINLINE int env_number(const char *name, int dflt)
 	return n > 0 ? n : dflt;
 }
 
-/* New size: the frame keeps what fits, the screen is cleared and redrawn */
-static void set_size(int rows, int cols)
+/*
+ * A new size (1), unless it is the one we have (0): the frame keeps what
+ * fits, the screen is cleared and redrawn
+ */
+static int set_size(int rows, int cols)
 {
 	unsigned cells;
 	uint16_t *want;
@@ -249,6 +252,8 @@ static void set_size(int rows, int cols)
 	 * is clamped, and so is the memory for it */
 	rows = MIN(rows, TERM_SIZE_MAX);
 	cols = MIN(cols, TERM_SIZE_MAX);
+	if (rows == G.term->rows && cols == G.term->cols)
+		return 0;
 	cells = rows * cols;
 	want = xzalloc(cells * 2 * sizeof(want[0]) + cols + 1);
 	w = MIN(cols, G.term->cols);
@@ -261,6 +266,7 @@ static void set_size(int rows, int cols)
 	G.term->rows = rows;
 	G.term->cols = cols;
 	out_str("\033[m\033[H\033[2J");
+	return 1;
 }
 
 /*
@@ -273,13 +279,9 @@ static int kernel_resize(void)
 
 	memset(&ws, 0, sizeof(ws));
 	ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws);
-	if (!ws.ws_row || !ws.ws_col
-	 || (MIN(ws.ws_row, TERM_SIZE_MAX) == G.term->rows
-	  && MIN(ws.ws_col, TERM_SIZE_MAX) == G.term->cols)
-	)
+	if (!ws.ws_row || !ws.ws_col)
 		return 0;
-	set_size(ws.ws_row, ws.ws_col);
-	return 1;
+	return set_size(ws.ws_row, ws.ws_col);
 }
 
 void term_start(void)
