@@ -96,24 +96,21 @@ static int rows_used(void)
 
 /*
  * Attributes off, cursor on, the cursor on the line below the last
- * frame (scrolling one line if the frame fills the screen), then the
+ * frame (row 2 if there is none yet), then the
  * user's settings. A frame being drawn is dropped. Only stores,
  * write() and tcsetattr(): signal-safe.
  */
 void term_restore(void)
 {
 	struct pollfd pfd = { STDOUT_FILENO, POLLOUT, 0 };
-	int row, full;
 
 	if (!G.term->raw)	/* every caller comes after term_start() */
 		return;
 	G.term->raw = 0;
 	G.term->outlen = 0;
-	row = rows_used();
-	full = row == G.term->rows;
-	out_fmt("\033[m\033[?25h\033[\1H", row + !full, 0);
-	if (full)
-		out_str("\r\n");
+	/* the frame's last line, then a new line: it scrolls if the frame
+	 * fills the screen */
+	out_fmt("\033[m\033[?25h\033[\1H\r\n", rows_used(), 0);
 	/* what the terminal takes within a moment: a blocked one (or one
 	 * quitting) must not keep us */
 	if (poll(&pfd, 1, 500) > 0 && write(STDOUT_FILENO, G.term->out,
