@@ -96,24 +96,21 @@ static int rows_used(void)
 
 /*
  * Attributes off, cursor on, the cursor on the line below the last
- * frame (scrolling one line if the frame fills the screen), then the
+ * frame (row 2 if there is none yet), then the
  * user's settings. A frame being drawn is dropped. Only stores,
  * write() and tcsetattr(): signal-safe.
  */
 void term_restore(void)
 {
 	struct pollfd pfd = { STDOUT_FILENO, POLLOUT, 0 };
-	int row, full;
 
 	if (!G.term->raw)	/* every caller comes after term_start() */
 		return;
 	G.term->raw = 0;
 	G.term->outlen = 0;
-	row = rows_used();
-	full = row == G.term->rows;
-	out_fmt("\033[m\033[?25h\033[\1H", row + !full, 0);
-	if (full)
-		out_str("\r\n");
+	/* the frame's last line, then a new line: it scrolls if the frame
+	 * fills the screen */
+	out_fmt("\033[m\033[?25h\033[\1H\r\n", rows_used(), 0);
 	/* what the terminal takes within a moment: a blocked one (or one
 	 * quitting) must not keep us */
 	if (poll(&pfd, 1, 500) > 0 && write(STDOUT_FILENO, G.term->out,
@@ -238,8 +235,11 @@ static NOINLINE int env_number(const char *name, int dflt)
 	return n > 0 ? n : dflt;
 }
 
-/* New size: the frame keeps what fits, the screen is cleared and redrawn */
-static void set_size(int rows, int cols)
+/*
+ * A new size (1), unless it is the one we have (0): the frame keeps what
+ * fits, the screen is cleared and redrawn
+ */
+static int set_size(int rows, int cols)
 {
 	unsigned cells;
 	uint16_t *want;
@@ -249,6 +249,8 @@ static void set_size(int rows, int cols)
 	 * is clamped, and so is the memory for it */
 	rows = MIN(rows, TERM_SIZE_MAX);
 	cols = MIN(cols, TERM_SIZE_MAX);
+	if (rows == G.term->rows && cols == G.term->cols)
+		return 0;
 	cells = rows * cols;
 	want = xzalloc(cells * 2 * sizeof(want[0]) + cols + 1);
 	w = MIN(cols, G.term->cols);
@@ -261,6 +263,7 @@ static void set_size(int rows, int cols)
 	G.term->rows = rows;
 	G.term->cols = cols;
 	out_str("\033[m\033[H\033[2J");
+	return 1;
 }
 
 /*
@@ -273,13 +276,9 @@ static int kernel_resize(void)
 
 	memset(&ws, 0, sizeof(ws));
 	ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws);
-	if (!ws.ws_row || !ws.ws_col
-	 || (MIN(ws.ws_row, TERM_SIZE_MAX) == G.term->rows
-	  && MIN(ws.ws_col, TERM_SIZE_MAX) == G.term->cols)
-	)
+	if (!ws.ws_row || !ws.ws_col)
 		return 0;
-	set_size(ws.ws_row, ws.ws_col);
-	return 1;
+	return set_size(ws.ws_row, ws.ws_col);
 }
 
 void term_start(void)

@@ -53,6 +53,16 @@ static void tui_quit(int key)
 	quit_fast(EXIT_SUCCESS);
 }
 
+/* The next key; the ways out end us here, wherever a key is read */
+static int next_key(int timeout_ms)
+{
+	int key = term_getkey(timeout_ms);
+
+	if (key == KEY_QUIT || key == KEY_HANGUP)
+		tui_quit(key);
+	return key;
+}
+
 /* The regex set with -f or 'f', "" if none */
 static NOINLINE const char *filter_str(void)
 {
@@ -419,12 +429,10 @@ static int ask(const char *title, const char *prompt, int row,
 		scr_put(row, plen, buf + len - tail, 0);
 		scr_cursor(row, plen + tail);
 		scr_flush();
-		key = term_getkey(-1);
+		key = next_key(-1);
 		scr_cursor(-1, 0);	/* hidden, unless the prompt stays */
 		if (key == KEY_ESCAPE)
 			return 0;
-		if (key == KEY_QUIT || key == KEY_HANGUP)
-			tui_quit(key);
 		if (key == '\r' || key == '\n') {
 			const char *why = take(buf, msg);
 
@@ -504,16 +512,11 @@ static const char *take_delay(const char *in, char *msg)
 /* Shows DRAW's screen until a key (other than a resize) is pressed */
 static void show_until_key(void (*draw)(void))
 {
-	int key;
-
 	do {
 		scr_erase();
 		draw();
 		scr_flush();
-		key = term_getkey(-1);
-	} while (key == KEY_RESIZE);
-	if (key == KEY_QUIT || key == KEY_HANGUP)
-		tui_quit(key);
+	} while (next_key(-1) == KEY_RESIZE);
 }
 
 /* The reference's _show_msg(): lines centered from row 2, the last
@@ -613,8 +616,6 @@ enum { REFRESH_LATER, REFRESH_SOON };
 static int handle_key(int key)
 {
 	switch (key) {
-	case KEY_QUIT:
-	case KEY_HANGUP:
 	case 'q':
 		tui_quit(key);
 	case KEY_RESIZE:
@@ -682,7 +683,7 @@ void tui_run(void)
 
 		draw_body(last_us ? (long long)(now - last_us) / 1e6 : 0);
 		last_us = monotonic_us();
-		wait_ms = handle_key(term_getkey(wait_ms)) == REFRESH_SOON
+		wait_ms = handle_key(next_key(wait_ms)) == REFRESH_SOON
 			? INITIAL_DELAY_MS : (int)G.delay_ms;
 	}
 }
