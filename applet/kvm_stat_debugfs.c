@@ -26,7 +26,8 @@
 struct counter {
 	char *name;	/* the file's: "exits" */
 	char *key;	/* the stats key: name, or "child parent" */
-	unsigned long long sum;	/* all guests: the global value less bases */
+	unsigned long long sum;	/* all guests: the global value, until the
+				 * first VM's row takes it */
 	int idx;	/* its stats entry in this read; -1: not shown */
 	smallint wanted;
 	smallint unreadable;	/* EPERM/EACCES (lockdown): left out */
@@ -326,7 +327,8 @@ static int read_vm_counter(struct debugfs_state *d, struct vm_dir *vm,
  * A VM's wanted counters less their bases, which are read when the VM is
  * first seen. -p or by guest (EACH_VM): each counter is read and goes into
  * its row, or else (by guest) into GUEST_IDX. All guests: only the bases
- * are read, and come out of the global files' sums.
+ * are read, and come out of the global files' sums, which the first VM
+ * adds (modulo 2^64, as the rows): no VM, no rows.
  */
 static void read_vm(struct debugfs_state *d, struct vm_dir *vm, int each_vm,
 		int guest_idx)
@@ -347,22 +349,14 @@ static void read_vm(struct debugfs_state *d, struct vm_dir *vm, int each_vm,
 			*base = v;
 			has_base(d, vm)[f] = 1;
 		}
-		if (each_vm)
-			stats_add(counter_row(c, guest_idx), v - *base);
-		else
-			c->sum -= *base;
+		if (!each_vm) {
+			v = c->sum;
+			c->sum = 0;
+		}
+		stats_add(counter_row(c, guest_idx), v - *base);
 	}
 	if (dirfd >= 0)
 		close(dirfd);
-}
-
-static void add_sums(struct debugfs_state *d)
-{
-	struct counter *c;
-
-	for (c = d->c; c < d->c + d->n; c++)
-		if (c->wanted)
-			stats_add(counter_row(c, -1), c->sum);
 }
 
 /*
@@ -400,7 +394,7 @@ void debugfs_read(int by_guest)
 {
 	struct debugfs_state *d = G.dfs;
 	struct vm_dir *vm;
-	int each_vm, found = 0;
+	int each_vm;
 
 	by_guest = ENABLE_FEATURE_KVM_STAT_TUI && by_guest;	/* a screen view */
 	each_vm = G.pid || by_guest;
@@ -408,15 +402,12 @@ void debugfs_read(int by_guest)
 	if (!each_vm)
 		read_globals(d);
 	scan_vms(d);
+	resolve_keys(d, by_guest);
 	for (vm = d->vms; vm; vm = vm->next) {
 		if (G.pid && vm->pid != G.pid)
 			continue;
-		if (!found++)
-			resolve_keys(d, by_guest);
 		read_vm(d, vm, each_vm, by_guest ? stats_find_guest(vm->pid) : -1);
 	}
-	if (found && !each_vm)
-		add_sums(d);
 	stats_commit();
 	warn_unreadable(d);
 }
