@@ -286,38 +286,25 @@ static int thread_alive(int tid)
 }
 
 /*
- * The groups of threads that ended (QEMU's worker threads come and go):
- * their last counts are kept in tps->retired, their descriptors go to the
- * closer, so that the descriptors follow the live threads.
+ * The group G of a thread that ended (QEMU's worker threads come and go)
+ * swaps places with the last group and drops out of ngroups: the ended
+ * groups gather past the live ones, for one hand-off to the closer.
  */
-static void retire_ended_threads(struct tracepoint_state *tps)
+static void retire_group(struct tracepoint_state *tps, unsigned g)
 {
-	unsigned long long buf[tps->nev + 1];	/* nr, then the counts */
-	unsigned g, i, kept = 0, ngone = 0, nev = tps->nev;
-	int *gone = NULL, *fds;
+	unsigned i, nev = tps->nev, last = --tps->ngroups;
+	int *a = tps->fds + g * nev, *b = tps->fds + last * nev, fd;
 
-	for (g = 0; g < tps->ngroups; g++) {
-		fds = tps->fds + g * nev;
-		if (thread_alive(tps->target[g])) {
-			memmove(tps->fds + kept * nev, fds, nev * sizeof(int));
-			tps->target[kept++] = tps->target[g];
-			continue;
-		}
-		if (read(fds[0], buf, sizeof(buf)) == (ssize_t)sizeof(buf))
-			for (i = 0; i < nev; i++)
-				tps->retired[i] += buf[i + 1];
-		gone = xrealloc(gone, (ngone + nev) * sizeof(int));
-		memcpy(gone + ngone, fds, nev * sizeof(int));
-		ngone += nev;
+	for (i = 0; i < nev; i++) {
+		fd = a[i];
+		a[i] = b[i];
+		b[i] = fd;
 	}
-	tps->ngroups = kept;
-	perf_hand_off(gone, ngone);
-	free(gone);
+	tps->target[g] = tps->target[last];
 }
 
 static void add_new_threads(void)
 {
-	struct tracepoint_state *tps = G.tps;
 	char *path = host_path("/proc/%d/task", G.pid);
 	DIR *d = opendir(path);
 	struct dirent *de;
@@ -325,13 +312,7 @@ static void add_new_threads(void)
 
 	free(path);
 	if (!d)
-		return;	/* the guest ended: keep its final counts */
-	if (!tps->retired)
-		tps->retired = xzalloc(tps->nev * sizeof(tps->retired[0]));
-	/* per-vCPU rows ('v', -v) read an ended vCPU's own group for its
-	 * last counts: the groups stay while they are shown */
-	if (!want_vcpus())
-		retire_ended_threads(tps);
+		return;	/* the guest ended */
 	while ((de = readdir(d)) != NULL) {
 		tid = atoi(de->d_name);	/* 0: "." or ".." */
 		if (tid == 0 || have_group(tid))
@@ -691,6 +672,9 @@ void tracepoint_setup(void)
 	struct tracepoint_state *tps = collect_events();
 
 	tps->map_fd = -1;
+	/* the perf path's counts of ended threads (-p), for these events */
+	free(tps->retired);
+	tps->retired = xzalloc(tps->nev * sizeof(tps->retired[0]));
 	if (tps->nev == 0)
 		return;	/* -f selects no tracepoint */
 	if (want_bpf() && bpf_setup(tps) == 0)
@@ -707,7 +691,7 @@ void tracepoint_read(void)
 	struct tracepoint_state *tps = G.tps;
 	unsigned long long buf[tps->nev + 1];	/* nr, then the counts */
 	int idx[tps->nev + 1];	/* each event's stats entry */
-	unsigned g, i;
+	unsigned g, i, n, ended, ngroups;
 
 	if (ENABLE_FEATURE_KVM_STAT_BPF && tps->map_fd >= 0) {
 		bpf_read(tps);
@@ -716,23 +700,39 @@ void tracepoint_read(void)
 	}
 	if (G.pid && tps->nev)	/* none: -f selects no tracepoint */
 		add_new_threads();
+	ngroups = tps->ngroups;	/* the ended ones gather past tps->ngroups */
 	for (i = 0; i < tps->nev; i++) {
 		idx[i] = stats_find(tps->ev[i].key);
 		/* a row even with no group; the ended threads' counts */
-		stats_add(idx[i], tps->retired ? tps->retired[i] : 0);
+		stats_add(idx[i], tps->retired[i]);
 	}
-	for (g = 0; g < tps->ngroups; g++) {
-		if (read(tps->fds[g * tps->nev], buf, sizeof(buf))
-				!= (ssize_t)sizeof(buf))
-			continue;
-		for (i = 0; i < tps->nev; i++) {
+	for (g = 0; g < tps->ngroups; ) {
+		/*
+		 * -p: a thread that ended before the read has its last counts
+		 * kept in tps->retired, and its group goes to the closer below
+		 * (the descriptors follow the live threads). Per-vCPU rows
+		 * ('v', -v) read an ended vCPU's own group for its last counts:
+		 * the groups stay while they are shown.
+		 */
+		ended = G.pid && !want_vcpus() && !thread_alive(tps->target[g]);
+		n = read(tps->fds[g * tps->nev], buf, sizeof(buf))
+			== (ssize_t)sizeof(buf) ? tps->nev : 0;
+		for (i = 0; i < n; i++) {
 			stats_add(idx[i], buf[i + 1]);
+			if (ended)
+				tps->retired[i] += buf[i + 1];
 			/* -v: a group per thread, its counts are the vCPU's */
 			if (want_vcpus())
 				stats_add(stats_find_vcpu(tps->ev[i].key,
 					tps->target[g]), buf[i + 1]);
 		}
+		if (ended)
+			retire_group(tps, g);
+		else
+			g++;
 	}
+	perf_hand_off(tps->fds + tps->ngroups * tps->nev,
+		(ngroups - tps->ngroups) * tps->nev);
 	stats_commit();
 }
 
@@ -747,8 +747,7 @@ void tracepoint_reset(void)
 		bpf_reset(tps);
 	for (g = 0; g < tps->ngroups; g++)
 		perf_reset(tps->fds[g * tps->nev]);
-	if (tps->retired)
-		memset(tps->retired, 0, tps->nev * sizeof(tps->retired[0]));
+	memset(tps->retired, 0, tps->nev * sizeof(tps->retired[0]));
 }
 
 /* -f or -p changed (TUI): drop the counters in the background, reopen */
@@ -757,8 +756,6 @@ void tracepoint_refilter(void)
 	struct tracepoint_state *tps = G.tps;
 
 	tracepoint_close_fast();
-	free(tps->retired);	/* its events go */
-	tps->retired = NULL;
 	while (tps->nev) {
 		tps->nev--;
 		free(tps->ev[tps->nev].key);
