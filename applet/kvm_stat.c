@@ -6,7 +6,7 @@
  * Licensed under GPLv2, see file LICENSE in this source tree.
  */
 //config:config KVM_STAT
-//config:	bool "kvm_stat (25 kb)"
+//config:	bool "kvm_stat (23 kb)"
 //config:	default y
 //config:	help
 //config:	Show statistics of the KVM hypervisor: the counters KVM keeps
