@@ -563,6 +563,12 @@ int bpf_thread_op(int cmd, int map_fd, const struct bpf_thread_key *key,
 #define BPF_JGE	0x30
 #define BPF_ALU64_REG(OP, DST, SRC)	BPF_RAW_INSN(BPF_ALU64 | (OP) | BPF_X, DST, SRC, 0, 0)
 #define BPF_JMP_REG(OP, DST, SRC, OFF)	BPF_RAW_INSN(BPF_JMP | (OP) | BPF_X, DST, SRC, OFF, 0)
+/* One halving of fls(r1) into r2: if (r1 >= 1 << BITS) { r1 >>= BITS;
+ * r2 += BITS; } (three instructions: the jump skips two) */
+#define FLS_STEP(BITS) \
+	BPF_JMP_IMM(BPF_JLT, R1, 1 << (BITS), 2), \
+	BPF_ALU64_IMM(BPF_RSH, R1, BITS), \
+	BPF_ALU64_IMM(BPF_ADD, R2, BITS)
 
 int bpf_exit_maps_create(unsigned nthreads, unsigned nslots, int *hash)
 {
@@ -674,21 +680,11 @@ static const struct bpf_insn entry_prog[] = {
 	BPF_MOV64_REG(R1, R6),
 	BPF_ALU64_IMM(BPF_DIV, R1, 1000),
 	BPF_MOV64_IMM(R2, 0),
-	BPF_JMP_IMM(BPF_JLT, R1, 1 << 16, 2),
-	BPF_ALU64_IMM(BPF_RSH, R1, 16),
-	BPF_ALU64_IMM(BPF_ADD, R2, 16),
-	BPF_JMP_IMM(BPF_JLT, R1, 1 << 8, 2),
-	BPF_ALU64_IMM(BPF_RSH, R1, 8),
-	BPF_ALU64_IMM(BPF_ADD, R2, 8),
-	BPF_JMP_IMM(BPF_JLT, R1, 1 << 4, 2),
-	BPF_ALU64_IMM(BPF_RSH, R1, 4),
-	BPF_ALU64_IMM(BPF_ADD, R2, 4),
-	BPF_JMP_IMM(BPF_JLT, R1, 1 << 2, 2),
-	BPF_ALU64_IMM(BPF_RSH, R1, 2),
-	BPF_ALU64_IMM(BPF_ADD, R2, 2),
-	BPF_JMP_IMM(BPF_JLT, R1, 1 << 1, 2),
-	BPF_ALU64_IMM(BPF_RSH, R1, 1),
-	BPF_ALU64_IMM(BPF_ADD, R2, 1),
+	FLS_STEP(16),
+	FLS_STEP(8),
+	FLS_STEP(4),
+	FLS_STEP(2),
+	FLS_STEP(1),
 	BPF_ALU64_REG(BPF_ADD, R2, R1),
 	/* the verifier wants the index bounded: the last bucket takes
 	 * all longer (> 17 minutes) */
