@@ -277,6 +277,7 @@ void tracepoint_reset(void);
 void tracepoint_refilter(void);
 void tracepoint_list_fields(void);
 void tracepoint_close_fast(void);	/* perf fds closed in the background */
+unsigned read_event_id(const char *name);	/* events/kvm/NAME/id; 0: none */
 /* FIELD's place in the records of events/kvm/EVENT (its format file): 0,
  * or -1 if missing or not readable by a BPF program */
 int event_field(const char *event, const char *field,

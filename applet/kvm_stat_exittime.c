@@ -51,16 +51,6 @@ static unsigned host_threads(void)
 	return n < 1024 ? 1024 : n > 32768 ? 32768 : n;
 }
 
-/* The id of tracepoint kvm:EVENT ("103\n"); 0 if there is none */
-static unsigned event_id(const char *event)
-{
-	char id[16] = "", *path = xasprintf("%s/events/kvm/%s/id", G.tracefs, event);
-
-	open_read_close(path, id, sizeof(id) - 1);
-	free(path);
-	return atoi(id);
-}
-
 /* Why exit times can't be measured here; NULL when the programs run */
 static const char *setup(void)
 {
@@ -73,7 +63,8 @@ static const char *setup(void)
 		return "exit times need BPF programs (--no-bpf given)";
 	memset(&spec, 0, sizeof(spec));
 	/* the reason: a u32 in every kernel (x86 exit_reason, arm64 esr_ec) */
-	if (!G.tracefs || !event_id("kvm_entry") || !(id = event_id("kvm_exit"))
+	if (!G.tracefs || !read_event_id("kvm_entry")
+	 || !(id = read_event_id("kvm_exit"))
 	 || event_field("kvm_exit", G.arch == ARCH_ARM64 ? "esr_ec" : "exit_reason",
 			&spec.reason_offset, &spec.reason_size) != 0
 	 || spec.reason_size != 4)

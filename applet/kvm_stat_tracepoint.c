@@ -66,10 +66,12 @@ struct tracepoint_state {
 	IF_FEATURE_KVM_STAT_VCPU(int thread_map;)	/* -1: none; read with map_fd only */
 };
 
-/* 0 if NAME has no readable id: not an event */
-static unsigned read_event_id(const char *dir, const char *name)
+/* The id of tracepoint kvm:NAME; 0 if NAME has no readable id (not an
+ * event: "enable", "filter") */
+unsigned read_event_id(const char *name)
 {
-	char buf[16] = "", *path = xasprintf("%s/%s/id", dir, name);
+	char buf[16] = "";
+	char *path = xasprintf("%s/events/kvm/%s/id", G.tracefs, name);
 
 	open_read_close(path, buf, sizeof(buf) - 1);
 	free(path);
@@ -148,7 +150,7 @@ static struct tracepoint_state *collect_events(void)
 		bb_perror_msg_and_die("no KVM tracepoints: %s "
 			"(is the kvm module loaded?)", dir);
 	while ((de = readdir(d)) != NULL) {
-		id = read_event_id(dir, de->d_name);
+		id = read_event_id(de->d_name);
 		if (id == 0)
 			continue;
 		/* the name as shown: a hostile tree's bytes never reach the

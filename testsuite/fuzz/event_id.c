@@ -14,8 +14,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	int digit = 0;
 
 	fuzz_init();
-	fuzz_file("kvm_pio/id", data, size);
-	id = read_event_id(fuzz_dir(), "kvm_pio");
+	G.tracefs = (char *)fuzz_dir();
+	fuzz_file("events/kvm/kvm_pio/id", data, size);
+	id = read_event_id("kvm_pio");
 	for (i = 0; i < n && data[i]; i++)
 		digit |= data[i] >= '0' && data[i] <= '9';
 	fuzz_assert(id == 0 || digit);
