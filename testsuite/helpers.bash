@@ -90,9 +90,14 @@ wait_for() {
 	done
 }
 
+# The lines in FILE (0 if there is none yet)
+count_lines() {
+	wc -l < "$1" 2>/dev/null || echo 0
+}
+
 # FILE has at least N lines
 has_lines() {
-	[ "$(wc -l < "$1" 2>/dev/null || echo 0)" -ge "$2" ]
+	[ "$(count_lines "$1")" -ge "$2" ]
 }
 
 # Waits until FILE has at least N lines
@@ -153,4 +158,20 @@ tmux_end() {
 		done
 	done
 	tmux -L "$1" kill-server 2>/dev/null || true
+}
+
+# no_burst_after_stop COMMAND [ARG...]: stops $BG (a view at -s 0.1) for
+# 2 s, 20 intervals missed, lets it go on, and checks what COMMAND counts
+# in its output (records, files, tables) grows by 1 to 10 in the 0.5 s
+# after: in rhythm ~5 (+1 at once); catching up would add 20 more
+no_burst_after_stop() {
+	local before after
+	kill -STOP $BG
+	sleep 2	# the stop itself
+	before=$("$@")
+	kill -CONT $BG
+	sleep 0.5
+	after=$("$@")
+	echo "written in the 0.5 s after SIGCONT: $((after - before))"
+	[ $((after - before)) -le 10 ] && [ $((after - before)) -ge 1 ]
 }
