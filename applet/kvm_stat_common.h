@@ -254,13 +254,13 @@ void stats_refilter(void);	/* filter or pid changed: providers re-setup */
 #define opt_vcpus()	(ENABLE_FEATURE_KVM_STAT_VCPU && G.vcpus)
 /* Why no per-vCPU rows can be had (no guest, or debugfs only), or NULL */
 const char *stats_no_vcpus(void);
-/* The textfile view's reads: the table holds the tracepoints' all-guests
- * counts only; each guest's debugfs counters (GAUGES: its instant values
- * instead) go to ROW, as the kernel counts them */
+/* The textfile view: from now on, stats_update() gives each guest's
+ * debugfs counters to ROW as the kernel counts them (GAUGE: an instant
+ * value), not to the table, which keeps the tracepoints' all-guests
+ * counts only */
 typedef void guest_row_fn(void *ctx, int pid, const char *field,
-		unsigned long long value);
-void stats_update_tracepoints(void);
-void stats_each_guest(guest_row_fn *row, void *ctx, int gauges);
+		unsigned long long value, int gauge);
+void stats_guest_rows(guest_row_fn *row, void *ctx);
 
 /* kvm_stat_debugfs.c */
 void debugfs_setup(void);
@@ -268,7 +268,7 @@ void debugfs_read(int by_guest);
 void debugfs_reset(void);
 void debugfs_refilter(void);
 void debugfs_list_fields(void);
-void debugfs_read_guests(guest_row_fn *row, void *ctx, int gauges);
+void debugfs_guest_rows(guest_row_fn *row, void *ctx);
 
 /* kvm_stat_tracepoint.c */
 void tracepoint_setup(void);

@@ -56,6 +56,9 @@ struct debugfs_state {
 	unsigned unreadable;	/* counters found unreadable, left out */
 	smallint warned;
 	smallint include_past;	/* -i, until the VMs of the start are seen */
+	/* the textfile view's reads: each VM's counters to ROW, not the table */
+	guest_row_fn *row;
+	void *ctx;
 };
 
 /* Not counters (the reference skips them too): histogram-ish sums */
@@ -328,7 +331,8 @@ static int read_vm_counter(struct debugfs_state *d, struct vm_dir *vm,
  * first seen. -p or by guest (EACH_VM): each counter is read and goes into
  * its row, or else (by guest) into GUEST_IDX. All guests: only the bases
  * are read, and come out of the global files' sums, which the first VM
- * adds (modulo 2^64, as the rows): no VM, no rows.
+ * adds (modulo 2^64, as the rows): no VM, no rows. The textfile view
+ * (D->row, EACH_VM): each counter as read goes to D->row, bases unused.
  */
 static void read_vm(struct debugfs_state *d, struct vm_dir *vm, int each_vm,
 		int guest_idx)
@@ -345,6 +349,10 @@ static void read_vm(struct debugfs_state *d, struct vm_dir *vm, int each_vm,
 		if ((each_vm || !has_base(d, vm)[f])
 		 && read_vm_counter(d, vm, f, &dirfd, &v) < 0)
 			continue;	/* unreadable: left out */
+		if (ENABLE_FEATURE_KVM_STAT_TEXTFILE && d->row) {
+			d->row(d->ctx, vm->pid, c->name, v, c->gauge);
+			continue;
+		}
 		if (!has_base(d, vm)[f]) {
 			*base = v;
 			has_base(d, vm)[f] = 1;
@@ -397,7 +405,8 @@ void debugfs_read(int by_guest)
 	int each_vm;
 
 	by_guest = ENABLE_FEATURE_KVM_STAT_TUI && by_guest;	/* a screen view */
-	each_vm = G.pid || by_guest;
+	each_vm = G.pid || by_guest
+		|| (ENABLE_FEATURE_KVM_STAT_TEXTFILE && d->row);
 	follow_kvm_dir(d);
 	if (!each_vm)
 		read_globals(d);
@@ -413,33 +422,14 @@ void debugfs_read(int by_guest)
 }
 
 #if ENABLE_FEATURE_KVM_STAT_TEXTFILE
-/* The textfile view: every selected VM's wanted counters (or GAUGES) as
- * the kernel has them, since the VM started (no base: a restart of
- * kvm_stat resets no series). One read per VM and counter. */
-void debugfs_read_guests(guest_row_fn *row, void *ctx, int gauges)
+/* The textfile view: from now on, every selected VM's wanted counters go
+ * to ROW as the kernel has them, since the VM started (no base: a restart
+ * of kvm_stat resets no series), not to the table. One read per VM and
+ * counter. */
+void debugfs_guest_rows(guest_row_fn *row, void *ctx)
 {
-	struct debugfs_state *d = G.dfs;
-	struct vm_dir *vm;
-	unsigned f;
-
-	follow_kvm_dir(d);
-	scan_vms(d);
-	for (vm = d->vms; vm; vm = vm->next) {
-		int dirfd = -1;
-
-		if (G.pid && vm->pid != G.pid)
-			continue;
-		for (f = 0; f < d->n; f++) {
-			unsigned long long v;
-
-			if (d->c[f].wanted && d->c[f].gauge == gauges
-			 && read_vm_counter(d, vm, f, &dirfd, &v) == 0)
-				row(ctx, vm->pid, d->c[f].name, v);
-		}
-		if (dirfd >= 0)
-			close(dirfd);
-	}
-	warn_unreadable(d);
+	G.dfs->row = row;
+	G.dfs->ctx = ctx;
 }
 #endif
 

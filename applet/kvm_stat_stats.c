@@ -77,19 +77,10 @@ void stats_update(int by_guest)
 }
 
 #if ENABLE_FEATURE_KVM_STAT_TEXTFILE
-/* Debugfs adds nothing to the table: its all-guests rows of the set-up
- * are dropped (a tracepoint's total is kept by its provider) */
-void stats_update_tracepoints(void)
-{
-	stats_clear();
-	if (ENABLE_FEATURE_KVM_STAT_TRACEPOINTS && G.use_tracepoints)
-		tracepoint_read();
-}
-
-void stats_each_guest(guest_row_fn *row, void *ctx, int gauges)
+void stats_guest_rows(guest_row_fn *row, void *ctx)
 {
 	if (ENABLE_FEATURE_KVM_STAT_DEBUGFS && G.use_debugfs)
-		debugfs_read_guests(row, ctx, gauges);
+		debugfs_guest_rows(row, ctx);
 }
 #endif
 

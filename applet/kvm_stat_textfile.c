@@ -53,11 +53,23 @@ static const char *const fam_help[NFAM] = {
 };
 
 struct textfile {
-	struct outbuf out;
+	struct outbuf out[NFAM];	/* each family's, written in the end */
 	char *guest;	/* the name of PID, escaped */
 	int pid;
-	int fam;	/* being written */
 };
+
+/* FAM's buffer, begun with its HELP and TYPE: a family without samples
+ * is not written at all */
+static struct outbuf *family(struct textfile *tf, int fam)
+{
+	struct outbuf *o = &tf->out[fam];
+
+	if (!o->len)
+		outbuf_printf(o, "# HELP %s %s\n# TYPE %s %s\n",
+			fam_name[fam], fam_help[fam], fam_name[fam],
+			fam == FAM_GAUGE ? "gauge" : "counter");
+	return o;
+}
 
 /* A label value as the format wants it: \\, \" and \n escaped */
 static char *escape(const char *s)
@@ -79,9 +91,10 @@ static char *escape(const char *s)
 }
 
 static void put_guest_row(void *ctx, int pid, const char *field,
-		unsigned long long value)
+		unsigned long long value, int gauge)
 {
 	struct textfile *tf = ctx;
+	int fam = FAM_DEBUGFS + gauge;
 
 	if (pid != tf->pid) {	/* a VM's rows come together */
 		char *name = host_guest_name(pid);
@@ -91,19 +104,20 @@ static void put_guest_row(void *ctx, int pid, const char *field,
 		free(name);
 		tf->pid = pid;
 	}
-	outbuf_printf(&tf->out, "%s{field=\"%s\",guest=\"%s\",pid=\"%d\"} %llu\n",
-		fam_name[tf->fam], field, tf->guest, pid, value);
+	outbuf_printf(family(tf, fam), "%s{field=\"%s\",guest=\"%s\",pid=\"%d\"} %llu\n",
+		fam_name[fam], field, tf->guest, pid, value);
 }
 
 /* "kvm_exit", and its child "kvm_exit(HLT) kvm_exit" (PARENT points at
  * its second word) with the reason inside the parentheses. In the
  * table's order: the provider's, each event followed by its children. */
-static void put_tracepoints(struct outbuf *o)
+static void put_tracepoints(struct textfile *tf)
 {
 	const struct stat_entry *e;
 	const char *fam = fam_name[FAM_TRACEPOINT];
 
 	for (e = G.stats; e < G.stats + G.nstats; e++) {
+		struct outbuf *o = family(tf, FAM_TRACEPOINT);
 		int plen;
 
 		if (!e->parent) {
@@ -139,28 +153,20 @@ static void put_file(const struct outbuf *o)
 	free(tmp);
 }
 
-/* Each family's HELP and TYPE, then its samples; none: nothing */
+/* The families in their order, each whole: the guests' rows come mixed */
 static void write_all(struct textfile *tf)
 {
-	struct outbuf *o = &tf->out;
+	struct outbuf *o = tf->out;
 
 	tf->pid = 0;	/* pids are reused: names are looked up anew */
-	o->len = 0;
-	stats_update_tracepoints();
-	for (tf->fam = 0; tf->fam < NFAM; tf->fam++) {
-		size_t start = o->len, head;
-
-		outbuf_printf(o, "# HELP %s %s\n# TYPE %s %s\n",
-			fam_name[tf->fam], fam_help[tf->fam], fam_name[tf->fam],
-			tf->fam == FAM_GAUGE ? "gauge" : "counter");
-		head = o->len;
-		if (tf->fam == FAM_TRACEPOINT)
-			put_tracepoints(o);
-		else
-			stats_each_guest(put_guest_row, tf, tf->fam == FAM_GAUGE);
-		if (o->len == head)
-			o->len = start;
-	}
+	o[FAM_TRACEPOINT].len = o[FAM_DEBUGFS].len = o[FAM_GAUGE].len = 0;
+	/* the tracepoints' rows anew, in their provider's order; debugfs's
+	 * of the set-up go */
+	stats_clear();
+	stats_update(0);
+	put_tracepoints(tf);
+	outbuf_printf(o, "%.*s%.*s", (int)o[FAM_DEBUGFS].len, o[FAM_DEBUGFS].buf,
+		(int)o[FAM_GAUGE].len, o[FAM_GAUGE].buf);
 	put_file(o);
 }
 
@@ -172,6 +178,7 @@ void textfile_run(void)
 	unsigned interval_us = G.opts & OPT_1 ? 1000000 : G.delay_ms * 1000;
 
 	memset(&tf, 0, sizeof(tf));
+	stats_guest_rows(put_guest_row, &tf);
 	catch_signals();
 	if (!(G.opts & OPT_1))
 		write_all(&tf);
