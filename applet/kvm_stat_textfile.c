@@ -174,18 +174,16 @@ void textfile_run(void)
 {
 	struct textfile tf;
 	unsigned long long next = monotonic_us();
-	/* -1: one file, after batch's second */
-	unsigned interval_us = G.opts & OPT_1 ? 1000000 : G.delay_ms * 1000;
 
 	memset(&tf, 0, sizeof(tf));
 	stats_guest_rows(put_guest_row, &tf);
 	catch_signals();
-	if (!(G.opts & OPT_1))
-		write_all(&tf);
+	if (G.opts & OPT_1)	/* one file, after batch's second */
+		wait_tick(&next, 1000000);
 	for (;;) {
-		wait_tick(&next, interval_us);	/* SIGHUP: no -L file to reopen */
 		write_all(&tf);
 		if (G.opts & OPT_1)
 			quit_fast(EXIT_SUCCESS);
+		wait_tick(&next, G.delay_ms * 1000);	/* SIGHUP: no -L file to reopen */
 	}
 }
