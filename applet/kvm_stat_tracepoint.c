@@ -15,7 +15,8 @@
  * event's slot of one per-CPU array, and to the slot of the hit's reason.
  * It runs for the hits on every CPU, so the descriptors do not grow with
  * the CPUs; with -p it skips the hits of other processes, so vCPUs added
- * later count at once. Every reason is counted: the children cost nothing.
+ * later count at once. The children cost no counter of their own: the
+ * parent's program adds 1 to the slot of the hit's reason too.
  *
  * The perf path: one perf group per online CPU (all guests) or per thread
  * of the guest (-p/-g: one thread per vCPU). A group holds one counter per
@@ -451,10 +452,10 @@ int event_field(const char *event, const char *field,
 #endif
 
 /*
- * How the program of tracepoint NAME finds the hit's reason, into SPEC:
- * the number of reasons (the highest code of the table + 1), the reason's
- * place; 0 reasons without a table. Returns whether to attach it raw, the
- * cheapest way (no perf record is built per hit).
+ * How the program of tracepoint NAME finds the hit's reason, into SPEC,
+ * for SPEC->nreasons (0: none, the event has no children): the reason's
+ * place. Returns whether to attach it raw, the cheapest way (no perf
+ * record is built per hit).
  * kvm_userspace_exit's reason is its raw argument 0: TP_PROTO(__u32 reason,
  * int errno) since the tracepoint came (Linux 2.6.35); the format must
  * agree (a 4-byte "reason"). kvm_exit's reason is no argument (the vcpu
@@ -465,10 +466,9 @@ static int reason_spec(const char *name, struct bpf_count_spec *spec)
 	const char *field;
 	int table = reason_table(name, &field);
 
-	spec->nreasons = exit_reason_span(table);
 	if (!spec->nreasons || event_field(name, field, &spec->reason_offset,
 			&spec->reason_size) != 0) {
-		spec->nreasons = 0;	/* no table, or no such field: no children */
+		spec->nreasons = 0;	/* no children, or no such field */
 		return 1;
 	}
 	if (table == EXITS_USER && spec->reason_size == 4) {
@@ -479,9 +479,11 @@ static int reason_spec(const char *name, struct bpf_count_spec *spec)
 }
 
 /*
- * The counters in the map: an event of its own has a slot, and with an
- * exit-reason table one more per reason code up to the highest and one for
- * the codes past it; a child is its reason's slot. Returns how many.
+ * The counters in the map: an event of its own has a slot, and with
+ * children one more per reason code up to the highest child's and one for
+ * the codes past it (no child reads that one); a child is its reason's
+ * slot. Only an event with children reads the reason: the others' programs
+ * are raw where they can be. Returns how many.
  */
 static unsigned place_counters(struct tracepoint_state *tps)
 {
@@ -492,14 +494,18 @@ static unsigned place_counters(struct tracepoint_state *tps)
 		if (e->code >= 0)
 			continue;
 		e->spec.slot = n++;
-		e->raw = reason_spec(e->key, &e->spec);
-		if (!e->spec.nreasons)
-			continue;
 		e->spec.reason_base = n;
-		n += e->spec.nreasons + 1;
-		for (c = tps->ev; c < end; c++)
-			if (c->id == e->id && c->code >= 0)
-				c->spec.slot = e->spec.reason_base + c->code;
+		for (c = tps->ev; c < end; c++) {
+			if (c->id != e->id || c->code < 0)
+				continue;
+			c->spec.slot = n + c->code;
+			if (c->code >= (int)e->spec.nreasons)
+				e->spec.nreasons = c->code + 1;
+		}
+		if (e->spec.nreasons)
+			n += e->spec.nreasons + 1;
+		/* no field: the reasons' slots stay 0 */
+		e->raw = reason_spec(e->key, &e->spec);
 	}
 	return n;
 }
