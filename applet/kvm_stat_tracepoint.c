@@ -388,19 +388,20 @@ static void debug_bpf(const char *why, const char *name, int err,
 
 /*
  * The verifier's verdict in its log: the last line that is not the
- * closing "processed N insns ..." (e.g. "R7 !read_ok"), cut in place
+ * closing "processed N insns ..." (e.g. "R7 !read_ok"). The log is cut
+ * into its lines in place.
  */
 static const char *verifier_verdict(char *log)
 {
-	char *line = NULL, *s;
+	char *line = NULL, *s = log;
 
-	for (s = log; *s; s = *s ? s + 1 : s) {
+	while (*s) {
 		if (!isspace(*s) && !is_prefixed_with(s, "processed "))
 			line = s;
 		s = strchrnul(s, '\n');
+		if (*s)
+			*s++ = '\0';
 	}
-	if (line)
-		*strchrnul(line, '\n') = '\0';
 	return line;
 }
 
