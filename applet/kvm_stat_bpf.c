@@ -253,10 +253,11 @@ static const struct bpf_insn count_prog[] = {
 	/*
 	 * REASON_LOAD: r1 = the reason. In a perf record: the field itself,
 	 * where the format file places it (the verifier allows aligned reads
-	 * at 8 to 2047 only: the first 8 bytes of the record are hidden). A
-	 * raw argument is a u64 slot holding the TP_PROTO value: its low
-	 * bytes are the value on either byte order, and REASON_MASK keeps
-	 * them (a 32-bit AND also clears the upper half).
+	 * at 8 to 2047 only: the first 8 bytes of the record are hidden);
+	 * a narrow load zero-extends, REASON_MASK changes nothing. A raw
+	 * argument is a u64 slot holding the TP_PROTO value: its low bytes
+	 * are the value on either byte order, and REASON_MASK keeps the low
+	 * 4 (a 32-bit AND clears the upper half).
 	 */
 	BPF_LDX_MEM(BPF_DW, R1, R6, 0),
 	BPF_ALU32_IMM(BPF_AND, R1, -1),	/* REASON_MASK */
@@ -366,8 +367,6 @@ static unsigned build_count_prog(struct bpf_insn *insn, int map_fd,
 	insn[MAP_1].imm = map_fd;
 	insn[REASON_LOAD].code = BPF_LDX | BPF_MEM | ldx_size[raw ? 8 : size];
 	insn[REASON_LOAD].off = s->reason_offset;
-	if (size < 4)
-		insn[REASON_MASK].imm = (1 << (8 * size)) - 1;
 	if (size == 8)	/* the whole u64 */
 		insn[REASON_MASK] = BPF_MOV64_REG(R1, R1);
 	insn[REASON_CMP].imm = insn[REASON_OVERFLOW].imm = s->nreasons;

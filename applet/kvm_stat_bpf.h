@@ -24,8 +24,8 @@ struct bpf_count_spec {
 	unsigned reason_offset;	/* perf program: byte offset of the field in
 			 * the record (events/kvm/NAME/format); raw program:
 			 * 8 * argument index */
-	unsigned reason_size;	/* 1, 2, 4 or 8 bytes (raw: of the
-			 * argument's low bytes) */
+	unsigned reason_size;	/* 1, 2, 4 or 8 bytes (raw: 4, the
+			 * argument's low bytes, or 8) */
 	smallint invalid;	/* tests: read a register never set, for
 			 * the verifier to refuse the program */
 	smallint per_thread;	/* -v: the same slots += 1 in THREAD_MAP

@@ -465,7 +465,7 @@ int exit_reason(int table, unsigned i, char *name)
 	return -1;
 }
 
-#if ENABLE_FEATURE_KVM_STAT_BPF
+#if ENABLE_FEATURE_KVM_STAT_EXIT_TIMES
 /* The codes of TABLE are below this: a map's slots for its reasons;
  * 0 if there is no such table */
 unsigned exit_reason_span(int table)

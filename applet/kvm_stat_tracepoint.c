@@ -15,7 +15,8 @@
  * event's slot of one per-CPU array, and to the slot of the hit's reason.
  * It runs for the hits on every CPU, so the descriptors do not grow with
  * the CPUs; with -p it skips the hits of other processes, so vCPUs added
- * later count at once. Every reason is counted: the children cost nothing.
+ * later count at once. The children cost no counter of their own: the
+ * parent's program adds 1 to the slot of the hit's reason too.
  *
  * The perf path: one perf group per online CPU (all guests) or per thread
  * of the guest (-p/-g: one thread per vCPU). A group holds one counter per
@@ -387,19 +388,20 @@ static void debug_bpf(const char *why, const char *name, int err,
 
 /*
  * The verifier's verdict in its log: the last line that is not the
- * closing "processed N insns ..." (e.g. "R7 !read_ok"), cut in place
+ * closing "processed N insns ..." (e.g. "R7 !read_ok"). The log is cut
+ * into its lines in place.
  */
 static const char *verifier_verdict(char *log)
 {
-	char *line = NULL, *s;
+	char *line = NULL, *s = log;
 
-	for (s = log; *s; s = *s ? s + 1 : s) {
+	while (*s) {
 		if (!isspace(*s) && !is_prefixed_with(s, "processed "))
 			line = s;
 		s = strchrnul(s, '\n');
+		if (*s)
+			*s++ = '\0';
 	}
-	if (line)
-		*strchrnul(line, '\n') = '\0';
 	return line;
 }
 
@@ -451,10 +453,10 @@ int event_field(const char *event, const char *field,
 #endif
 
 /*
- * How the program of tracepoint NAME finds the hit's reason, into SPEC:
- * the number of reasons (the highest code of the table + 1), the reason's
- * place; 0 reasons without a table. Returns whether to attach it raw, the
- * cheapest way (no perf record is built per hit).
+ * How the program of tracepoint NAME finds the hit's reason, into SPEC,
+ * for SPEC->nreasons (0: none, the event has no children): the reason's
+ * place. Returns whether to attach it raw, the cheapest way (no perf
+ * record is built per hit).
  * kvm_userspace_exit's reason is its raw argument 0: TP_PROTO(__u32 reason,
  * int errno) since the tracepoint came (Linux 2.6.35); the format must
  * agree (a 4-byte "reason"). kvm_exit's reason is no argument (the vcpu
@@ -465,10 +467,9 @@ static int reason_spec(const char *name, struct bpf_count_spec *spec)
 	const char *field;
 	int table = reason_table(name, &field);
 
-	spec->nreasons = exit_reason_span(table);
 	if (!spec->nreasons || event_field(name, field, &spec->reason_offset,
 			&spec->reason_size) != 0) {
-		spec->nreasons = 0;	/* no table, or no such field: no children */
+		spec->nreasons = 0;	/* no children, or no such field */
 		return 1;
 	}
 	if (table == EXITS_USER && spec->reason_size == 4) {
@@ -479,9 +480,11 @@ static int reason_spec(const char *name, struct bpf_count_spec *spec)
 }
 
 /*
- * The counters in the map: an event of its own has a slot, and with an
- * exit-reason table one more per reason code up to the highest and one for
- * the codes past it; a child is its reason's slot. Returns how many.
+ * The counters in the map: an event of its own has a slot, and with
+ * children one more per reason code up to the highest child's and one for
+ * the codes past it (no child reads that one); a child is its reason's
+ * slot. Only an event with children reads the reason: the others' programs
+ * are raw where they can be. Returns how many.
  */
 static unsigned place_counters(struct tracepoint_state *tps)
 {
@@ -492,14 +495,18 @@ static unsigned place_counters(struct tracepoint_state *tps)
 		if (e->code >= 0)
 			continue;
 		e->spec.slot = n++;
-		e->raw = reason_spec(e->key, &e->spec);
-		if (!e->spec.nreasons)
-			continue;
 		e->spec.reason_base = n;
-		n += e->spec.nreasons + 1;
-		for (c = tps->ev; c < end; c++)
-			if (c->id == e->id && c->code >= 0)
-				c->spec.slot = e->spec.reason_base + c->code;
+		for (c = tps->ev; c < end; c++) {
+			if (c->id != e->id || c->code < 0)
+				continue;
+			c->spec.slot = n + c->code;
+			if (c->code >= (int)e->spec.nreasons)
+				e->spec.nreasons = c->code + 1;
+		}
+		if (e->spec.nreasons)
+			n += e->spec.nreasons + 1;
+		/* no field: the reasons' slots stay 0 */
+		e->raw = reason_spec(e->key, &e->spec);
 	}
 	return n;
 }
@@ -515,35 +522,35 @@ static int attach_program(struct tracepoint_state *tps, struct tp_event *e)
 	const char *name = e->key;	/* an event of its own: its name */
 	const char *debug = debug_env();
 	char *log = debug ? xzalloc(LOG_SIZE) : NULL;
-	int prog, fd, err;
+	int prog, fd = -1;
 
 	e->spec.tgid = G.pid;
 	IF_FEATURE_KVM_STAT_VCPU(e->spec.thread_map = tps->thread_map;)
 	IF_FEATURE_KVM_STAT_VCPU(e->spec.per_thread = tps->thread_map >= 0;)
 	e->spec.invalid = debug && strcmp(debug, "refuse-bpf") == 0;
 	prog = bpf_count_prog_load(tps->map_fd, &e->spec, e->raw, log, LOG_SIZE);
-	err = errno;
-	if (prog < 0)
-		debug_bpf("the kernel refused the program of", name, err,
+	if (prog < 0) {
+		debug_bpf("the kernel refused the program of", name, errno,
 			log ? verifier_verdict(log) : NULL);
-	free(log);
-	if (prog < 0)
-		return -1;
-	if (e->raw) {
-		fd = bpf_raw_tracepoint_open(name, prog);
 	} else {
-		/* one perf event of the tracepoint, on any CPU, runs the
-		 * program for the hits on every CPU */
-		fd = perf_open_tracepoint(e->id, NULL, -1, 0, -1);
-		if (fd >= 0 && perf_attach_bpf(fd, prog) != 0) {
-			close(fd);
-			fd = -1;
+		if (e->raw) {
+			fd = bpf_raw_tracepoint_open(name, prog);
+		} else {
+			/* one perf event of the tracepoint, on any CPU, runs
+			 * the program for the hits on every CPU; close()
+			 * leaves errno as it is */
+			fd = perf_open_tracepoint(e->id, NULL, -1, 0, -1);
+			if (fd >= 0 && perf_attach_bpf(fd, prog) != 0) {
+				close(fd);
+				fd = -1;
+			}
 		}
+		if (fd < 0)
+			debug_bpf("can't attach the program to", name, errno,
+				NULL);
+		close(prog);	/* the link or the perf event holds it */
 	}
-	err = errno;
-	close(prog);	/* the link or the perf event holds it */
-	if (fd < 0)
-		debug_bpf("can't attach the program to", name, err, NULL);
+	free(log);
 	return fd;
 }
 
@@ -806,16 +813,16 @@ void tracepoint_list_fields(void)
 void tracepoint_close_fast(void)
 {
 	struct tracepoint_state *tps = G.tps;
+	unsigned n;
 
 	if (!tps)
 		return;
+	n = tps->ngroups * tps->nev;	/* the BPF path has no groups */
 	if (ENABLE_FEATURE_KVM_STAT_BPF && tps->map_fd >= 0) {
 		tps->fds[tps->nfds++] = tps->map_fd;
-		perf_hand_off(tps->fds, tps->nfds);
-		tps->nfds = 0;
+		n = tps->nfds;	/* bpf_setup() starts them from 0 */
 		tps->map_fd = -1;
-		return;
 	}
-	perf_hand_off(tps->fds, tps->ngroups * tps->nev);
+	perf_hand_off(tps->fds, n);
 	tps->ngroups = 0;
 }

@@ -64,7 +64,7 @@ log_sums() {
 	[ "$(fds_of $BG anon_inode:bpf_link)" = 1 ]
 	[ "$(fds_of $BG anon_inode:bpf-map)" = 1 ]
 	kill $BG; wait $BG || true
-	# a child costs nothing: its parent's program counts every reason
+	# a child costs nothing: its parent's program counts its reason
 	start_bg -l -t -s 0.2 -f 'kvm_userspace_exit\((HLT|IO)'
 	wait_lines "$T/out" 2
 	[ "$(fds_of $BG anon_inode:bpf_link)" = 1 ]
