@@ -28,8 +28,8 @@ struct bpf_count_spec {
 			 * argument's low bytes) */
 	smallint invalid;	/* tests: read a register never set, for
 			 * the verifier to refuse the program */
-	smallint per_thread;	/* -v: the same slots += 1 in THREAD_MAP
-			 * too, under the hit's thread id */
+	smallint per_thread;	/* -v: the reason's slot (else slot) += 1
+			 * in THREAD_MAP too, under the hit's thread id */
 	int thread_map;
 };
 
@@ -73,7 +73,8 @@ unsigned bpf_possible_cpus(void);
 int bpf_count_read(int map_fd, unsigned slot, unsigned long long *values,
 		unsigned ncpus, unsigned long long *sum);
 
-/* -v: the per-thread map, of { tid, slot } -> u64 */
+/* -v: the per-thread map, of { tid, slot } -> u64; an event with
+ * reasons has none of its own slot: its count is the sum of its reasons' */
 struct bpf_thread_key {
 	uint32_t tid;
 	uint32_t slot;

@@ -560,22 +560,25 @@ static int bpf_vcpu_setup(struct tracepoint_state *tps)
 	return 0;
 }
 
-/* Every key counted so far: a thread that ended keeps its counts. A key's
- * event is the one of its slot (a slot no event has is not shown) */
+/* Every key counted so far: a thread that ended keeps its counts. A key
+ * is its slot's event's, and its parent's with reasons (whose count is
+ * the sum of its reasons'); a slot no event has is not shown */
 static void bpf_read_vcpus(struct tracepoint_state *tps)
 {
 	struct bpf_thread_key key;
 	const struct bpf_thread_key *prev = NULL;
 	unsigned long long count;
-	int i;
+	struct tp_event *e;
 
 	while (bpf_thread_op(BPF_THREAD_NEXT, tps->thread_map, prev, &key) == 0) {
 		prev = &key;	/* NEXT reads it before it writes it */
-		for (i = tps->nev; --i >= 0 && tps->ev[i].spec.slot != key.slot; )
+		if (bpf_thread_op(BPF_THREAD_LOOKUP, tps->thread_map,
+				&key, &count) != 0)
 			continue;
-		if (i >= 0 && bpf_thread_op(BPF_THREAD_LOOKUP, tps->thread_map,
-				&key, &count) == 0)
-			stats_add(stats_find_vcpu(tps->ev[i].key, key.tid), count);
+		for (e = tps->ev; e < tps->ev + tps->nev; e++)
+			if (e->spec.slot == key.slot || (e->spec.nreasons
+			 && key.slot - e->spec.reason_base <= e->spec.nreasons))
+				stats_add(stats_find_vcpu(e->key, key.tid), count);
 	}
 }
 
