@@ -690,6 +690,7 @@ void tracepoint_read(void)
 	unsigned long long buf[tps->nev + 1];	/* nr, then the counts */
 	int idx[tps->nev + 1];	/* each event's stats entry */
 	unsigned g, i, n, ended, ngroups;
+	int tid;
 
 	if (ENABLE_FEATURE_KVM_STAT_BPF && tps->map_fd >= 0) {
 		bpf_read(tps);
@@ -712,7 +713,8 @@ void tracepoint_read(void)
 		 * ('v', -v) read an ended vCPU's own group for its last counts:
 		 * the groups stay while they are shown.
 		 */
-		ended = G.pid && !want_vcpus() && !thread_alive(tps->target[g]);
+		tid = want_vcpus() ? tps->target[g] : 0;	/* -v: the vCPU */
+		ended = G.pid && !tid && !thread_alive(tps->target[g]);
 		n = read(tps->fds[g * tps->nev], buf, sizeof(buf))
 			== (ssize_t)sizeof(buf) ? tps->nev : 0;
 		for (i = 0; i < n; i++) {
@@ -720,9 +722,9 @@ void tracepoint_read(void)
 			if (ended)
 				tps->retired[i] += buf[i + 1];
 			/* -v: a group per thread, its counts are the vCPU's */
-			if (want_vcpus())
-				stats_add(stats_find_vcpu(tps->ev[i].key,
-					tps->target[g]), buf[i + 1]);
+			if (tid)
+				stats_add(stats_find_vcpu(tps->ev[i].key, tid),
+					buf[i + 1]);
 		}
 		if (ended)
 			retire_group(tps, g);
