@@ -568,14 +568,14 @@ static void bpf_read_vcpus(struct tracepoint_state *tps)
 	struct bpf_thread_key key;
 	const struct bpf_thread_key *prev = NULL;
 	unsigned long long count;
-	struct tp_event *e;
+	struct tp_event *e, *end = tps->ev + tps->nev;
 
 	while (bpf_thread_op(BPF_THREAD_NEXT, tps->thread_map, prev, &key) == 0) {
 		prev = &key;	/* NEXT reads it before it writes it */
 		if (bpf_thread_op(BPF_THREAD_LOOKUP, tps->thread_map,
 				&key, &count) != 0)
 			continue;
-		for (e = tps->ev; e < tps->ev + tps->nev; e++)
+		for (e = tps->ev; e < end; e++)
 			if (e->spec.slot == key.slot || (e->spec.nreasons
 			 && key.slot - e->spec.reason_base <= e->spec.nreasons))
 				stats_add(stats_find_vcpu(e->key, key.tid), count);
