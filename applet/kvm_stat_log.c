@@ -31,7 +31,8 @@
 
 struct log_state {
 	struct outbuf out;	/* the record being built */
-	unsigned *order;	/* the keys of the first read, sorted */
+	unsigned *order;	/* the keys of the first read, sorted (-v:
+				 * the vCPUs' rows among them are skipped) */
 	unsigned nkeys;
 	unsigned records;	/* since the last banner */
 	int fd;
@@ -61,6 +62,8 @@ static void put_banner(struct log_state *ls)
 	for (i = 0; i < ls->nkeys; i++) {
 		const struct stat_entry *e = &G.stats[ls->order[i]];
 
+		if (ENABLE_FEATURE_KVM_STAT_VCPU && e->tid)
+			continue;	/* -v: a vCPU's row is no column */
 		outbuf_printf(&ls->out, ls->csv ? ",%.*s" : "%.*s ",
 			e->name_len, e->key);
 	}
@@ -103,6 +106,8 @@ static long long put_line(struct log_state *ls, const char *stamp,
 		outbuf_printf(&ls->out, ",%s", vcpu);
 	for (i = 0; i < ls->nkeys; i++) {
 		idx = ls->order[i];
+		if (ENABLE_FEATURE_KVM_STAT_VCPU && G.stats[idx].tid)
+			continue;	/* -v: a vCPU's row is no column */
 		if (ENABLE_FEATURE_KVM_STAT_VCPU && tid)
 			idx = stats_find_vcpu(G.stats[idx].key, tid);
 		delta = G.stats[idx].delta;
@@ -140,7 +145,6 @@ void log_run(void)
 {
 	struct log_state ls;
 	unsigned long long next;
-	IF_FEATURE_KVM_STAT_VCPU(unsigned i;)
 
 	memset(&ls, 0, sizeof(ls));
 	ls.csv = !!(G.opts & OPT_c);
@@ -149,14 +153,7 @@ void log_run(void)
 	catch_signals();
 	stats_update(0);
 	ls.order = stats_order_by_key();
-#if ENABLE_FEATURE_KVM_STAT_VCPU
-	/* the columns: the guest's fields (-v: not its vCPUs' rows) */
-	for (i = 0; i < G.nstats; i++)
-		if (!G.stats[ls.order[i]].tid)
-			ls.order[ls.nkeys++] = ls.order[i];
-#else
 	ls.nkeys = G.nstats;
-#endif
 	put_banner(&ls);
 	next = monotonic_us();
 	for (;;) {
