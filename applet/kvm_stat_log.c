@@ -87,6 +87,8 @@ static const char *next_vcpu(int *tid)
 	*tid = next->tid;
 	return next->vcpu;
 }
+#else
+#define next_vcpu(tid)	NULL
 #endif
 
 /*
@@ -119,20 +121,24 @@ static long long put_line(struct log_state *ls, const char *stamp,
 	return changed;
 }
 
-/* -z: a record with all deltas of the guest zero is dropped */
+/* The guest's line; -v: then each vCPU's, in the same write(). -z: a
+ * record with all deltas of the guest zero is dropped. */
 static void put_record(struct log_state *ls)
 {
 	char stamp[TIMESTAMP_SIZE];
-	long long changed;
-	IF_FEATURE_KVM_STAT_VCPU(const char *vcpu;)
-	IF_FEATURE_KVM_STAT_VCPU(int tid = 0;)
+	const char *vcpu = opt_vcpus() ? "all" : NULL;
+	long long changed = 0, deltas;
+	int tid = 0;
 
 	format_now(stamp);
-	changed = put_line(ls, stamp, 0, opt_vcpus() ? "all" : NULL);
-	IF_FEATURE_KVM_STAT_VCPU(while (G.vcpus && (vcpu = next_vcpu(&tid))) {
+	for (;;) {
+		deltas = put_line(ls, stamp, tid, vcpu);
+		if (!tid)
+			changed = deltas;
+		if (!vcpu || !(vcpu = next_vcpu(&tid)))
+			break;
 		outbuf_printf(&ls->out, "\n");
-		put_line(ls, stamp, tid, vcpu);
-	})
+	}
 	if (!changed && (G.opts & OPT_z)) {
 		ls->out.len = 0;
 		return;
