@@ -25,8 +25,9 @@
  * Per vCPU (-v, 'v', with a guest): on the perf path, each thread's group
  * is a vCPU's counts. On the BPF path the programs also add 1 to a hash
  * map under { tid, slot } (only then: the plain programs stay as they
- * are); its keys are read each refresh, so a thread that ended keeps its
- * counts and one that started late is there from its first hit.
+ * are), the reason's slot for an event with reasons (its own count is
+ * their sum); its keys are read each refresh, so a thread that ended keeps
+ * its counts and one that started late is there from its first hit.
  */
 #include "libbb.h"
 #include "kvm_stat_common.h"
