@@ -296,7 +296,8 @@ static void check_vcpus(void)
 	why = stats_no_vcpus();
 	if (why)
 		bb_error_msg_and_die("option -v/--vcpus: %s", why);	/* one line */
-	if (G.opts & OPT_O)
+	/* without textfile support, -O died in reject_missing_features() */
+	if (ENABLE_FEATURE_KVM_STAT_TEXTFILE && (G.opts & OPT_O))
 		bb_simple_error_msg_and_die("option -O/--textfile excludes -v/--vcpus");
 }
 #else

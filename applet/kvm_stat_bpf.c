@@ -275,26 +275,25 @@ static const struct bpf_insn count_prog[] = {
 
 #if ENABLE_FEATURE_KVM_STAT_VCPU
 /*
- * The per-thread part (spec->per_thread, -v), put in before "out", once
- * for the slot and (with nreasons) once more for the reason's slot:
- *	thread_map[{ tid, slot }] += 1;
- * The key is at r10 - 16: the tid (the lower half of
- * bpf_get_current_pid_tgid()), then the slot: THREAD_SLOT's, or the
- * reason's, which the reason part left at r10 - 4. A plain hash, not a
- * per-CPU one, and still no atomic add: a key's one writer is its
- * thread, which runs on one CPU at a time, its program on that CPU to the
- * end (see count_prog). A new key is added with the value 1; a thread
- * only adds its own keys, so no other program can add the same key in
- * between.
+ * The per-thread part (spec->per_thread, -v), put in before "out":
+ *	thread_map[{ tid, the last slot added }] += 1;
+ * The last slot is the reason's when there is one, else the event's own:
+ * an event with reasons has a hit in one of its reasons' slots each time,
+ * so its count per thread is their sum (read so), and one part is enough.
+ * The key is at r10 - 8: the tid (the lower half of
+ * bpf_get_current_pid_tgid()), then that slot, which the count part left
+ * at r10 - 4. A plain hash, not a per-CPU one, and still no atomic add: a
+ * key's one writer is its thread, which runs on one CPU at a time, its
+ * program on that CPU to the end (see count_prog). A new key is added
+ * with the value 1; a thread only adds its own keys, so no other program
+ * can add the same key in between.
  */
-enum { THREAD_SLOT = 2, THREAD_MAP_1 = 6, THREAD_MAP_2 = 17 };
+enum { THREAD_MAP_1 = 4, THREAD_MAP_2 = 15 };
 static const struct bpf_insn thread_part[] = {
 	BPF_EMIT_CALL(BPF_FUNC_get_current_pid_tgid),
-	BPF_STX_MEM(BPF_W, R10, R0, -16),	/* the lower 32 bits */
-	BPF_LDX_MEM(BPF_W, R1, R10, -4),	/* THREAD_SLOT */
-	BPF_STX_MEM(BPF_W, R10, R1, -12),
+	BPF_STX_MEM(BPF_W, R10, R0, -8),	/* the lower 32 bits */
 	BPF_MOV64_REG(R2, R10),
-	BPF_ALU64_IMM(BPF_ADD, R2, -16),
+	BPF_ALU64_IMM(BPF_ADD, R2, -8),
 	BPF_LD_MAP_FD(R1, 0),	/* THREAD_MAP_1 */
 	BPF_EMIT_CALL(BPF_FUNC_map_lookup_elem),
 	BPF_JMP_IMM(BPF_JEQ, R0, 0, 4),
@@ -303,35 +302,30 @@ static const struct bpf_insn thread_part[] = {
 	BPF_STX_MEM(BPF_DW, R0, R1, 0),
 	BPF_RAW_INSN(BPF_JMP | BPF_JA, 0, 0, 9, 0),	/* done */
 	/* a new key: bpf_map_update_elem(map, &key, &one, BPF_NOEXIST) */
-	BPF_ST_MEM(BPF_DW, R10, -24, 1),
+	BPF_ST_MEM(BPF_DW, R10, -16, 1),
 	BPF_MOV64_REG(R2, R10),
-	BPF_ALU64_IMM(BPF_ADD, R2, -16),
+	BPF_ALU64_IMM(BPF_ADD, R2, -8),
 	BPF_LD_MAP_FD(R1, 0),	/* THREAD_MAP_2 */
 	BPF_MOV64_REG(R3, R10),
-	BPF_ALU64_IMM(BPF_ADD, R3, -24),
+	BPF_ALU64_IMM(BPF_ADD, R3, -16),
 	BPF_MOV64_IMM(R4, BPF_NOEXIST),
 	BPF_EMIT_CALL(BPF_FUNC_map_update_elem),
 };
-#define THREAD_PART_MAX	(2 * ARRAY_SIZE(thread_part))
+#define THREAD_PART_MAX	ARRAY_SIZE(thread_part)
 
-/* The per-thread parts in before the last two instructions ("out") of
- * the N in INSN, the jumps to "out" over them; returns the new N */
+/* The per-thread part in before the last two instructions ("out") of
+ * the N in INSN, the jump to "out" over it; returns the new N */
 static unsigned add_thread_part(struct bpf_insn *insn, unsigned n,
 		const struct bpf_count_spec *s)
 {
 	struct bpf_insn *at = insn + n - 2;
-	unsigned i, len = ARRAY_SIZE(thread_part) * (s->nreasons ? 2 : 1);
 
-	memmove(at + len, at, 2 * sizeof(*at));
-	for (i = 0; i < len; i += ARRAY_SIZE(thread_part)) {
-		memcpy(at + i, thread_part, sizeof(thread_part));
-		at[i + THREAD_MAP_1].imm = at[i + THREAD_MAP_2].imm = s->thread_map;
-	}
-	/* the first part's key: the event's own slot */
-	at[THREAD_SLOT] = BPF_MOV64_IMM(R1, s->slot);
-	if (s->tgid)	/* the only jump to "out" from before the parts */
-		insn[TGID_CMP].off += len;
-	return n + len;
+	memmove(at + THREAD_PART_MAX, at, 2 * sizeof(*at));
+	memcpy(at, thread_part, sizeof(thread_part));
+	at[THREAD_MAP_1].imm = at[THREAD_MAP_2].imm = s->thread_map;
+	if (s->tgid)	/* the only jump to "out" from before the part */
+		insn[TGID_CMP].off += THREAD_PART_MAX;
+	return n + THREAD_PART_MAX;
 }
 #else
 #define THREAD_PART_MAX	0
@@ -538,14 +532,13 @@ int bpf_thread_map_create(void)
 		sizeof(uint64_t), 65536, BPF_F_NO_PREALLOC, "kvm_stat_vcpu");
 }
 
-/* BPF_MAP_GET_NEXT_KEY, BPF_MAP_LOOKUP_ELEM, BPF_MAP_DELETE_ELEM on one
- * key, OUT the next key or the value: 0, or -1 with errno (ENOENT: no
- * next key, or no such key) */
+/* BPF_MAP_GET_NEXT_KEY or BPF_MAP_LOOKUP_ELEM on one key, OUT the next
+ * key or the value: 0, or -1 with errno (ENOENT: no next key, or no such
+ * key) */
 int bpf_thread_op(int cmd, int map_fd, const struct bpf_thread_key *key,
 		void *out)
 {
 	BUILD_BUG_ON((int)BPF_THREAD_LOOKUP != BPF_MAP_LOOKUP_ELEM
-		|| (int)BPF_THREAD_DELETE != BPF_MAP_DELETE_ELEM
 		|| (int)BPF_THREAD_NEXT != BPF_MAP_GET_NEXT_KEY);
 	return map_elem(cmd, map_fd, key, out);
 }

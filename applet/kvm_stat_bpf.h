@@ -28,8 +28,8 @@ struct bpf_count_spec {
 			 * argument's low bytes, or 8) */
 	smallint invalid;	/* tests: read a register never set, for
 			 * the verifier to refuse the program */
-	smallint per_thread;	/* -v: the same slots += 1 in THREAD_MAP
-			 * too, under the hit's thread id */
+	smallint per_thread;	/* -v: the reason's slot (else slot) += 1
+			 * in THREAD_MAP too, under the hit's thread id */
 	int thread_map;
 };
 
@@ -73,7 +73,8 @@ unsigned bpf_possible_cpus(void);
 int bpf_count_read(int map_fd, unsigned slot, unsigned long long *values,
 		unsigned ncpus, unsigned long long *sum);
 
-/* -v: the per-thread map, of { tid, slot } -> u64 */
+/* -v: the per-thread map, of { tid, slot } -> u64; an event with
+ * reasons has none of its own slot: its count is the sum of its reasons' */
 struct bpf_thread_key {
 	uint32_t tid;
 	uint32_t slot;
@@ -82,7 +83,6 @@ int bpf_thread_map_create(void);
 /* CMD (bpf.h's numbers): */
 enum {
 	BPF_THREAD_LOOKUP = 1,	/* OUT: the u64 value of KEY */
-	BPF_THREAD_DELETE = 3,	/* OUT: unused */
 	BPF_THREAD_NEXT = 4,	/* OUT: the key after KEY (NULL: the first) */
 };
 int bpf_thread_op(int cmd, int map_fd, const struct bpf_thread_key *key,

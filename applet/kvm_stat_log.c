@@ -31,7 +31,8 @@
 
 struct log_state {
 	struct outbuf out;	/* the record being built */
-	unsigned *order;	/* the keys of the first read, sorted */
+	unsigned *order;	/* the keys of the first read, sorted (-v:
+				 * the vCPUs' rows among them are skipped) */
 	unsigned nkeys;
 	unsigned records;	/* since the last banner */
 	int fd;
@@ -61,6 +62,8 @@ static void put_banner(struct log_state *ls)
 	for (i = 0; i < ls->nkeys; i++) {
 		const struct stat_entry *e = &G.stats[ls->order[i]];
 
+		if (ENABLE_FEATURE_KVM_STAT_VCPU && e->tid)
+			continue;	/* -v: a vCPU's row is no column */
 		outbuf_printf(&ls->out, ls->csv ? ",%.*s" : "%.*s ",
 			e->name_len, e->key);
 	}
@@ -84,6 +87,8 @@ static const char *next_vcpu(int *tid)
 	*tid = next->tid;
 	return next->vcpu;
 }
+#else
+#define next_vcpu(tid)	NULL
 #endif
 
 /*
@@ -103,6 +108,8 @@ static long long put_line(struct log_state *ls, const char *stamp,
 		outbuf_printf(&ls->out, ",%s", vcpu);
 	for (i = 0; i < ls->nkeys; i++) {
 		idx = ls->order[i];
+		if (ENABLE_FEATURE_KVM_STAT_VCPU && G.stats[idx].tid)
+			continue;	/* -v: a vCPU's row is no column */
 		if (ENABLE_FEATURE_KVM_STAT_VCPU && tid)
 			idx = stats_find_vcpu(G.stats[idx].key, tid);
 		delta = G.stats[idx].delta;
@@ -114,20 +121,24 @@ static long long put_line(struct log_state *ls, const char *stamp,
 	return changed;
 }
 
-/* -z: a record with all deltas of the guest zero is dropped */
+/* The guest's line; -v: then each vCPU's, in the same write(). -z: a
+ * record with all deltas of the guest zero is dropped. */
 static void put_record(struct log_state *ls)
 {
 	char stamp[TIMESTAMP_SIZE];
-	long long changed;
-	IF_FEATURE_KVM_STAT_VCPU(const char *vcpu;)
-	IF_FEATURE_KVM_STAT_VCPU(int tid = 0;)
+	const char *vcpu = opt_vcpus() ? "all" : NULL;
+	long long changed = 0, deltas;
+	int tid = 0;
 
 	format_now(stamp);
-	changed = put_line(ls, stamp, 0, opt_vcpus() ? "all" : NULL);
-	IF_FEATURE_KVM_STAT_VCPU(while (G.vcpus && (vcpu = next_vcpu(&tid))) {
+	for (;;) {
+		deltas = put_line(ls, stamp, tid, vcpu);
+		if (!tid)
+			changed = deltas;
+		if (!vcpu || !(vcpu = next_vcpu(&tid)))
+			break;
 		outbuf_printf(&ls->out, "\n");
-		put_line(ls, stamp, tid, vcpu);
-	})
+	}
 	if (!changed && (G.opts & OPT_z)) {
 		ls->out.len = 0;
 		return;
@@ -140,7 +151,6 @@ void log_run(void)
 {
 	struct log_state ls;
 	unsigned long long next;
-	IF_FEATURE_KVM_STAT_VCPU(unsigned i;)
 
 	memset(&ls, 0, sizeof(ls));
 	ls.csv = !!(G.opts & OPT_c);
@@ -149,14 +159,7 @@ void log_run(void)
 	catch_signals();
 	stats_update(0);
 	ls.order = stats_order_by_key();
-#if ENABLE_FEATURE_KVM_STAT_VCPU
-	/* the columns: the guest's fields (-v: not its vCPUs' rows) */
-	for (i = 0; i < G.nstats; i++)
-		if (!G.stats[ls.order[i]].tid)
-			ls.order[ls.nkeys++] = ls.order[i];
-#else
 	ls.nkeys = G.nstats;
-#endif
 	put_banner(&ls);
 	next = monotonic_us();
 	for (;;) {

@@ -26,8 +26,9 @@
  * Per vCPU (-v, 'v', with a guest): on the perf path, each thread's group
  * is a vCPU's counts. On the BPF path the programs also add 1 to a hash
  * map under { tid, slot } (only then: the plain programs stay as they
- * are); its keys are read each refresh, so a thread that ended keeps its
- * counts and one that started late is there from its first hit.
+ * are), the reason's slot for an event with reasons (its own count is
+ * their sum); its keys are read each refresh, so a thread that ended keeps
+ * its counts and one that started late is there from its first hit.
  */
 #include "libbb.h"
 #include "kvm_stat_common.h"
@@ -567,34 +568,28 @@ static int bpf_vcpu_setup(struct tracepoint_state *tps)
 	return 0;
 }
 
-/* Every key counted so far: a thread that ended keeps its counts. A key's
- * event is the one of its slot (a slot no event has is not shown) */
+/* Every key counted so far: a thread that ended keeps its counts. A key
+ * is its slot's event's, and its parent's with reasons (whose count is
+ * the sum of its reasons'); a slot no event has is not shown */
 static void bpf_read_vcpus(struct tracepoint_state *tps)
 {
 	struct bpf_thread_key key;
 	const struct bpf_thread_key *prev = NULL;
 	unsigned long long count;
-	int i;
+	struct tp_event *e, *end = tps->ev + tps->nev;
 
 	while (bpf_thread_op(BPF_THREAD_NEXT, tps->thread_map, prev, &key) == 0) {
 		prev = &key;	/* NEXT reads it before it writes it */
-		for (i = tps->nev; --i >= 0 && tps->ev[i].spec.slot != key.slot; )
+		if (bpf_thread_op(BPF_THREAD_LOOKUP, tps->thread_map,
+				&key, &count) != 0)
 			continue;
-		if (i >= 0 && bpf_thread_op(BPF_THREAD_LOOKUP, tps->thread_map,
-				&key, &count) == 0)
-			stats_add(stats_find_vcpu(tps->ev[i].key, key.tid), count);
+		for (e = tps->ev; e < end; e++)
+			if (e->spec.slot == key.slot || (e->spec.nreasons
+			 && key.slot - e->spec.reason_base <= e->spec.nreasons))
+				stats_add(stats_find_vcpu(e->key, key.tid), count);
 	}
 }
 
-/* 'r': the per-thread counts start from zero (a hit in between is lost) */
-static void bpf_reset_vcpus(struct tracepoint_state *tps)
-{
-	struct bpf_thread_key key;
-
-	while (bpf_thread_op(BPF_THREAD_NEXT, tps->thread_map, NULL, &key) == 0
-	 && bpf_thread_op(BPF_THREAD_DELETE, tps->thread_map, &key, NULL) == 0)
-		continue;
-}
 #else
 #define bpf_vcpu_setup(tps)	0
 #endif
@@ -664,7 +659,9 @@ static void bpf_reset(struct tracepoint_state *tps)
 	for (e = tps->ev; e < tps->ev + tps->nev; e++)
 		bpf_count_read(tps->map_fd, e->spec.slot, tps->values,
 			tps->ncpus, &e->base);
-	IF_FEATURE_KVM_STAT_VCPU(if (tps->thread_map >= 0) bpf_reset_vcpus(tps);)
+	/* -v: set up again, as 'v' does: the new per-thread map starts from
+	 * zero (no code to walk the old one's keys and delete them) */
+	IF_FEATURE_KVM_STAT_VCPU(if (tps->thread_map >= 0) tracepoint_refilter();)
 }
 #endif
 
@@ -701,6 +698,7 @@ void tracepoint_read(void)
 	unsigned long long buf[tps->nev + 1];	/* nr, then the counts */
 	int idx[tps->nev + 1];	/* each event's stats entry */
 	unsigned g, i, n, ended, ngroups;
+	int tid;
 
 	if (ENABLE_FEATURE_KVM_STAT_BPF && tps->map_fd >= 0) {
 		bpf_read(tps);
@@ -723,7 +721,8 @@ void tracepoint_read(void)
 		 * ('v', -v) read an ended vCPU's own group for its last counts:
 		 * the groups stay while they are shown.
 		 */
-		ended = G.pid && !want_vcpus() && !thread_alive(tps->target[g]);
+		tid = want_vcpus() ? tps->target[g] : 0;	/* -v: the vCPU */
+		ended = G.pid && !tid && !thread_alive(tps->target[g]);
 		n = read(tps->fds[g * tps->nev], buf, sizeof(buf))
 			== (ssize_t)sizeof(buf) ? tps->nev : 0;
 		for (i = 0; i < n; i++) {
@@ -731,9 +730,9 @@ void tracepoint_read(void)
 			if (ended)
 				tps->retired[i] += buf[i + 1];
 			/* -v: a group per thread, its counts are the vCPU's */
-			if (want_vcpus())
-				stats_add(stats_find_vcpu(tps->ev[i].key,
-					tps->target[g]), buf[i + 1]);
+			if (tid)
+				stats_add(stats_find_vcpu(tps->ev[i].key, tid),
+					buf[i + 1]);
 		}
 		if (ended)
 			retire_group(tps, g);

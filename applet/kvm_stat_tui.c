@@ -299,21 +299,23 @@ static void show_guest_gone(void)
 /*
  * 'v': a vCPU's row has its name as key, its tid, and the sums of its
  * events' rows (the tracepoints always have the parents of the children
- * that pass -f). E, a row of a vCPU, into the vCPU's row in V (which ends
- * at a tid 0). Returns whether E is a row of its own too: a child event,
- * shown under its vCPU with 'x'.
+ * that pass -f). E, an event's row of a vCPU, into the vCPU's row in V
+ * (which ends at a tid 0). Returns the vCPU's row if E is its first (a
+ * row to draw), else NULL.
  */
-static int add_to_vcpu(struct stat_entry *v, const struct stat_entry *e)
+static struct stat_entry *add_to_vcpu(struct stat_entry *v,
+		const struct stat_entry *e)
 {
+	struct stat_entry *first;
+
 	while (v->tid && v->tid != e->tid)
 		v++;
+	first = v->tid ? NULL : v;
 	v->tid = e->tid;
 	v->key = e->vcpu;
-	if (e->parent)
-		return 1;
 	v->value += e->value;
 	v->delta += e->delta;
-	return 0;
+	return first;
 }
 #endif
 
@@ -324,7 +326,7 @@ static void draw_body(double elapsed)
 	const struct stat_entry *e;
 	struct row *rows, *r;
 	unsigned n = 0;
-	IF_FEATURE_KVM_STAT_VCPU(struct stat_entry *v, *vcpus = NULL;)
+	IF_FEATURE_KVM_STAT_VCPU(struct stat_entry *vcpus = NULL;)
 
 	if (G.pid && !host_pid_exists(G.pid)) {
 		show_guest_gone();
@@ -363,21 +365,20 @@ static void draw_body(double elapsed)
 			ctotal += e->value;
 		else
 			f.total += e->value;
-		/* 'v': an event's row is its vCPU's, which makes the total */
-		IF_FEATURE_KVM_STAT_VCPU(if (vcpus && !add_to_vcpu(vcpus, e))
-			continue;)
+		/* 'v': an event's row (not a child's, shown under its vCPU
+		 * with 'x') is its vCPU's, which makes the total */
+		IF_FEATURE_KVM_STAT_VCPU(if (vcpus && !e->parent) {
+			r->e = add_to_vcpu(vcpus, e);
+			if (!r->e)
+				continue;
+			r->label = r->e->key;
+		})
 		r++;
 		n++;
 	}
 	/* only child events pass the filter: they make the total */
 	if (!f.total)
 		f.total = ctotal;
-#if ENABLE_FEATURE_KVM_STAT_VCPU
-	for (v = vcpus; v && v->tid; v++, r++, n++) {
-		r->e = v;
-		r->label = v->key;
-	}
-#endif
 	qsort(rows, n, sizeof(rows[0]), cmp_rows);
 	draw_rows(&f, rows, r);
 	while (G.tui.by_guest && r > rows)
