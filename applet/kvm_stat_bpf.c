@@ -532,13 +532,14 @@ int bpf_thread_map_create(void)
 		sizeof(uint64_t), 65536, BPF_F_NO_PREALLOC, "kvm_stat_vcpu");
 }
 
-/* BPF_MAP_GET_NEXT_KEY or BPF_MAP_LOOKUP_ELEM on one key, OUT the next
- * key or the value: 0, or -1 with errno (ENOENT: no next key, or no such
- * key) */
+/* BPF_MAP_GET_NEXT_KEY, BPF_MAP_LOOKUP_ELEM, BPF_MAP_DELETE_ELEM on one
+ * key, OUT the next key or the value: 0, or -1 with errno (ENOENT: no
+ * next key, or no such key) */
 int bpf_thread_op(int cmd, int map_fd, const struct bpf_thread_key *key,
 		void *out)
 {
 	BUILD_BUG_ON((int)BPF_THREAD_LOOKUP != BPF_MAP_LOOKUP_ELEM
+		|| (int)BPF_THREAD_DELETE != BPF_MAP_DELETE_ELEM
 		|| (int)BPF_THREAD_NEXT != BPF_MAP_GET_NEXT_KEY);
 	return map_elem(cmd, map_fd, key, out);
 }

@@ -83,6 +83,7 @@ int bpf_thread_map_create(void);
 /* CMD (bpf.h's numbers): */
 enum {
 	BPF_THREAD_LOOKUP = 1,	/* OUT: the u64 value of KEY */
+	BPF_THREAD_DELETE = 3,	/* OUT: unused */
 	BPF_THREAD_NEXT = 4,	/* OUT: the key after KEY (NULL: the first) */
 };
 int bpf_thread_op(int cmd, int map_fd, const struct bpf_thread_key *key,
