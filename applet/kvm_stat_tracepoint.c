@@ -590,6 +590,15 @@ static void bpf_read_vcpus(struct tracepoint_state *tps)
 	}
 }
 
+/* 'r': the per-thread counts start from zero (a hit in between is lost) */
+static void bpf_reset_vcpus(struct tracepoint_state *tps)
+{
+	struct bpf_thread_key key;
+
+	while (bpf_thread_op(BPF_THREAD_NEXT, tps->thread_map, NULL, &key) == 0
+	 && bpf_thread_op(BPF_THREAD_DELETE, tps->thread_map, &key, NULL) == 0)
+		continue;
+}
 #else
 #define bpf_vcpu_setup(tps)	0
 #endif
@@ -659,9 +668,7 @@ static void bpf_reset(struct tracepoint_state *tps)
 	for (e = tps->ev; e < tps->ev + tps->nev; e++)
 		bpf_count_read(tps->map_fd, e->spec.slot, tps->values,
 			tps->ncpus, &e->base);
-	/* -v: set up again, as 'v' does: the new per-thread map starts from
-	 * zero (no code to walk the old one's keys and delete them) */
-	IF_FEATURE_KVM_STAT_VCPU(if (tps->thread_map >= 0) tracepoint_refilter();)
+	IF_FEATURE_KVM_STAT_VCPU(if (tps->thread_map >= 0) bpf_reset_vcpus(tps);)
 }
 #endif
 
