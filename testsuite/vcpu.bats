@@ -249,7 +249,7 @@ vrow() {	# NAME VALUE TOTAL: up to %Total
 		"$(awk -v v="$2" -v t="$3" 'BEGIN { printf "%.1f", v * 100 / t }')"
 }
 
-@test "vcpu: TUI 'v' rows per vCPU, exact; 'x' adds their exit reasons; 'o' sorts" {
+@test "vcpu: TUI 'v' rows per vCPU, exact; 'x' adds their exit reasons; 'o' sorts; 'r' resets" {
 	need_kvm
 	require_feature tui TUI
 	command -v tmux >/dev/null || skip "tmux is not installed"
@@ -276,6 +276,9 @@ $(vrow "CPU 0/KVM" 300 1800)" ]
 		[ "$(vscreen | sed -n 4,6p)" = "$(vrow "CPU 2/KVM" 900 1800)
 $(printf '   %-38s %10d%7.1f' 'kvm_userspace_exit(IO)' 600 66.7)
 $(printf '   %-38s %10d%7.1f' 'kvm_userspace_exit(HLT)' 300 33.3)" ]
+		# 'r': the vCPUs' counts start from zero (the loops are over)
+		vtm send-keys -t v r
+		wait_for 10 vscreen_has " No matching events reported yet"
 		# back to events
 		vtm send-keys -t v v
 		wait_for 10 vscreen_has " Event                                         Total %Total"
