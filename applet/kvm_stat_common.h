@@ -301,7 +301,7 @@ enum {
 /* The I-th reason of TABLE: its name into NAME[EXIT_NAME_MAX], its code
  * returned; -1 past the end, or if there is no such table */
 int exit_reason(int table, unsigned i, char *name);
-unsigned exit_reason_span(int table);	/* the highest code + 1 (BPF) */
+unsigned exit_reason_span(int table);	/* the highest code + 1 (exit times) */
 
 /* kvm_stat_perf.c: the perf_event_open ABI, and the background closer */
 /* FILTER: NULL, or e.g. "exit_reason==12". PID -1 and a CPU: every
