@@ -57,7 +57,7 @@ static const char *setup(void)
 	struct exittime_state *x;
 	struct bpf_count_spec spec;
 	unsigned id;
-	int hash, entry, prog, fd;
+	int entry, prog, fd;
 
 	if (!ENABLE_FEATURE_KVM_STAT_BPF || (G.opts & OPT_no_bpf))
 		return "exit times need BPF programs (--no-bpf given)";
@@ -82,12 +82,10 @@ static const char *setup(void)
 	x->values = xmalloc(BPF_CPUS_MAX * sizeof(x->values[0]));
 	x->ncpus = bpf_possible_cpus();
 	spec.tgid = G.pid;
-	x->array = bpf_exit_maps_create(host_threads(), x->nslots, &hash);
-	prog = -1;
-	if (x->array >= 0 && x->ncpus)
-		prog = bpf_exit_progs_load(hash, x->array, &spec, &entry);
 	/* kvm_entry first: an exit seen is always ended */
-	if (prog < 0 || bpf_raw_tracepoint_open("kvm_entry", entry) < 0
+	if (!x->ncpus
+	 || (prog = bpf_exit_load(host_threads(), &spec, &x->array, &entry)) < 0
+	 || bpf_raw_tracepoint_open("kvm_entry", entry) < 0
 	 || (fd = perf_open_tracepoint(id, NULL, -1, 0, -1)) < 0
 	 || perf_attach_bpf(fd, prog) != 0)
 		return "exit times: the kernel refused the BPF programs";
