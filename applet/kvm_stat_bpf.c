@@ -585,14 +585,15 @@ static int load_prog(const struct bpf_insn *insn, unsigned n, int raw)
  * used with time 0), so the hot path takes no lock and allocates nothing;
  * the LRU map drops the entries of threads gone when it is full.
  */
-enum { X_TGID_CMP = 4, X_LOAD = 5, X_HASH1 = 10, X_HASH2 = 21, X_OUT = 27 };
+enum { X_LOAD = 0, X_TGID_CMP = 4, X_HASH1 = 9, X_HASH2 = 20, X_OUT = 26 };
 static const struct bpf_insn exit_prog[] = {
-	BPF_MOV64_REG(R6, R1),
+	/* X_LOAD: the reason, a u32, while r1 is the record (a call
+	 * loses it) */
+	BPF_LDX_MEM(BPF_W, R7, R1, 0),
 	BPF_EMIT_CALL(BPF_FUNC_get_current_pid_tgid),
 	BPF_STX_MEM(BPF_W, R10, R0, -4),	/* key: the thread id */
 	BPF_ALU64_IMM(BPF_RSH, R0, 32),
 	BPF_JMP_IMM(BPF_JNE, R0, 0, X_OUT - X_TGID_CMP - 1),	/* X_TGID_CMP */
-	BPF_LDX_MEM(BPF_W, R7, R6, 0),	/* X_LOAD: the reason, a u32 */
 	BPF_EMIT_CALL(BPF_FUNC_ktime_get_ns),
 	BPF_MOV64_REG(R8, R0),
 	BPF_MOV64_REG(R2, R10),
