@@ -200,6 +200,7 @@ static const char *nothing_seen(void)
  * stddev; CSV: one row per reason, one column per figure */
 static void put_table(struct outbuf *o, const char *stamp)
 {
+	struct exittime_state *x = G.ext;
 	unsigned i;
 	int csv = G.opts & OPT_c;
 
@@ -207,11 +208,11 @@ static void put_table(struct outbuf *o, const char *stamp)
 		outbuf_printf(o, "%s%s             VM-EXIT    Samples  Samples%%"
 			"     Time%%    Min Time    Max Time    Avg time    p99 Time\n",
 			stamp, *stamp ? "\n" : "");
-	for (i = 0; i < G.ext->nrows; i++)
-		put_row(G.ext->order[i], 0, o, csv ? stamp : "");
+	for (i = 0; i < x->nrows; i++)
+		put_row(x->order[i], 0, o, csv ? stamp : "");
 	if (!csv)
 		outbuf_printf(o, "\nTotal Samples:%llu, Total events handled "
-			"time:%.2fus.\n\n", G.ext->total, dbl(G.ext->time) / 1e3);
+			"time:%.2fus.\n\n", x->total, dbl(x->time) / 1e3);
 }
 
 /* -1 -e: one second; -l/-L -e: a table (CSV rows) every interval */
@@ -259,6 +260,7 @@ void exittime_run(void)
 void exittime_draw(int reset)
 {
 	static const char *why;
+	struct exittime_state *x;
 	unsigned i;
 	int row = 3;
 
@@ -271,12 +273,13 @@ void exittime_draw(int reset)
 		scr_put(4, 1, why, 0);
 		return;
 	}
+	x = G.ext;
 	if (reset)
 		read_times(0, 0);
 	read_times(reset, G.tui.sort_total);
-	for (i = 0; i < G.ext->nrows && row < scr_rows() - 1; i++)
-		put_row(G.ext->order[i], row++, NULL, NULL);
-	if (!G.ext->nrows)
+	for (i = 0; i < x->nrows && row < scr_rows() - 1; i++)
+		put_row(x->order[i], row++, NULL, NULL);
+	if (!x->nrows)
 		scr_put(4, 1, nothing_seen(), 0);
 }
 #endif
