@@ -35,8 +35,8 @@ struct exittime_state {
 	unsigned nrows;
 	unsigned long long total, time;	/* over the rows, since base */
 	struct bpf_exit_time *values;	/* one slot's per-CPU values */
-	struct exit_row **row;	/* per slot, once it has counts */
-	struct exit_row **order;	/* the rows to show, sorted */
+	struct exit_row **order;	/* the rows to show, sorted: past row[] */
+	struct exit_row *row[];	/* per slot, once it has counts */
 };
 
 /* /proc/sys/kernel/threads-max, within reason: the hash map is
@@ -77,7 +77,6 @@ static const char *setup(void)
 	/* the state, then its row and order arrays */
 	x = G.ext = xzalloc(sizeof(*x) + 2 * (spec.nreasons + 1) * sizeof(x->row[0]));
 	x->nslots = spec.nreasons + 1;
-	x->row = (struct exit_row **)(x + 1);
 	x->order = x->row + x->nslots;
 	x->values = xmalloc(BPF_CPUS_MAX * sizeof(x->values[0]));
 	x->ncpus = bpf_possible_cpus();
