@@ -330,11 +330,12 @@ int kvm_stat_main(int argc UNUSED_PARAM, char **argv)
 	check_options();
 	host_find_mounts();
 	host_detect_arch();
-	if (ENABLE_FEATURE_KVM_STAT_EXIT_TIMES && (G.opts & (OPT_1 | OPT_l | OPT_L))
-	 && (G.opts & OPT_e))
-		exittime_run();
-	IF_FEATURE_KVM_STAT_TUI(IF_FEATURE_KVM_STAT_EXIT_TIMES(
-		G.tui.exit_times = !!(G.opts & OPT_e);))
+	/* -e: the exit times' records, or the screen's first view */
+	if (ENABLE_FEATURE_KVM_STAT_EXIT_TIMES && (G.opts & OPT_e)) {
+		if (G.opts & (OPT_1 | OPT_l | OPT_L))
+			exittime_run();
+		IF_FEATURE_KVM_STAT_TUI(G.tui.exit_times = 1;)
+	}
 	stats_choose_sources();
 	check_vcpus();
 

@@ -563,17 +563,6 @@ int bpf_thread_op(int cmd, int map_fd, const struct bpf_thread_key *key,
 	BPF_ALU64_IMM(BPF_RSH, R1, BITS), \
 	BPF_ALU64_IMM(BPF_ADD, R2, BITS)
 
-int bpf_exit_maps_create(unsigned nthreads, unsigned nslots, int *hash)
-{
-	/* tid -> (exit time, reason) */
-	*hash = map_create(BPF_MAP_TYPE_LRU_HASH, sizeof(uint32_t), 16,
-		nthreads, 0, "kvm_stat_exit");
-	if (*hash < 0)
-		return -1;
-	return map_create(BPF_MAP_TYPE_PERCPU_ARRAY, sizeof(uint32_t),
-		sizeof(struct bpf_exit_time), nslots, 0, "kvm_stat_exit");
-}
-
 static int load_prog(const struct bpf_insn *insn, unsigned n, int raw)
 {
 	return prog_load(insn, n, raw, "kvm_stat_exit", NULL, 0);
@@ -589,14 +578,15 @@ static int load_prog(const struct bpf_insn *insn, unsigned n, int raw)
  * used with time 0), so the hot path takes no lock and allocates nothing;
  * the LRU map drops the entries of threads gone when it is full.
  */
-enum { X_TGID_CMP = 4, X_LOAD = 5, X_HASH1 = 10, X_HASH2 = 21, X_OUT = 27 };
+enum { X_LOAD = 0, X_TGID_CMP = 4, X_HASH1 = 9, X_HASH2 = 20, X_OUT = 26 };
 static const struct bpf_insn exit_prog[] = {
-	BPF_MOV64_REG(R6, R1),
+	/* X_LOAD: the reason, a u32, while r1 is the record (a call
+	 * loses it) */
+	BPF_LDX_MEM(BPF_W, R7, R1, 0),
 	BPF_EMIT_CALL(BPF_FUNC_get_current_pid_tgid),
 	BPF_STX_MEM(BPF_W, R10, R0, -4),	/* key: the thread id */
 	BPF_ALU64_IMM(BPF_RSH, R0, 32),
 	BPF_JMP_IMM(BPF_JNE, R0, 0, X_OUT - X_TGID_CMP - 1),	/* X_TGID_CMP */
-	BPF_LDX_MEM(BPF_W, R7, R6, 0),	/* X_LOAD: the reason, a u32 */
 	BPF_EMIT_CALL(BPF_FUNC_ktime_get_ns),
 	BPF_MOV64_REG(R8, R0),
 	BPF_MOV64_REG(R2, R10),
@@ -693,11 +683,20 @@ static const struct bpf_insn entry_prog[] = {
 	BPF_EXIT_INSN(),
 };
 
-int bpf_exit_progs_load(int hash, int array, const struct bpf_count_spec *s,
-		int *entry)
+/* The maps, then the programs that use them: one request, nothing to
+ * pass between two */
+int bpf_exit_load(unsigned nthreads, const struct bpf_count_spec *s,
+		int *array, int *entry)
 {
 	struct bpf_insn x[ARRAY_SIZE(exit_prog)], n[ARRAY_SIZE(entry_prog)];
+	/* tid -> (exit time, reason) */
+	int hash = map_create(BPF_MAP_TYPE_LRU_HASH, sizeof(uint32_t), 16,
+		nthreads, 0, "kvm_stat_exit");
 
+	*array = map_create(BPF_MAP_TYPE_PERCPU_ARRAY, sizeof(uint32_t),
+		sizeof(struct bpf_exit_time), s->nreasons + 1, 0, "kvm_stat_exit");
+	if (hash < 0 || *array < 0)
+		return -1;
 	BUILD_BUG_ON(X_OUT != ARRAY_SIZE(exit_prog) - 2);
 	memcpy(x, exit_prog, sizeof(x));
 	memcpy(n, entry_prog, sizeof(n));
@@ -706,7 +705,7 @@ int bpf_exit_progs_load(int hash, int array, const struct bpf_count_spec *s,
 		x[X_TGID_CMP] = BPF_MOV64_REG(R0, R0);
 	x[X_LOAD].off = s->reason_offset;
 	x[X_HASH1].imm = x[X_HASH2].imm = n[N_HASH].imm = hash;
-	n[N_ARRAY].imm = array;
+	n[N_ARRAY].imm = *array;
 	n[N_CMP].imm = n[N_OVERFLOW].imm = s->nreasons;
 	*entry = load_prog(n, ARRAY_SIZE(n), 1);
 	if (*entry < 0)

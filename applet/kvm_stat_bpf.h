@@ -100,14 +100,15 @@ struct bpf_exit_time {
 	unsigned long long count, sum;	/* sum: ns */
 	unsigned long long hist[EXIT_BUCKETS];
 };
-/* The array of NSLOTS, returned, and the hash map of NTHREADS in *HASH;
- * -1 with errno */
-int bpf_exit_maps_create(unsigned nthreads, unsigned nslots, int *hash);
-/* S: tgid, nreasons (a reason >= it goes to slot nreasons), the offset
- * of the reason, a u32 (reason_size 4), in kvm_exit's record. The
- * kvm_exit program returned, kvm_entry's (raw) in *ENTRY; -1 with errno */
-int bpf_exit_progs_load(int hash, int array, const struct bpf_count_spec *s,
-		int *entry);
+/*
+ * The maps: a hash map of NTHREADS, the array of S->nreasons + 1 slots
+ * into *ARRAY; the programs, for S: tgid, nreasons (a reason >= it goes
+ * to slot nreasons), the offset of the reason, a u32 (reason_size 4), in
+ * kvm_exit's record. The kvm_exit program returned, kvm_entry's (raw) in
+ * *ENTRY; -1 with errno
+ */
+int bpf_exit_load(unsigned nthreads, const struct bpf_count_spec *s,
+		int *array, int *entry);
 /* SLOT summed over NCPUS into *SUM; V: room for BPF_CPUS_MAX values */
 int bpf_exit_read(int array, unsigned slot, struct bpf_exit_time *v,
 		unsigned ncpus, struct bpf_exit_time *sum);

@@ -22,10 +22,12 @@
 #include "kvm_stat_bpf.h"
 #include "kvm_stat_term.h"	/* put_row()'s screen, in the TUI */
 
+/* name and key first: at offsets under 128, x86 addresses them (and
+ * now's figures) with a byte, base's with four: -26 B */
 struct exit_row {
-	struct bpf_exit_time now, base;	/* base: at the last 'r' or record */
-	unsigned long long key;	/* what the rows are sorted by, since base */
 	char name[EXIT_NAME_MAX];
+	unsigned long long key;	/* what the rows are sorted by, since base */
+	struct bpf_exit_time now, base;	/* base: at the last 'r' or record */
 };
 
 struct exittime_state {
@@ -35,8 +37,8 @@ struct exittime_state {
 	unsigned nrows;
 	unsigned long long total, time;	/* over the rows, since base */
 	struct bpf_exit_time *values;	/* one slot's per-CPU values */
-	struct exit_row **row;	/* per slot, once it has counts */
-	struct exit_row **order;	/* the rows to show, sorted */
+	struct exit_row **order;	/* the rows to show, sorted: past row[] */
+	struct exit_row *row[];	/* per slot, once it has counts */
 };
 
 /* /proc/sys/kernel/threads-max, within reason: the hash map is
@@ -57,7 +59,7 @@ static const char *setup(void)
 	struct exittime_state *x;
 	struct bpf_count_spec spec;
 	unsigned id;
-	int hash, entry, prog, fd;
+	int entry, prog, fd;
 
 	if (!ENABLE_FEATURE_KVM_STAT_BPF || (G.opts & OPT_no_bpf))
 		return "exit times need BPF programs (--no-bpf given)";
@@ -77,17 +79,14 @@ static const char *setup(void)
 	/* the state, then its row and order arrays */
 	x = G.ext = xzalloc(sizeof(*x) + 2 * (spec.nreasons + 1) * sizeof(x->row[0]));
 	x->nslots = spec.nreasons + 1;
-	x->row = (struct exit_row **)(x + 1);
 	x->order = x->row + x->nslots;
 	x->values = xmalloc(BPF_CPUS_MAX * sizeof(x->values[0]));
 	x->ncpus = bpf_possible_cpus();
 	spec.tgid = G.pid;
-	x->array = bpf_exit_maps_create(host_threads(), x->nslots, &hash);
-	prog = -1;
-	if (x->array >= 0 && x->ncpus)
-		prog = bpf_exit_progs_load(hash, x->array, &spec, &entry);
 	/* kvm_entry first: an exit seen is always ended */
-	if (prog < 0 || bpf_raw_tracepoint_open("kvm_entry", entry) < 0
+	if (!x->ncpus
+	 || (prog = bpf_exit_load(host_threads(), &spec, &x->array, &entry)) < 0
+	 || bpf_raw_tracepoint_open("kvm_entry", entry) < 0
 	 || (fd = perf_open_tracepoint(id, NULL, -1, 0, -1)) < 0
 	 || perf_attach_bpf(fd, prog) != 0)
 		return "exit times: the kernel refused the BPF programs";
@@ -202,6 +201,7 @@ static const char *nothing_seen(void)
  * stddev; CSV: one row per reason, one column per figure */
 static void put_table(struct outbuf *o, const char *stamp)
 {
+	struct exittime_state *x = G.ext;
 	unsigned i;
 	int csv = G.opts & OPT_c;
 
@@ -209,11 +209,11 @@ static void put_table(struct outbuf *o, const char *stamp)
 		outbuf_printf(o, "%s%s             VM-EXIT    Samples  Samples%%"
 			"     Time%%    Min Time    Max Time    Avg time    p99 Time\n",
 			stamp, *stamp ? "\n" : "");
-	for (i = 0; i < G.ext->nrows; i++)
-		put_row(G.ext->order[i], 0, o, csv ? stamp : "");
+	for (i = 0; i < x->nrows; i++)
+		put_row(x->order[i], 0, o, csv ? stamp : "");
 	if (!csv)
 		outbuf_printf(o, "\nTotal Samples:%llu, Total events handled "
-			"time:%.2fus.\n\n", G.ext->total, dbl(G.ext->time) / 1e3);
+			"time:%.2fus.\n\n", x->total, dbl(x->time) / 1e3);
 }
 
 /* -1 -e: one second; -l/-L -e: a table (CSV rows) every interval */
@@ -261,6 +261,7 @@ void exittime_run(void)
 void exittime_draw(int reset)
 {
 	static const char *why;
+	struct exittime_state *x;
 	unsigned i;
 	int row = 3;
 
@@ -273,12 +274,13 @@ void exittime_draw(int reset)
 		scr_put(4, 1, why, 0);
 		return;
 	}
+	x = G.ext;
 	if (reset)
 		read_times(0, 0);
 	read_times(reset, G.tui.sort_total);
-	for (i = 0; i < G.ext->nrows && row < scr_rows() - 1; i++)
-		put_row(G.ext->order[i], row++, NULL, NULL);
-	if (!G.ext->nrows)
+	for (i = 0; i < x->nrows && row < scr_rows() - 1; i++)
+		put_row(x->order[i], row++, NULL, NULL);
+	if (!x->nrows)
 		scr_put(4, 1, nothing_seen(), 0);
 }
 #endif

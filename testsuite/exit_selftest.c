@@ -73,7 +73,7 @@ int kvm_stat_main(int argc, char **argv)
 	char *dir, id[16] = "", *cmd;
 	unsigned ncpus = bpf_possible_cpus();
 	unsigned long long sleep_ns;
-	int hash, array, entry, exitp, fd, link, go[2], status;
+	int array, entry, exitp, fd, link, go[2], status;
 	pid_t vmm;
 
 	if (argc != 5 && argc != 6)
@@ -97,12 +97,9 @@ int kvm_stat_main(int argc, char **argv)
 	}
 	close(go[0]);
 	spec.tgid = vmm;
-	array = bpf_exit_maps_create(1024, 9, &hash);
-	if (array < 0)
-		bb_perror_msg_and_die("maps");
-	exitp = bpf_exit_progs_load(hash, array, &spec, &entry);
+	exitp = bpf_exit_load(1024, &spec, &array, &entry);
 	if (exitp < 0)
-		bb_perror_msg_and_die("programs");
+		bb_perror_msg_and_die("maps and programs");
 	link = bpf_raw_tracepoint_open("kvm_pio", entry);
 	if (link < 0)
 		bb_perror_msg_and_die("attach kvm_pio");
@@ -144,7 +141,7 @@ int kvm_stat_main(int argc, char **argv)
 		cmd = xasprintf("%s -q -l %s", argv[2], argv[5]);
 		spec.tgid = 0;	/* the system()'s child: any process */
 		close(exitp);
-		exitp = bpf_exit_progs_load(hash, array, &spec, &entry);
+		exitp = bpf_exit_load(1024, &spec, &array, &entry);	/* new maps */
 		if (exitp < 0)
 			bb_perror_msg_and_die("programs");
 		for (i = 0; i < 5; i++) {
