@@ -22,12 +22,10 @@
 #include "kvm_stat_bpf.h"
 #include "kvm_stat_term.h"	/* put_row()'s screen, in the TUI */
 
-/* name and key first: at offsets under 128, x86 addresses them (and
- * now's figures) with a byte, base's with four: -26 B */
 struct exit_row {
-	char name[EXIT_NAME_MAX];
-	unsigned long long key;	/* what the rows are sorted by, since base */
 	struct bpf_exit_time now, base;	/* base: at the last 'r' or record */
+	unsigned long long key;	/* what the rows are sorted by, since base */
+	char name[EXIT_NAME_MAX];
 };
 
 struct exittime_state {
