@@ -157,6 +157,7 @@ static void put_file(const struct outbuf *o)
 static void write_all(struct textfile *tf)
 {
 	struct outbuf *o = tf->out;
+	int fam;
 
 	tf->pid = 0;	/* pids are reused: names are looked up anew */
 	o[FAM_TRACEPOINT].len = o[FAM_DEBUGFS].len = o[FAM_GAUGE].len = 0;
@@ -165,8 +166,10 @@ static void write_all(struct textfile *tf)
 	stats_clear();
 	stats_update(0);
 	put_tracepoints(tf);
-	outbuf_printf(o, "%.*s%.*s", (int)o[FAM_DEBUGFS].len, o[FAM_DEBUGFS].buf,
-		(int)o[FAM_GAUGE].len, o[FAM_GAUGE].buf);
+	/* the rest after the first (a buffer never used has no memory) */
+	for (fam = FAM_TRACEPOINT + 1; fam < NFAM; fam++)
+		if (o[fam].len)
+			outbuf_printf(o, "%.*s", (int)o[fam].len, o[fam].buf);
 	put_file(o);
 }
 
