@@ -523,35 +523,34 @@ static int attach_program(struct tracepoint_state *tps, struct tp_event *e)
 	const char *name = e->key;	/* an event of its own: its name */
 	const char *debug = debug_env();
 	char *log = debug ? xzalloc(LOG_SIZE) : NULL;
-	int prog, fd = -1;
+	int prog, fd;
 
 	e->spec.tgid = G.pid;
 	IF_FEATURE_KVM_STAT_VCPU(e->spec.thread_map = tps->thread_map;)
 	IF_FEATURE_KVM_STAT_VCPU(e->spec.per_thread = tps->thread_map >= 0;)
 	e->spec.invalid = debug && strcmp(debug, "refuse-bpf") == 0;
 	prog = bpf_count_prog_load(tps->map_fd, &e->spec, e->raw, log, LOG_SIZE);
-	if (prog < 0) {
+	if (prog < 0)
 		debug_bpf("the kernel refused the program of", name, errno,
 			log ? verifier_verdict(log) : NULL);
-	} else {
-		if (e->raw) {
-			fd = bpf_raw_tracepoint_open(name, prog);
-		} else {
-			/* one perf event of the tracepoint, on any CPU, runs
-			 * the program for the hits on every CPU; close()
-			 * leaves errno as it is */
-			fd = perf_open_tracepoint(e->id, NULL, -1, 0, -1);
-			if (fd >= 0 && perf_attach_bpf(fd, prog) != 0) {
-				close(fd);
-				fd = -1;
-			}
-		}
-		if (fd < 0)
-			debug_bpf("can't attach the program to", name, errno,
-				NULL);
-		close(prog);	/* the link or the perf event holds it */
-	}
 	free(log);
+	if (prog < 0)
+		return -1;
+	if (e->raw) {
+		fd = bpf_raw_tracepoint_open(name, prog);
+	} else {
+		/* one perf event of the tracepoint, on any CPU, runs the
+		 * program for the hits on every CPU; close() leaves errno as
+		 * it is */
+		fd = perf_open_tracepoint(e->id, NULL, -1, 0, -1);
+		if (fd >= 0 && perf_attach_bpf(fd, prog) != 0) {
+			close(fd);
+			fd = -1;
+		}
+	}
+	if (fd < 0)
+		debug_bpf("can't attach the program to", name, errno, NULL);
+	close(prog);	/* the link or the perf event holds it */
 	return fd;
 }
 
