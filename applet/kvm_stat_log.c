@@ -31,8 +31,8 @@
 
 struct log_state {
 	struct outbuf out;	/* the record being built */
-	unsigned *order;	/* the keys of the first read, sorted (-v:
-				 * the vCPUs' rows among them are skipped) */
+	unsigned *order;	/* the columns: the keys of the first read,
+				 * sorted (-v: not the vCPUs' rows) */
 	unsigned nkeys;
 	unsigned records;	/* since the last banner */
 	int fd;
@@ -62,8 +62,6 @@ static void put_banner(struct log_state *ls)
 	for (i = 0; i < ls->nkeys; i++) {
 		const struct stat_entry *e = &G.stats[ls->order[i]];
 
-		if (ENABLE_FEATURE_KVM_STAT_VCPU && e->tid)
-			continue;	/* -v: a vCPU's row is no column */
 		outbuf_printf(&ls->out, ls->csv ? ",%.*s" : "%.*s ",
 			e->name_len, e->key);
 	}
@@ -108,8 +106,6 @@ static long long put_line(struct log_state *ls, const char *stamp,
 		outbuf_printf(&ls->out, ",%s", vcpu);
 	for (i = 0; i < ls->nkeys; i++) {
 		idx = ls->order[i];
-		if (ENABLE_FEATURE_KVM_STAT_VCPU && G.stats[idx].tid)
-			continue;	/* -v: a vCPU's row is no column */
 		if (ENABLE_FEATURE_KVM_STAT_VCPU && tid)
 			idx = stats_find_vcpu(G.stats[idx].key, tid);
 		delta = G.stats[idx].delta;
@@ -127,17 +123,14 @@ static void put_record(struct log_state *ls)
 {
 	char stamp[TIMESTAMP_SIZE];
 	const char *vcpu = opt_vcpus() ? "all" : NULL;
-	long long changed = 0, deltas;
+	long long changed;
 	int tid = 0;
 
 	format_now(stamp);
-	for (;;) {
-		deltas = put_line(ls, stamp, tid, vcpu);
-		if (!tid)
-			changed = deltas;
-		if (!vcpu || !(vcpu = next_vcpu(&tid)))
-			break;
+	changed = put_line(ls, stamp, 0, vcpu);
+	while (vcpu && (vcpu = next_vcpu(&tid)) != NULL) {
 		outbuf_printf(&ls->out, "\n");
+		put_line(ls, stamp, tid, vcpu);
 	}
 	if (!changed && (G.opts & OPT_z)) {
 		ls->out.len = 0;
@@ -151,6 +144,7 @@ void log_run(void)
 {
 	struct log_state ls;
 	unsigned long long next;
+	unsigned i;
 
 	memset(&ls, 0, sizeof(ls));
 	ls.csv = !!(G.opts & OPT_c);
@@ -159,7 +153,12 @@ void log_run(void)
 	catch_signals();
 	stats_update(0);
 	ls.order = stats_order_by_key();
-	ls.nkeys = G.nstats;
+	/* the columns: the guest's fields (-v: not its vCPUs' rows) */
+	if (!ENABLE_FEATURE_KVM_STAT_VCPU)
+		ls.nkeys = G.nstats;
+	else for (i = 0; i < G.nstats; i++)
+		if (!G.stats[ls.order[i]].tid)
+			ls.order[ls.nkeys++] = ls.order[i];
 	put_banner(&ls);
 	next = monotonic_us();
 	for (;;) {
