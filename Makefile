@@ -33,7 +33,7 @@ CFLAGS += $(WARNINGS) -funsigned-char -ffunction-sections -fdata-sections \
 	-fno-asynchronous-unwind-tables -Werror=implicit-function-declaration
 # No unwind tables, as BusyBox's Makefile.flags: nothing here unwinds (C,
 # no exceptions, no backtraces), and aarch64's gcc emits them by default:
-# ~7 KiB of .eh_frame in the arm64 applet, none on x86_64
+# 5-7 KiB of .eh_frame in the arm64 applet, none on x86_64
 CFLAGS += -fno-unwind-tables
 # The binary is static at a fixed address: position-independent code (the
 # default of Debian's gcc) would only cost bytes, ~470 in the applet

@@ -45,8 +45,8 @@ ARM64_CROSS := $(if $(shell command -v $(CROSS_COMPILE)gcc 2>/dev/null),$(CROSS_
 HOSTCC := $(CC)
 CC := $(ARM64_CROSS)gcc
 # The tiny code model: one ADR (+-1 MiB) where the default small model
-# needs ADRP+ADD to reach a symbol, ~1.4 KiB less applet code. The static
-# binary is ~160 KiB; were it ever past 1 MiB, the link fails with a
+# needs ADRP+ADD to reach a symbol, 1-1.4 KiB less applet code. The static
+# binary is 140-160 KiB; were it ever past 1 MiB, the link fails with a
 # relocation overflow, never a wrong address. (An applet built into a
 # BusyBox gets BusyBox's flags, the small model.)
 CFLAGS += -mcmodel=tiny

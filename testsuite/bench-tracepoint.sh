@@ -47,7 +47,7 @@ median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 # /proc/PID/stat's clock ticks are 10 ms), its max RSS, and the quit
 # latency, from SIGTERM (after the last line) to the process gone
 measure() {
-	local t0 t1 pid run0 run1 lines0 lines1
+	local t0 t1 pid run0= run1= lines0 lines1
 	path_opts $1
 	t0=$(date +%s%N)
 	$KVM_STAT $opt -1 -t > /dev/null
@@ -57,10 +57,10 @@ measure() {
 
 	$KVM_STAT $opt -l -t -s 0.1 > "$tmp/log" & pid=$!
 	sleep 1
-	read -r run0 _ < /proc/$pid/schedstat
+	read -r run0 _ 2>/dev/null < /proc/$pid/schedstat
 	lines0=$(grep -c '^[0-9]' "$tmp/log")
 	sleep 2
-	read -r run1 _ < /proc/$pid/schedstat
+	read -r run1 _ 2>/dev/null < /proc/$pid/schedstat
 	lines1=$(grep -c '^[0-9]' "$tmp/log")
 	awk '/^VmHWM/ { print $2 }' /proc/$pid/status >> "$tmp/rss$sfx"
 	t0=$(date +%s%N)
@@ -68,7 +68,8 @@ measure() {
 	wait $pid
 	t1=$(date +%s%N)
 	ms $t0 $t1 >> "$tmp/quit$sfx"
-	[ "$lines1" -gt "$lines0" ] &&
+	# no schedstat (a kernel without CONFIG_SCHED_INFO): no figure
+	[ -n "$run0" ] && [ -n "$run1" ] && [ "$lines1" -gt "$lines0" ] &&
 		echo $(( (run1 - run0) / 1000 / (lines1 - lines0) )) >> "$tmp/cpu$sfx"
 	wait_closer
 }

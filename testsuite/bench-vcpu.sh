@@ -30,17 +30,17 @@ done
 
 # bench_path NAME OPTS...
 bench_path() {
-	local name=$1 out=$tmp/log.out pid run records secs=4
+	local name=$1 out=$tmp/log.out pid run= records secs=4
 	shift
 	$KVM_STAT "$@" -l -v -s 0.1 -p $vm -f 'kvm_userspace_exit|kvm_pio' \
 		> "$out" 2>&1 &
 	pid=$!
 	sleep $secs
-	read -r run _ < "/proc/$pid/schedstat"	# CPU time, ns
+	read -r run _ 2>/dev/null < "/proc/$pid/schedstat"	# CPU time, ns
 	kill -INT $pid
 	wait $pid
 	records=$(($(grep -c ' all$' "$out") + 1))
-	awk -v t="$run" -v n="$records" -v p="$name" \
+	[ -n "$run" ] && awk -v t="$run" -v n="$records" -v p="$name" \
 		'BEGIN { printf "vcpu64_%s_cpu_per_refresh: %.2f ms\n", p, t / 1e6 / n }'
 	echo "vcpu64_${name}_vcpu_lines: $(($(grep -c '/KVM$' "$out") / (records - 1))) count"
 }

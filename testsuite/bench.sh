@@ -16,16 +16,16 @@ testsuite/mkfixture.sh bench "$tmp/root" 100 60
 # whole run (set-up included; /proc/PID/schedstat's ns, not /proc/PID/
 # stat's 10 ms ticks) divided by the refreshes it made.
 bench_log_refresh() {
-	local secs=4 out=$tmp/log.out pid run records hwm
+	local secs=4 out=$tmp/log.out pid run= records hwm
 	KVM_STAT_ROOT=$tmp/root $KVM_STAT -d -l -s 0.1 > "$out" 2>&1 &
 	pid=$!
 	sleep $secs
-	read -r run _ < "/proc/$pid/schedstat"
+	read -r run _ 2>/dev/null < "/proc/$pid/schedstat"
 	hwm=$(awk '/^VmHWM/ { print $2 }' "/proc/$pid/status")
 	kill -INT $pid
 	wait $pid
 	records=$(($(grep -c '^[0-9]' "$out") + 1))	# +1: the first read
-	awk -v t="$run" -v n="$records" \
+	[ -n "$run" ] && awk -v t="$run" -v n="$records" \
 		'BEGIN { printf "debugfs_log_cpu_per_refresh: %.2f ms\n", t / 1e6 / n }'
 	echo "debugfs_log_refreshes: $records count"
 	echo "debugfs_log_max_rss: $hwm KiB"
