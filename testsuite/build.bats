@@ -57,14 +57,15 @@ load helpers
 # The link packs the data segment right after the code (common-page-size=16
 # in the Makefile); the kernel's ELF loader still needs each segment's file
 # offset congruent to its address modulo the segment's alignment, which is
-# the largest page size (64 KiB on arm64). Checked on every binary built.
-@test "the static binaries' segments load on every page size" {
+# the largest page size (64 KiB on arm64). Checked on every binary built,
+# and on the one under test (in make test-asan, a dynamic one).
+@test "the binaries' segments load on every page size" {
 	command -v readelf >/dev/null || skip "no readelf (binutils)"
 	local bin loads off addr align n=0
 	for bin in "$KVM_STAT" "$TOP"/build/arm64/kvm_stat; do
 		[ -f "$bin" ] || continue
 		loads=$(readelf -lW "$bin" | awk '$1 == "LOAD" { print $2, $3, $NF }')
-		[ "$(echo "$loads" | wc -l)" -eq 2 ]
+		[ -n "$loads" ]
 		while read -r off addr align; do
 			[ $(((addr - off) % align)) -eq 0 ] || { echo "$bin: LOAD at $off, $addr, align $align" >&2; return 1; }
 		done <<< "$loads"
