@@ -28,7 +28,8 @@
 cd "$(dirname "$0")/.." || exit 1
 KVM_STAT=${KVM_STAT:-./kvm_stat}
 case $KVM_STAT in /*) ;; *) KVM_STAT=$PWD/$KVM_STAT ;; esac
-KVM_STAT=$(readlink -f "$KVM_STAT")	# as /proc/PID/exe names it
+KVM_STAT=$(readlink -f "$KVM_STAT")
+. testsuite/bench-lib.sh
 BUILD=${BUILD:-build}
 VMM=$PWD/$BUILD/tiny_vmm
 LOOPS=${OBSERVER_LOOPS:-60000}
@@ -70,16 +71,6 @@ start_watcher() {
 	WATCHER=$(tmux -L $sock list-panes -t w -F '#{pane_pid}')
 }
 
-# Whether a process of this binary runs: the watcher, or the closer it
-# hands its descriptors to when it quits (a detached grandchild)
-ours_running() {
-	local exe
-	for exe in /proc/[0-9]*/exe; do
-		[ "$(readlink "$exe" 2>/dev/null)" = "$KVM_STAT" ] && return 0
-	done
-	return 1
-}
-
 # Quits the screen and waits until the closer is done too: its tearing
 # down of the tracepoints must not slow the unwatched run that follows
 stop_watcher() {
@@ -96,13 +87,6 @@ watched() {
 	us=$(guest_us)
 	stop_watcher
 	echo "$us $fds"
-}
-
-# P (0-100)th percentile of the numbers on stdin, interpolated
-percentile() {
-	sort -n | awk -v p="$1" '{ v[NR] = $1 }
-		END { x = 1 + (NR - 1) * p / 100; i = int(x)
-			printf "%.2f", v[i] + (x - i) * (v[i + 1] - v[i]) }'
 }
 
 # Appends 100 * (RUN / mean(BEFORE, AFTER) - 1) to FILE

@@ -4,6 +4,7 @@
 # every event on all online cpus, max RSS. Needs tracefs with kvm events.
 cd "$(dirname "$0")/.." || exit 1
 KVM_STAT=${KVM_STAT:-./kvm_stat}
+. testsuite/bench-lib.sh
 BUILD=${BUILD:-build}
 tracefs=$(awk '$3 == "tracefs" { print $2; exit }' /proc/mounts)
 if [ -z "$tracefs" ] || [ ! -d "$tracefs/events/kvm" ]; then
@@ -40,16 +41,11 @@ path_opts() {
 	*) opt= sfx= ;;
 	esac
 }
-# The perf path's closer tears its counters down after kvm_stat has gone
-# (seconds, for 269): the next round waits for it, not to be slowed by it
-exe=$(readlink -f "$KVM_STAT")
+# The closer of the last run (see ours_running) must not slow the next
 wait_closer() {
-	local p
-	for p in /proc/[0-9]*/exe; do
-		[ "$(readlink "$p" 2>/dev/null)" = "$exe" ] && { sleep 0.1; wait_closer; return; }
-	done
+	while ours_running; do sleep 0.05; done
 }
-median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+median() { percentile 50 | awk '{ printf "%.0f", $1 }'; }
 
 # One round of PATH's figures, each appended to $tmp/NAME$sfx:
 # -1's wall time; then a log run of 3 s: its CPU time per refresh over
