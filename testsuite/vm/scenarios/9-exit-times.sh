@@ -1,8 +1,8 @@
 # 9. exit handling times (-e): a known handling time (tiny_vmm -s sleeps
 # in user space after the loop's last exit: x86 HLT, arm64 the second
 # DABT_LOW), counts equal to the counting path's children, the batch,
-# log and CSV views, the error without BPF, and the observer effect
-# ("exit_times_observer_pct: N %").
+# log and CSV views, and the error without BPF. Its observer effect is
+# scenario 11's.
 . /vm/lib.sh
 need_tools
 ONCE=${EXIT_ONCE#kvm_exit(} ONCE=${ONCE%)}
@@ -101,56 +101,4 @@ timeout 10 kvm_stat -1 -e --no-bpf >/tmp/nb 2>&1
 expect_eq "-e --no-bpf exit status" 1 "$?"
 expect_true "-e --no-bpf says why" grep -q 'need BPF' /tmp/nb
 
-# The observer effect: the loops the guest does in 3 s alone, under -e,
-# and for reference under the counting path (BPF, kvm_exit and its
-# children); interleaved rounds, the median slowdowns. Under TCG the
-# host's clock source decides much of it: ktime_get_ns() is called twice
-# per exit.
-say "clocksource: $(cat /sys/devices/system/clocksource/clocksource0/current_clocksource)"
-perf_open() { ls -l /proc/$1/fd 2>/dev/null | grep -q perf_event; }
-loops_in_3s() {
-	tiny_vmm -t 3 >/tmp/vmm.obs 2>&1
-	sed -n "s/^$VMM_ONCE //p" /tmp/vmm.obs
-}
-# watched ARGS...: the loops in 3 s under kvm_stat ARGS, once attached
-watched() {
-	kvm_stat "$@" >/dev/null 2>&1 &
-	w=$!
-	wait_for 10 perf_open $w || not_ok "kvm_stat $* never attached"
-	loops_in_3s
-	kill $w; wait $w
-}
-pct() { awk -v a="$1" -v w="$2" 'BEGIN { printf "%.1f\n", w ? (a / w - 1) * 100 : 999 }'; }
-et= tp=
-for round in 1 2 3; do
-	alone=$(loops_in_3s)
-	e=$(watched -e -l -s 1)
-	t=$(watched -t -l -s 1 -f 'kvm_exit')
-	say "round $round: $alone loops alone, $e under -e, $t under -t"
-	[ "${alone:-0}" -gt 0 ] || { not_ok "no loops counted"; break; }
-	et="$et $(pct "$alone" "$e")" tp="$tp $(pct "$alone" "$t")"
-done
-median() { echo $* | tr ' ' '\n' | sort -n | sed -n 2p; }
-echo "exit_times_observer_pct: $(median $et) %"
-echo "counting_observer_pct: $(median $tp) %"
-
-# TCG's HPET is an emulated device: each ktime_get_ns() a trip through
-# QEMU. Where the kernel keeps the TSC as a clock source, the same with it
-# (real hosts' default): the figure that says what -e costs on hardware.
-cs=/sys/devices/system/clocksource/clocksource0
-if grep -qw tsc $cs/available_clocksource; then
-	old=$(cat $cs/current_clocksource)
-	echo tsc >$cs/current_clocksource
-	et=
-	for round in 1 2 3; do
-		alone=$(loops_in_3s)
-		e=$(watched -e -l -s 1)
-		say "tsc round $round: $alone loops alone, $e under -e"
-		et="$et $(pct "$alone" "$e")"
-	done
-	echo "exit_times_observer_pct_tsc: $(median $et) %"
-	echo "$old" >$cs/current_clocksource
-else
-	say "no tsc clock source here ($(cat $cs/available_clocksource))"
-fi
 finish
