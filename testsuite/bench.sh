@@ -50,7 +50,7 @@ if [ -f "$KVM_STAT" ]; then
 	strip -o "$tmp/stripped" "$KVM_STAT" 2>/dev/null || cp "$KVM_STAT" "$tmp/stripped"
 	echo "binary_size_stripped: $(stat -c %s "$tmp/stripped") bytes"
 fi
-for extra in testsuite/bench-tracepoint.sh testsuite/bench-observer.sh testsuite/bench-tui.sh testsuite/bench-vcpu.sh; do	# if present
+for extra in testsuite/bench-tracepoint.sh testsuite/bench-observer.sh testsuite/bench-tui.sh testsuite/bench-vcpu.sh testsuite/bench-exittime.sh; do	# if present
 	[ -x "$extra" ] && KVM_STAT=$KVM_STAT BUILD=$BUILD "$extra"
 done
 exit 0
