@@ -40,10 +40,9 @@ struct log_state {
 	smallint header_only;	/* -L -c: the banner is the file's header */
 };
 
-/* Ends the line and writes it: one write() per line */
-static void write_line(struct log_state *ls)
+/* Writes the lines built: one write() per banner or record */
+static void write_lines(struct log_state *ls)
 {
-	outbuf_printf(&ls->out, "\n");
 	record_write(ls->fd, ls->out.buf, ls->out.len);
 	ls->out.len = 0;
 }
@@ -65,9 +64,8 @@ static void put_banner(struct log_state *ls)
 		outbuf_printf(&ls->out, ls->csv ? ",%.*s" : "%.*s ",
 			e->name_len, e->key);
 	}
-	if (opt_vcpus() && !ls->csv)
-		outbuf_printf(&ls->out, "vcpu ");
-	write_line(ls);
+	outbuf_printf(&ls->out, opt_vcpus() && !ls->csv ? "vcpu \n" : "\n");
+	write_lines(ls);
 }
 
 #if ENABLE_FEATURE_KVM_STAT_VCPU
@@ -90,9 +88,10 @@ static const char *next_vcpu(int *tid)
 #endif
 
 /*
- * A line of the record: the time, each column's delta; -v: of vCPU TID
- * (its row of each column is made if it has none yet: a row of zeros,
- * shown nowhere), 0 for the guest's sums, and VCPU, its name, in a column.
+ * A line of the record, with its newline: the time, each column's delta;
+ * -v: of vCPU TID (its row of each column is made if it has none yet: a
+ * row of zeros, shown nowhere), 0 for the guest's sums, and VCPU, its
+ * name, in a column.
  * Returns the deltas or'ed.
  */
 static long long put_line(struct log_state *ls, const char *stamp,
@@ -112,8 +111,8 @@ static long long put_line(struct log_state *ls, const char *stamp,
 		changed |= delta;
 		outbuf_printf(&ls->out, ls->csv ? ",%lld" : " %9lld", delta);
 	}
-	if (vcpu && !ls->csv)
-		outbuf_printf(&ls->out, " %s", vcpu);
+	/* plain: the name last, at the end of the line */
+	outbuf_printf(&ls->out, vcpu && !ls->csv ? " %s\n" : "\n", vcpu);
 	return changed;
 }
 
@@ -128,15 +127,13 @@ static void put_record(struct log_state *ls)
 
 	format_now(stamp);
 	changed = put_line(ls, stamp, 0, vcpu);
-	while (vcpu && (vcpu = next_vcpu(&tid)) != NULL) {
-		outbuf_printf(&ls->out, "\n");
+	while (vcpu && (vcpu = next_vcpu(&tid)) != NULL)
 		put_line(ls, stamp, tid, vcpu);
-	}
 	if (!changed && (G.opts & OPT_z)) {
 		ls->out.len = 0;
 		return;
 	}
-	write_line(ls);
+	write_lines(ls);
 	ls->records++;
 }
 

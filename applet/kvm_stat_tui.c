@@ -346,7 +346,7 @@ static void draw_body(double elapsed)
 	read_stats();
 	/* the totals, and the rows to draw: each label read once (in the
 	 * by-guest view, from /proc) */
-	r = rows = xmalloc(2 * G.nstats * sizeof(rows[0]) + 1);
+	r = rows = xmalloc(G.nstats * sizeof(rows[0]) + 1);
 	IF_FEATURE_KVM_STAT_VCPU(if (want_vcpus())
 		vcpus = xzalloc((G.nstats + 1) * sizeof(vcpus[0]));)
 	for (e = G.stats; e < G.stats + G.nstats; e++) {
