@@ -74,10 +74,11 @@ vcpu_sums() {
 	END { for (k in s) print k ": " s[k] }' "$1" | sort
 }
 
-# The same for a CSV -v log
+# The same for a CSV -v log (whose header comes again every 20 records)
 csv_vcpu_sums() {
 	awk -F, -v f="$2" '
 	NR == 1 { for (i = 1; i <= NF; i++) if ($i == f) c = i; next }
+	$1 == "timestamp" { next }
 	{ s[$2] += $c }
 	END { for (k in s) print k ": " s[k] }' "$1" | sort
 }
@@ -133,9 +134,10 @@ sums_are() {	# sums_are WANT FN FILE FIELD
 		wait_for 20 sums_are "$(want_sums 2)" vcpu_sums "$T/log.$path" kvm_pio ||
 			{ echo "$path:"; vcpu_sums "$T/log.$path" kvm_pio; false; }
 		wait_for 20 sums_are "$(want_sums 3)" vcpu_sums "$T/log.$path" kvm_userspace_exit
-		# a record: the guest's line, then one per vCPU, by start
+		# a record: the guest's line, then one per vCPU, by start (the
+		# last: every vCPU has run by now, not always by the first)
 		grep -q ' all$' "$T/log.$path"
-		[ "$(grep -A3 ' all$' "$T/log.$path" | sed -n '2,4s/.* \(CPU [0-9]\/KVM\)$/\1/p' | head -3 | tr '\n' ,)" = "CPU 0/KVM,CPU 1/KVM,CPU 2/KVM," ]
+		[ "$(grep -A3 ' all$' "$T/log.$path" | tail -n 4 | sed -n '2,4s/.* \(CPU [0-9]\/KVM\)$/\1/p' | tr '\n' ,)" = "CPU 0/KVM,CPU 1/KVM,CPU 2/KVM," ]
 		kill $BG $VM; wait $BG $VM || true
 		BG= VMS=
 	done

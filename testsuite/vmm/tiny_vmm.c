@@ -53,7 +53,6 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
-#include <sys/prctl.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -661,22 +660,12 @@ static void wait_for_flag(int *flag)
 		ppoll(NULL, 0, NULL, &wake);
 }
 
-/* Names as QEMU's with debug-threads=on, so per-thread views read alike */
-static void name_thread(int id)
-{
-	char name[16];
-
-	snprintf(name, sizeof(name), "CPU %d/KVM", id);
-	prctl(PR_SET_NAME, name);
-}
-
 static void *vcpu_thread(void *arg)
 {
 	struct vcpu *v = arg;
 	unsigned long long done = 0, loops = v->loops ? v->loops : G.loops;
 	double start = now_seconds();
 
-	name_thread(v->id);
 	/* -G: the thread is there (a tool can find it) before it runs */
 	if (G.gate)
 		wait_for_flag(&G.go);
@@ -709,13 +698,21 @@ static void *vcpu_thread(void *arg)
 	return NULL;
 }
 
+/* The thread of vCPU I, named as QEMU names it with debug-threads=on, so
+ * per-thread views read alike. Named here, not by the thread itself: once
+ * "pid N" is out, tests find every vCPU thread under its name. */
 static void start_vcpu(int i)
 {
+	char name[16];
 	int err = pthread_create(&G.vcpus[i].thread, NULL, vcpu_thread,
 			&G.vcpus[i]);
 
 	if (err)
 		die("pthread_create", strerror(err));
+	snprintf(name, sizeof(name), "CPU %d/KVM", i);
+	err = pthread_setname_np(G.vcpus[i].thread, name);
+	if (err)
+		die("pthread_setname_np", strerror(err));
 }
 
 /* -H: vCPU threads that come late, as hot-added vCPUs' do; SIGHUP (or
