@@ -703,6 +703,7 @@ void tracepoint_read(void)
 	struct tracepoint_state *tps = G.tps;
 	unsigned long long buf[tps->nev + 1];	/* nr, then the counts */
 	int idx[tps->nev + 1];	/* each event's stats entry */
+	unsigned long long counted;
 	unsigned g, i, n, ended, ngroups;
 	int tid;
 
@@ -725,22 +726,26 @@ void tracepoint_read(void)
 		 * kept in tps->retired, and its group goes to the closer below
 		 * (the descriptors follow the live threads). Per-vCPU rows
 		 * ('v', -v) read an ended vCPU's own group for its last counts:
-		 * the groups stay while they are shown.
+		 * the groups of threads that counted stay while they are shown;
+		 * those of threads that never did (QEMU's worker threads come
+		 * and go by the thousand) go.
 		 */
 		tid = want_vcpus() ? tps->target[g] : 0;	/* -v: the vCPU */
-		ended = G.pid && !tid && !thread_alive(tps->target[g]);
+		ended = G.pid && !thread_alive(tps->target[g]);
 		n = read(tps->fds[g * tps->nev], buf, sizeof(buf))
 			== (ssize_t)sizeof(buf) ? tps->nev : 0;
+		counted = 0;
 		for (i = 0; i < n; i++) {
 			stats_add(idx[i], buf[i + 1]);
-			if (ended)
+			counted |= buf[i + 1];
+			if (ended && !tid)
 				tps->retired[i] += buf[i + 1];
 			/* -v: a group per thread, its counts are the vCPU's */
 			if (tid)
 				stats_add(stats_find_vcpu(tps->ev[i].key, tid),
 					buf[i + 1]);
 		}
-		if (ended)
+		if (ended && (!tid || !counted))
 			retire_group(tps, g);
 		else
 			g++;

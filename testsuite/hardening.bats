@@ -239,6 +239,25 @@ start_blocked_logger() {
 	[ "$n" -le 20 ]
 }
 
+@test "-p -v on the perf path: the groups of ended threads that never counted are released" {
+	require_feature tracepoints TRACEPOINTS
+	require_feature log
+	[[ $($KVM_STAT --help 2>&1) == *"	-v	"* ]] || skip "this build has no per-vCPU rows"
+	is_root || skip "perf counters of another process need root"
+	grep -qw tracefs /proc/mounts || skip "tracefs not mounted"
+	[ -x "$BUILD/thread_churn" ] || skip "$BUILD/thread_churn not built (make vmm)"
+	# -v keeps an ended vCPU's group for its row; threads that never hit
+	# a tracepoint (these, QEMU's workers) have no row to keep
+	"$BUILD/thread_churn" 8 > "$T/churn.out" & HOLD=$!
+	wait_for 10 grep -q '^pid ' "$T/churn.out"
+	KVM_STAT="$KVM_STAT --no-bpf" start_bg -l -v -s 0.1 -p $HOLD -f '^kvm_pio$'
+	wait_lines "$T/out" 20	# 2 s: ~100 threads came and went
+	local n
+	n=$(perf_fds $BG)
+	echo "perf fds after 2 s: $n"
+	[ "$n" -le 20 ]
+}
+
 @test "-d after the kvm module was reloaded: the new kvm/ is read" {
 	require_feature log
 	fixture
