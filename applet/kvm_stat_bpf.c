@@ -251,13 +251,14 @@ static const struct bpf_insn count_prog[] = {
 	BPF_ALU64_IMM(BPF_ADD, R1, 1),
 	BPF_STX_MEM(BPF_DW, R0, R1, 0),
 	/*
-	 * REASON_LOAD: r1 = the reason. In a perf record: the field itself,
-	 * where the format file places it (the verifier allows aligned reads
-	 * at 8 to 2047 only: the first 8 bytes of the record are hidden);
-	 * a narrow load zero-extends, REASON_MASK changes nothing. A raw
+	 * REASON_LOAD: r1 = the reason, a u32 (every reason is one). A raw
 	 * argument is a u64 slot holding the TP_PROTO value: its low bytes
 	 * are the value on either byte order, and REASON_MASK keeps the low
-	 * 4 (a 32-bit AND clears the upper half).
+	 * 4 (a 32-bit AND clears the upper half). In a perf record: a BPF_W
+	 * load of the field itself, where the format file places it (the
+	 * verifier allows aligned reads at 8 to 2047 only: the first 8 bytes
+	 * of the record are hidden); it zero-extends, REASON_MASK changes
+	 * nothing.
 	 */
 	BPF_LDX_MEM(BPF_DW, R1, R6, 0),
 	BPF_ALU32_IMM(BPF_AND, R1, -1),	/* REASON_MASK */
@@ -345,10 +346,6 @@ static unsigned add_thread_part(struct bpf_insn *insn, unsigned n,
 static unsigned build_count_prog(struct bpf_insn *insn, int map_fd,
 		const struct bpf_count_spec *s, int raw, unsigned *first)
 {
-	static const uint8_t ldx_size[9] = {
-		[1] = BPF_B, [2] = BPF_H, [4] = BPF_W, [8] = BPF_DW,
-	};
-	unsigned size = s->reason_size;
 	unsigned n = s->nreasons ? COUNT_PROG_MAX : REASON_FIRST + 2;
 
 	/* ADD_ONE ends where the reason part starts, which ends with "out" */
@@ -359,10 +356,9 @@ static unsigned build_count_prog(struct bpf_insn *insn, int map_fd,
 	insn[TGID_CMP].off = n - 2 - (TGID_CMP + 1);	/* to "out" */
 	insn[SLOT_KEY].imm = s->slot;
 	insn[MAP_1].imm = map_fd;
-	insn[REASON_LOAD].code = BPF_LDX | BPF_MEM | ldx_size[raw ? 8 : size];
+	if (!raw)	/* the u32 field of the record */
+		insn[REASON_LOAD].code = BPF_LDX | BPF_MEM | BPF_W;
 	insn[REASON_LOAD].off = s->reason_offset;
-	if (size == 8)	/* the whole u64 */
-		insn[REASON_MASK] = BPF_MOV64_REG(R1, R1);
 	insn[REASON_CMP].imm = insn[REASON_OVERFLOW].imm = s->nreasons;
 	insn[REASON_BASE].imm = s->reason_base;
 	/* the reason's lookup and add, the slot's with its map fd */

@@ -24,8 +24,8 @@ struct bpf_count_spec {
 	unsigned reason_offset;	/* perf program: byte offset of the field in
 			 * the record (events/kvm/NAME/format); raw program:
 			 * 8 * argument index */
-	unsigned reason_size;	/* 1, 2, 4 or 8 bytes (raw: 4, the
-			 * argument's low bytes, or 8) */
+	unsigned reason_size;	/* 4: the reason is a u32 in every kernel
+			 * (raw: the argument's low 4 bytes); unread */
 	smallint invalid;	/* tests: read a register never set, for
 			 * the verifier to refuse the program */
 	smallint per_thread;	/* -v: the reason's slot (else slot) += 1
@@ -39,8 +39,8 @@ int bpf_count_map_create(unsigned nslots);
  * Load one counting program. RAW: BPF_PROG_TYPE_RAW_TRACEPOINT (ctx = u64
  * args[]), else BPF_PROG_TYPE_TRACEPOINT (ctx = the perf record). LOG,
  * LOG_SIZE: a buffer for the verifier's log (log_level 1), or NULL/0.
- * fd, or -1 with errno. The caller checks the reason's place: a size of
- * 1, 2, 4 or 8, an offset that is a multiple of it (perf: 8 to 2047).
+ * fd, or -1 with errno. The caller checks the reason's place: a u32 at
+ * an offset that is a multiple of 4 (perf: 8 to 2044).
  * A LOG too small for the log fails the load with ENOSPC even for a good
  * program: pass one only to explain a failure (a retry), or >= 64 KiB.
  */

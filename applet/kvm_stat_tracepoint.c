@@ -428,8 +428,10 @@ static unsigned format_number(char **s, const char *key)
  *	field:unsigned int exit_reason;	offset:8;	size:4;	signed:0;
  * The kernel writes "TYPE NAME;", so " NAME;" is the field's own
  * declaration (not "common_NAME;" or "REC->NAME" in the print format).
- * Returns 0 if found where a program can read it: 1, 2, 4 or 8 bytes,
- * aligned, past the 8 bytes the kernel hides, within PERF_MAX_TRACE_SIZE.
+ * Returns 0 if found where a program can read it as the programs do, a
+ * u32 (as every reason field is: x86 exit_reason, arm64 esr_ec,
+ * kvm_userspace_exit's reason): 4 bytes, aligned, past the 8 bytes the
+ * kernel hides, within PERF_MAX_TRACE_SIZE.
  */
 int event_field(const char *event, const char *field,
 		unsigned *offset, unsigned *size)
@@ -447,9 +449,8 @@ int event_field(const char *event, const char *field,
 	free(path);
 	free(text);
 	free(name);
-	return s && *size <= 8 && *size && !(*size & (*size - 1))
-		&& *offset % *size == 0 && *offset >= 8
-		&& *offset + *size <= 2048 ? 0 : -1;
+	return s && *size == 4 && *offset % 4 == 0 && *offset >= 8
+		&& *offset <= 2048 - 4 ? 0 : -1;
 }
 #endif
 
@@ -459,9 +460,10 @@ int event_field(const char *event, const char *field,
  * place. Returns whether to attach it raw, the cheapest way (no perf
  * record is built per hit).
  * kvm_userspace_exit's reason is its raw argument 0: TP_PROTO(__u32 reason,
- * int errno) since the tracepoint came (Linux 2.6.35); the format must
- * agree (a 4-byte "reason"). kvm_exit's reason is no argument (the vcpu
- * holds it): its program reads the record, where the format file says.
+ * int errno) since the tracepoint came (Linux 2.6.35); the format agrees
+ * (event_field takes only a 4-byte field). kvm_exit's reason is no
+ * argument (the vcpu holds it): its program reads the record, where the
+ * format file says.
  */
 static int reason_spec(const char *name, struct bpf_count_spec *spec)
 {
@@ -473,7 +475,7 @@ static int reason_spec(const char *name, struct bpf_count_spec *spec)
 		spec->nreasons = 0;	/* no children, or no such field */
 		return 1;
 	}
-	if (table == EXITS_USER && spec->reason_size == 4) {
+	if (table == EXITS_USER) {
 		spec->reason_offset = 0;	/* args[0] */
 		return 1;
 	}
