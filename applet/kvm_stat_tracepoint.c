@@ -409,16 +409,17 @@ static const char *verifier_verdict(char *log)
 #if ENABLE_FEATURE_KVM_STAT_BPF	/* read by the BPF paths only */
 /*
  * The number N of "KEY:N;" at *S, after blanks; *S moves past the ';', or
- * is NULL when that is not what is there or N is past 2048. Not sscanf():
- * its "%u" takes "-8" too, and it would add ~6 KiB of libc to the binary.
+ * is NULL when that is not what is there. bb_strtou() takes digits only
+ * (no sign, no blank), and gives UINT_MAX for ";" and for a number past
+ * it: event_field() refuses that offset or size. Not sscanf(): its "%u"
+ * takes "-8" too, and it would add ~6 KiB of libc to the binary.
  */
 static unsigned format_number(char **s, const char *key)
 {
 	char *p = *s ? is_prefixed_with(skip_whitespace(*s), key) : NULL;
-	char *end = p;
-	unsigned long n = p ? strtoul(p, &end, 10) : 0;
+	unsigned n = p ? bb_strtou(p, s, 10) : 0;
 
-	*s = p && isdigit(*p) && *end == ';' && n <= 2048 ? end + 1 : NULL;
+	*s = p && **s == ';' ? *s + 1 : NULL;
 	return n;
 }
 
