@@ -57,8 +57,8 @@ struct tracepoint_state {
 	unsigned ngroups;
 	unsigned nqueued;	/* groups at target[ngroups...], not opened yet */
 	unsigned long long *retired;	/* -p: the counts of ended threads */
-	/* BPF path: fds[] holds each program's raw tracepoint link or perf
-	 * event, nfds of them */
+	/* BPF path: fds[] holds the maps and each program's raw tracepoint
+	 * link or perf event, nfds of them */
 	int map_fd;	/* -1: the perf path */
 	unsigned nfds;
 	unsigned ncpus;	/* possible CPUs, for the per-CPU values */
@@ -606,8 +606,9 @@ static void bpf_reset_vcpus(struct tracepoint_state *tps)
 #endif
 
 /*
- * Counting by BPF: a map, then one program per tracepoint. Returns 0,
- * or -1 with nothing left open (the perf path takes over).
+ * Counting by BPF: a map, then one program per tracepoint. Returns 0, or
+ * -1 (tracepoint_close_fast() then closes what is open, the perf path
+ * takes over).
  */
 static int bpf_setup(struct tracepoint_state *tps)
 {
@@ -615,33 +616,30 @@ static int bpf_setup(struct tracepoint_state *tps)
 	unsigned nslots = place_counters(tps);
 	int fd;
 
+	/* the maps, the counters' first (-v's next), then a link or perf
+	 * event per event of its own */
+	tps->fds = xrealloc(tps->fds, (tps->nev + 2) * sizeof(int));
+	tps->nfds = 0;
 	tps->ncpus = bpf_possible_cpus();
 	tps->map_fd = tps->ncpus ? bpf_count_map_create(nslots) : -1;
 	if (tps->map_fd < 0) {
 		debug_bpf("can't create a map of", utoa(nslots), errno, NULL);
 		return -1;
 	}
+	tps->fds[tps->nfds++] = tps->map_fd;
 	/* values past the possible CPUs' stay 0: the kernel never writes
 	 * more values than it has possible CPUs */
 	if (!tps->values)
 		tps->values = xzalloc(BPF_CPUS_MAX * sizeof(tps->values[0]));
-	/* a link or perf event per event of its own, and the maps: the
-	 * counters' at the end, -v's first */
-	tps->fds = xrealloc(tps->fds, (tps->nev + 2) * sizeof(int));
-	tps->nfds = 0;
 	IF_FEATURE_KVM_STAT_VCPU(tps->thread_map = -1;)
-	if (want_vcpus() && bpf_vcpu_setup(tps) != 0) {
-		tracepoint_close_fast();
+	if (want_vcpus() && bpf_vcpu_setup(tps) != 0)
 		return -1;
-	}
 	for (e = tps->ev; e < tps->ev + tps->nev; e++) {
 		if (e->code >= 0)
 			continue;
 		fd = attach_program(tps, e);
-		if (fd < 0) {
-			tracepoint_close_fast();
+		if (fd < 0)
 			return -1;
-		}
 		tps->fds[tps->nfds++] = fd;
 	}
 	return 0;
@@ -692,8 +690,11 @@ void tracepoint_setup(void)
 	tps->retired = xzalloc(tps->nev * sizeof(tps->retired[0]));
 	if (tps->nev == 0)
 		return;	/* -f selects no tracepoint */
-	if (want_bpf() && bpf_setup(tps) == 0)
-		return;
+	if (want_bpf()) {
+		if (bpf_setup(tps) == 0)
+			return;
+		tracepoint_close_fast();	/* what bpf_setup() opened */
+	}
 	if (G.pid)
 		add_new_threads();
 	else
@@ -827,7 +828,6 @@ void tracepoint_close_fast(void)
 		return;
 	n = tps->ngroups * tps->nev;	/* the BPF path has no groups */
 	if (ENABLE_FEATURE_KVM_STAT_BPF && tps->map_fd >= 0) {
-		tps->fds[tps->nfds++] = tps->map_fd;
 		n = tps->nfds;	/* bpf_setup() starts them from 0 */
 		tps->map_fd = -1;
 	}
