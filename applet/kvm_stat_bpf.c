@@ -448,36 +448,6 @@ int perf_attach_bpf(int perf_fd, int prog_fd)
 
 /* ---- reading ---- */
 
-/*
- * "0-1\n", "0-3,8-11\n": the kernel's cpu_possible_mask, fixed at boot.
- * The highest cpu + 1, not the number listed: a per-CPU lookup copies one
- * value per possible CPU (num_possible_cpus(), the weight), and the
- * highest + 1 is never less than that, on a sparse mask too.
- */
-unsigned bpf_possible_cpus(void)
-{
-	char buf[512], *s = buf;
-	unsigned n, high = 0;
-	ssize_t len = open_read_close("/sys/devices/system/cpu/possible",
-			buf, sizeof(buf) - 1);
-
-	/* a list as long as the buffer may be cut: its end is the answer */
-	if (len <= 0 || len >= (ssize_t)sizeof(buf) - 1)
-		return 0;
-	buf[len] = '\0';
-	for (;;) {
-		if (!isdigit(*s))
-			return 0;
-		n = strtoul(s, &s, 10);
-		if (n >= high)
-			high = n + 1;
-		if (*s != ',' && *s != '-')
-			break;
-		s++;
-	}
-	return (*s == '\n' || *s == '\0') && high <= BPF_CPUS_MAX ? high : 0;
-}
-
 /* BPF_MAP_LOOKUP_ELEM and friends on one key: 0, or -1 with errno. One
  * request built out of line, as map_create()'s. */
 static NOINLINE int map_elem(int cmd, int map_fd, const void *key,
@@ -498,6 +468,29 @@ static int lookup_slot(int map_fd, unsigned slot, void *values)
 	uint32_t key = slot;
 
 	return map_elem(BPF_MAP_LOOKUP_ELEM, map_fd, &key, values);
+}
+
+/*
+ * Asked of the kernel itself (its num_possible_cpus(), which no /sys can
+ * misstate): a new map's slot is 0 on every CPU, and its lookup writes one
+ * value per possible CPU over values that are not 0.
+ */
+unsigned bpf_possible_cpus(void)
+{
+	int map = bpf_count_map_create(1);
+	unsigned long long *v;
+	unsigned n = 0;
+
+	if (map < 0)
+		return 0;	/* errno says why */
+	v = xmalloc(BPF_CPUS_MAX * sizeof(*v));
+	memset(v, 0xff, BPF_CPUS_MAX * sizeof(*v));
+	if (lookup_slot(map, 0, v) == 0)
+		while (n < BPF_CPUS_MAX && v[n] == 0)
+			n++;
+	free(v);
+	close(map);
+	return n;
 }
 
 int bpf_count_read(int map_fd, unsigned slot, unsigned long long *values,

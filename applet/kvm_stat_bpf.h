@@ -55,15 +55,13 @@ int perf_attach_bpf(int perf_fd, int prog_fd);
  * A per-CPU lookup writes 8 bytes for each CPU the kernel counts as
  * possible, with no size from us. No kernel configures more than 8192
  * (CONFIG_NR_CPUS: x86 MAXSMP and ppc 8192, arm64 4096, s390 512): a
- * buffer of BPF_CPUS_MAX values is never overrun, whatever a (container's)
- * /sys says.
+ * buffer of BPF_CPUS_MAX values is never overrun.
  */
 #define BPF_CPUS_MAX	8192
 /*
- * The number of possible CPUs from /sys/devices/system/cpu/possible (the
- * real kernel's, never through $KVM_STAT_ROOT: the per-CPU value layout is
- * the running kernel's), as the highest listed cpu + 1; 0 if unreadable,
- * malformed or past BPF_CPUS_MAX
+ * The number of values a per-CPU lookup writes (the running kernel's
+ * num_possible_cpus()), counted in one lookup; 0 with errno if BPF refuses
+ * us a map
  */
 unsigned bpf_possible_cpus(void);
 /*
