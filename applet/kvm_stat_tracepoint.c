@@ -788,14 +788,14 @@ void tracepoint_refilter(void)
 static const char *bpf_path_note(void)
 {
 	struct bpf_count_spec spec;
-	int map, prog = -1;
+	int map, prog;
 
 	if (!want_bpf())
 		return "perf counters (--no-bpf)";
 	memset(&spec, 0, sizeof(spec));
 	map = bpf_count_map_create(1);
-	if (map >= 0 && bpf_possible_cpus())
-		prog = bpf_count_prog_load(map, &spec, 1, NULL, 0);
+	/* no map (-1): the verifier refuses the program */
+	prog = bpf_count_prog_load(map, &spec, 1, NULL, 0);
 	close(prog);
 	close(map);
 	return prog >= 0 ? "BPF programs" : "perf counters (no BPF here)";
