@@ -223,9 +223,9 @@ int bpf_count_map_create(unsigned nslots)
  */
 enum {	/* the optional parts, and the instructions filled in */
 	TGID_CMP = 3, SLOT_KEY = 4, ADD_ONE = 5, MAP_1 = 7, ADD_ONE_LEN = 9,
-	REASON_FIRST = 14, REASON_LOAD = 14, REASON_MASK = 15,
-	REASON_CMP = 16, REASON_OVERFLOW = 17, REASON_BASE = 18,
-	REASON_ADD = 20,	/* the copy of ADD_ONE, then "out" */
+	REASON_FIRST = 14, REASON_LOAD = 14,
+	REASON_CMP = 15, REASON_OVERFLOW = 16, REASON_BASE = 17,
+	REASON_ADD = 19,	/* the copy of ADD_ONE, then "out" */
 };
 static const struct bpf_insn count_prog[] = {
 	/* r6 = the context (the perf record, or the raw args[]): r1 is
@@ -251,17 +251,14 @@ static const struct bpf_insn count_prog[] = {
 	BPF_ALU64_IMM(BPF_ADD, R1, 1),
 	BPF_STX_MEM(BPF_DW, R0, R1, 0),
 	/*
-	 * REASON_LOAD: r1 = the reason, a u32 (every reason is one). A raw
-	 * argument is a u64 slot holding the TP_PROTO value: its low bytes
-	 * are the value on either byte order, and REASON_MASK keeps the low
-	 * 4 (a 32-bit AND clears the upper half). In a perf record: a BPF_W
-	 * load of the field itself, where the format file places it (the
-	 * verifier allows aligned reads at 8 to 2047 only: the first 8 bytes
-	 * of the record are hidden); it zero-extends, REASON_MASK changes
-	 * nothing.
+	 * REASON_LOAD: r1 = the reason, a u32 (every reason is one): a load
+	 * of 4 bytes, which zero-extends. In a perf record: the field
+	 * itself, where the format file places it (the verifier allows
+	 * aligned reads at 8 to 2047 only: the first 8 bytes of the record
+	 * are hidden). A raw argument is a u64 slot holding the TP_PROTO
+	 * value: the low half, at its offset 4 on a big-endian kernel.
 	 */
-	BPF_LDX_MEM(BPF_DW, R1, R6, 0),
-	BPF_ALU32_IMM(BPF_AND, R1, -1),	/* REASON_MASK */
+	BPF_LDX_MEM(BPF_W, R1, R6, 0),
 	/* REASON_CMP: past the table, the overflow slot; this bound keeps
 	 * a reason out of the other events' slots */
 	BPF_JMP_IMM(BPF_JLT, R1, 0, 1),
@@ -356,9 +353,8 @@ static unsigned build_count_prog(struct bpf_insn *insn, int map_fd,
 	insn[TGID_CMP].off = n - 2 - (TGID_CMP + 1);	/* to "out" */
 	insn[SLOT_KEY].imm = s->slot;
 	insn[MAP_1].imm = map_fd;
-	if (!raw)	/* the u32 field of the record */
-		insn[REASON_LOAD].code = BPF_LDX | BPF_MEM | BPF_W;
-	insn[REASON_LOAD].off = s->reason_offset;
+	insn[REASON_LOAD].off = s->reason_offset
+		+ (raw && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__ ? 4 : 0);
 	insn[REASON_CMP].imm = insn[REASON_OVERFLOW].imm = s->nreasons;
 	insn[REASON_BASE].imm = s->reason_base;
 	/* the reason's lookup and add, the slot's with its map fd */
