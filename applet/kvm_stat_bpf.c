@@ -222,15 +222,22 @@ int bpf_count_map_create(unsigned nslots)
  * atomic add would not bring back the hits the guards skip either.
  */
 enum {	/* the optional parts, and the instructions filled in */
-	TGID_CMP = 3, SLOT_KEY = 4, ADD_ONE = 5, MAP_1 = 7, ADD_ONE_LEN = 9,
-	REASON_FIRST = 14, REASON_LOAD = 14,
-	REASON_CMP = 15, REASON_OVERFLOW = 16, REASON_BASE = 17,
-	REASON_ADD = 19,	/* the copy of ADD_ONE, then "out" */
+	REASON_LOAD = 0, TGID_CMP = 3, SLOT_KEY = 4, ADD_ONE = 5, MAP_1 = 7,
+	ADD_ONE_LEN = 9, REASON_FIRST = 14,
+	REASON_CMP = 14, REASON_OVERFLOW = 15, REASON_BASE = 16,
+	REASON_ADD = 18,	/* the copy of ADD_ONE, then "out" */
 };
 static const struct bpf_insn count_prog[] = {
-	/* r6 = the context (the perf record, or the raw args[]): r1 is
-	 * lost at calls */
-	BPF_MOV64_REG(R6, R1),
+	/*
+	 * REASON_LOAD: r6 = the reason, read while r1 is the context (a
+	 * call loses r1; r6 stays). A u32 (every reason is one): a load of
+	 * 4 bytes, which zero-extends. In a perf record: the field itself,
+	 * where the format file places it (the verifier allows aligned reads
+	 * at 8 to 2047 only: the first 8 bytes of the record are hidden). A
+	 * raw argument is a u64 slot holding the TP_PROTO value: the low
+	 * half, at its offset 4 on a big-endian kernel.
+	 */
+	BPF_LDX_MEM(BPF_W, R6, R1, 0),
 	/* the hits of one process only; the tgid is the upper half of
 	 * bpf_get_current_pid_tgid() */
 	BPF_EMIT_CALL(BPF_FUNC_get_current_pid_tgid),
@@ -250,21 +257,12 @@ static const struct bpf_insn count_prog[] = {
 	BPF_LDX_MEM(BPF_DW, R1, R0, 0),
 	BPF_ALU64_IMM(BPF_ADD, R1, 1),
 	BPF_STX_MEM(BPF_DW, R0, R1, 0),
-	/*
-	 * REASON_LOAD: r1 = the reason, a u32 (every reason is one): a load
-	 * of 4 bytes, which zero-extends. In a perf record: the field
-	 * itself, where the format file places it (the verifier allows
-	 * aligned reads at 8 to 2047 only: the first 8 bytes of the record
-	 * are hidden). A raw argument is a u64 slot holding the TP_PROTO
-	 * value: the low half, at its offset 4 on a big-endian kernel.
-	 */
-	BPF_LDX_MEM(BPF_W, R1, R6, 0),
 	/* REASON_CMP: past the table, the overflow slot; this bound keeps
 	 * a reason out of the other events' slots */
-	BPF_JMP_IMM(BPF_JLT, R1, 0, 1),
-	BPF_MOV64_IMM(R1, 0),	/* REASON_OVERFLOW */
-	BPF_ALU64_IMM(BPF_ADD, R1, 0),	/* REASON_BASE */
-	BPF_STX_MEM(BPF_W, R10, R1, -4),
+	BPF_JMP_IMM(BPF_JLT, R6, 0, 1),
+	BPF_MOV64_IMM(R6, 0),	/* REASON_OVERFLOW */
+	BPF_ALU64_IMM(BPF_ADD, R6, 0),	/* REASON_BASE */
+	BPF_STX_MEM(BPF_W, R10, R6, -4),
 	/* REASON_ADD: ADD_ONE again, put here by build_count_prog() */
 	/* out: return 0 */
 	BPF_MOV64_IMM(R0, 0),
@@ -337,8 +335,9 @@ static unsigned add_thread_part(struct bpf_insn *insn, unsigned n,
  * The instructions of the program for S into INSN (room for
  * COUNT_PROG_MAX and THREAD_PART_MAX); returns how many, from
  * INSN[*FIRST]. Nothing moves: "out" is copied where the parts the spec
- * needs end, and without a tgid the program starts at TGID_CMP, made the
- * "r6 = r1" that the skipped instructions began with.
+ * needs end, a program without reasons starts after REASON_LOAD, and
+ * without a tgid at TGID_CMP, made the load the skipped instructions
+ * began with (or at SLOT_KEY, without reasons either).
  */
 static unsigned build_count_prog(struct bpf_insn *insn, int map_fd,
 		const struct bpf_count_spec *s, int raw, unsigned *first)
@@ -362,10 +361,10 @@ static unsigned build_count_prog(struct bpf_insn *insn, int map_fd,
 	/* "out", the last two, where the parts the spec needs end */
 	memcpy(&insn[n - 2], &count_prog[ARRAY_SIZE(count_prog) - 2],
 		2 * sizeof(*insn));
-	*first = 0;
+	*first = !s->nreasons;	/* no load */
 	if (!s->tgid) {
-		insn[TGID_CMP] = BPF_MOV64_REG(R6, R1);
-		*first = TGID_CMP;
+		insn[TGID_CMP] = insn[REASON_LOAD];
+		*first += TGID_CMP;
 	}
 	if (s->per_thread)
 		n = add_thread_part(insn, n, s);
