@@ -24,8 +24,9 @@ struct bpf_count_spec {
 	unsigned reason_offset;	/* perf program: byte offset of the field in
 			 * the record (events/kvm/NAME/format); raw program:
 			 * 8 * argument index */
-	unsigned reason_size;	/* 4: the reason is a u32 in every kernel
-			 * (raw: the argument's low 4 bytes); unread */
+	unsigned reason_size;	/* 4 (event_field's): the programs read
+			 * a u32, as every reason is (raw: the argument's
+			 * low half); not read here */
 	smallint invalid;	/* tests: read a register never set, for
 			 * the verifier to refuse the program */
 	smallint per_thread;	/* -v: the reason's slot (else slot) += 1
