@@ -222,15 +222,22 @@ int bpf_count_map_create(unsigned nslots)
  * atomic add would not bring back the hits the guards skip either.
  */
 enum {	/* the optional parts, and the instructions filled in */
-	TGID_CMP = 3, SLOT_KEY = 4, ADD_ONE = 5, MAP_1 = 7, ADD_ONE_LEN = 9,
-	REASON_FIRST = 14, REASON_LOAD = 14, REASON_MASK = 15,
-	REASON_CMP = 16, REASON_OVERFLOW = 17, REASON_BASE = 18,
-	REASON_ADD = 20,	/* the copy of ADD_ONE, then "out" */
+	REASON_LOAD = 0, TGID_CMP = 3, SLOT_KEY = 4, ADD_ONE = 5, MAP_1 = 7,
+	ADD_ONE_LEN = 9, REASON_FIRST = 14,
+	REASON_CMP = 14, REASON_OVERFLOW = 15, REASON_BASE = 16,
+	REASON_ADD = 18,	/* the copy of ADD_ONE, then "out" */
 };
 static const struct bpf_insn count_prog[] = {
-	/* r6 = the context (the perf record, or the raw args[]): r1 is
-	 * lost at calls */
-	BPF_MOV64_REG(R6, R1),
+	/*
+	 * REASON_LOAD: r6 = the reason, read while r1 is the context (a
+	 * call loses r1; r6 stays). A u32 (every reason is one): a load of
+	 * 4 bytes, which zero-extends. In a perf record: the field itself,
+	 * where the format file places it (the verifier allows aligned reads
+	 * at 8 to 2047 only: the first 8 bytes of the record are hidden). A
+	 * raw argument is a u64 slot holding the TP_PROTO value: the low
+	 * half, at its offset 4 on a big-endian kernel.
+	 */
+	BPF_LDX_MEM(BPF_W, R6, R1, 0),
 	/* the hits of one process only; the tgid is the upper half of
 	 * bpf_get_current_pid_tgid() */
 	BPF_EMIT_CALL(BPF_FUNC_get_current_pid_tgid),
@@ -250,23 +257,12 @@ static const struct bpf_insn count_prog[] = {
 	BPF_LDX_MEM(BPF_DW, R1, R0, 0),
 	BPF_ALU64_IMM(BPF_ADD, R1, 1),
 	BPF_STX_MEM(BPF_DW, R0, R1, 0),
-	/*
-	 * REASON_LOAD: r1 = the reason. In a perf record: the field itself,
-	 * where the format file places it (the verifier allows aligned reads
-	 * at 8 to 2047 only: the first 8 bytes of the record are hidden);
-	 * a narrow load zero-extends, REASON_MASK changes nothing. A raw
-	 * argument is a u64 slot holding the TP_PROTO value: its low bytes
-	 * are the value on either byte order, and REASON_MASK keeps the low
-	 * 4 (a 32-bit AND clears the upper half).
-	 */
-	BPF_LDX_MEM(BPF_DW, R1, R6, 0),
-	BPF_ALU32_IMM(BPF_AND, R1, -1),	/* REASON_MASK */
 	/* REASON_CMP: past the table, the overflow slot; this bound keeps
 	 * a reason out of the other events' slots */
-	BPF_JMP_IMM(BPF_JLT, R1, 0, 1),
-	BPF_MOV64_IMM(R1, 0),	/* REASON_OVERFLOW */
-	BPF_ALU64_IMM(BPF_ADD, R1, 0),	/* REASON_BASE */
-	BPF_STX_MEM(BPF_W, R10, R1, -4),
+	BPF_JMP_IMM(BPF_JLT, R6, 0, 1),
+	BPF_MOV64_IMM(R6, 0),	/* REASON_OVERFLOW */
+	BPF_ALU64_IMM(BPF_ADD, R6, 0),	/* REASON_BASE */
+	BPF_STX_MEM(BPF_W, R10, R6, -4),
 	/* REASON_ADD: ADD_ONE again, put here by build_count_prog() */
 	/* out: return 0 */
 	BPF_MOV64_IMM(R0, 0),
@@ -339,16 +335,13 @@ static unsigned add_thread_part(struct bpf_insn *insn, unsigned n,
  * The instructions of the program for S into INSN (room for
  * COUNT_PROG_MAX and THREAD_PART_MAX); returns how many, from
  * INSN[*FIRST]. Nothing moves: "out" is copied where the parts the spec
- * needs end, and without a tgid the program starts at TGID_CMP, made the
- * "r6 = r1" that the skipped instructions began with.
+ * needs end, a program without reasons starts after REASON_LOAD, and
+ * without a tgid at TGID_CMP, made the load the skipped instructions
+ * began with (or at SLOT_KEY, without reasons either).
  */
 static unsigned build_count_prog(struct bpf_insn *insn, int map_fd,
 		const struct bpf_count_spec *s, int raw, unsigned *first)
 {
-	static const uint8_t ldx_size[9] = {
-		[1] = BPF_B, [2] = BPF_H, [4] = BPF_W, [8] = BPF_DW,
-	};
-	unsigned size = s->reason_size;
 	unsigned n = s->nreasons ? COUNT_PROG_MAX : REASON_FIRST + 2;
 
 	/* ADD_ONE ends where the reason part starts, which ends with "out" */
@@ -359,10 +352,8 @@ static unsigned build_count_prog(struct bpf_insn *insn, int map_fd,
 	insn[TGID_CMP].off = n - 2 - (TGID_CMP + 1);	/* to "out" */
 	insn[SLOT_KEY].imm = s->slot;
 	insn[MAP_1].imm = map_fd;
-	insn[REASON_LOAD].code = BPF_LDX | BPF_MEM | ldx_size[raw ? 8 : size];
-	insn[REASON_LOAD].off = s->reason_offset;
-	if (size == 8)	/* the whole u64 */
-		insn[REASON_MASK] = BPF_MOV64_REG(R1, R1);
+	insn[REASON_LOAD].off = s->reason_offset
+		+ (raw && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__ ? 4 : 0);
 	insn[REASON_CMP].imm = insn[REASON_OVERFLOW].imm = s->nreasons;
 	insn[REASON_BASE].imm = s->reason_base;
 	/* the reason's lookup and add, the slot's with its map fd */
@@ -370,10 +361,10 @@ static unsigned build_count_prog(struct bpf_insn *insn, int map_fd,
 	/* "out", the last two, where the parts the spec needs end */
 	memcpy(&insn[n - 2], &count_prog[ARRAY_SIZE(count_prog) - 2],
 		2 * sizeof(*insn));
-	*first = 0;
+	*first = !s->nreasons;	/* no load */
 	if (!s->tgid) {
-		insn[TGID_CMP] = BPF_MOV64_REG(R6, R1);
-		*first = TGID_CMP;
+		insn[TGID_CMP] = insn[REASON_LOAD];
+		*first += TGID_CMP;
 	}
 	if (s->per_thread)
 		n = add_thread_part(insn, n, s);
@@ -452,36 +443,6 @@ int perf_attach_bpf(int perf_fd, int prog_fd)
 
 /* ---- reading ---- */
 
-/*
- * "0-1\n", "0-3,8-11\n": the kernel's cpu_possible_mask, fixed at boot.
- * The highest cpu + 1, not the number listed: a per-CPU lookup copies one
- * value per possible CPU (num_possible_cpus(), the weight), and the
- * highest + 1 is never less than that, on a sparse mask too.
- */
-unsigned bpf_possible_cpus(void)
-{
-	char buf[512], *s = buf;
-	unsigned n, high = 0;
-	ssize_t len = open_read_close("/sys/devices/system/cpu/possible",
-			buf, sizeof(buf) - 1);
-
-	/* a list as long as the buffer may be cut: its end is the answer */
-	if (len <= 0 || len >= (ssize_t)sizeof(buf) - 1)
-		return 0;
-	buf[len] = '\0';
-	for (;;) {
-		if (!isdigit(*s))
-			return 0;
-		n = strtoul(s, &s, 10);
-		if (n >= high)
-			high = n + 1;
-		if (*s != ',' && *s != '-')
-			break;
-		s++;
-	}
-	return (*s == '\n' || *s == '\0') && high <= BPF_CPUS_MAX ? high : 0;
-}
-
 /* BPF_MAP_LOOKUP_ELEM and friends on one key: 0, or -1 with errno. One
  * request built out of line, as map_create()'s. */
 static NOINLINE int map_elem(int cmd, int map_fd, const void *key,
@@ -502,6 +463,29 @@ static int lookup_slot(int map_fd, unsigned slot, void *values)
 	uint32_t key = slot;
 
 	return map_elem(BPF_MAP_LOOKUP_ELEM, map_fd, &key, values);
+}
+
+/*
+ * Asked of the kernel itself (its num_possible_cpus(), which no /sys can
+ * misstate): a new map's slot is 0 on every CPU, and its lookup writes one
+ * value per possible CPU over values that are not 0.
+ */
+unsigned bpf_possible_cpus(void)
+{
+	int map = bpf_count_map_create(1);
+	unsigned long long *v;
+	unsigned n = 0;
+
+	if (map < 0)
+		return 0;	/* errno says why */
+	v = xmalloc(BPF_CPUS_MAX * sizeof(*v));
+	memset(v, 0xff, BPF_CPUS_MAX * sizeof(*v));
+	if (lookup_slot(map, 0, v) == 0)
+		while (n < BPF_CPUS_MAX && v[n] == 0)
+			n++;
+	free(v);
+	close(map);
+	return n;
 }
 
 int bpf_count_read(int map_fd, unsigned slot, unsigned long long *values,

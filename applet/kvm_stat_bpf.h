@@ -24,8 +24,9 @@ struct bpf_count_spec {
 	unsigned reason_offset;	/* perf program: byte offset of the field in
 			 * the record (events/kvm/NAME/format); raw program:
 			 * 8 * argument index */
-	unsigned reason_size;	/* 1, 2, 4 or 8 bytes (raw: 4, the
-			 * argument's low bytes, or 8) */
+	unsigned reason_size;	/* 4 (event_field's): the programs read
+			 * a u32, as every reason is (raw: the argument's
+			 * low half); not read here */
 	smallint invalid;	/* tests: read a register never set, for
 			 * the verifier to refuse the program */
 	smallint per_thread;	/* -v: the reason's slot (else slot) += 1
@@ -39,8 +40,8 @@ int bpf_count_map_create(unsigned nslots);
  * Load one counting program. RAW: BPF_PROG_TYPE_RAW_TRACEPOINT (ctx = u64
  * args[]), else BPF_PROG_TYPE_TRACEPOINT (ctx = the perf record). LOG,
  * LOG_SIZE: a buffer for the verifier's log (log_level 1), or NULL/0.
- * fd, or -1 with errno. The caller checks the reason's place: a size of
- * 1, 2, 4 or 8, an offset that is a multiple of it (perf: 8 to 2047).
+ * fd, or -1 with errno. The caller checks the reason's place: a u32 at
+ * an offset that is a multiple of 4 (perf: 8 to 2044).
  * A LOG too small for the log fails the load with ENOSPC even for a good
  * program: pass one only to explain a failure (a retry), or >= 64 KiB.
  */
@@ -55,15 +56,13 @@ int perf_attach_bpf(int perf_fd, int prog_fd);
  * A per-CPU lookup writes 8 bytes for each CPU the kernel counts as
  * possible, with no size from us. No kernel configures more than 8192
  * (CONFIG_NR_CPUS: x86 MAXSMP and ppc 8192, arm64 4096, s390 512): a
- * buffer of BPF_CPUS_MAX values is never overrun, whatever a (container's)
- * /sys says.
+ * buffer of BPF_CPUS_MAX values is never overrun.
  */
 #define BPF_CPUS_MAX	8192
 /*
- * The number of possible CPUs from /sys/devices/system/cpu/possible (the
- * real kernel's, never through $KVM_STAT_ROOT: the per-CPU value layout is
- * the running kernel's), as the highest listed cpu + 1; 0 if unreadable,
- * malformed or past BPF_CPUS_MAX
+ * The number of values a per-CPU lookup writes (the running kernel's
+ * num_possible_cpus()), counted in one lookup; 0 with errno if BPF refuses
+ * us a map
  */
 unsigned bpf_possible_cpus(void);
 /*

@@ -57,8 +57,8 @@ struct tracepoint_state {
 	unsigned ngroups;
 	unsigned nqueued;	/* groups at target[ngroups...], not opened yet */
 	unsigned long long *retired;	/* -p: the counts of ended threads */
-	/* BPF path: fds[] holds each program's raw tracepoint link or perf
-	 * event, nfds of them */
+	/* BPF path: fds[] holds the maps and each program's raw tracepoint
+	 * link or perf event, nfds of them */
 	int map_fd;	/* -1: the perf path */
 	unsigned nfds;
 	unsigned ncpus;	/* possible CPUs, for the per-CPU values */
@@ -409,16 +409,17 @@ static const char *verifier_verdict(char *log)
 #if ENABLE_FEATURE_KVM_STAT_BPF	/* read by the BPF paths only */
 /*
  * The number N of "KEY:N;" at *S, after blanks; *S moves past the ';', or
- * is NULL when that is not what is there or N is past 2048. Not sscanf():
- * its "%u" takes "-8" too, and it would add ~6 KiB of libc to the binary.
+ * is NULL when that is not what is there. bb_strtou() takes digits only
+ * (no sign, no blank), and gives UINT_MAX for ";" and for a number past
+ * it: event_field() refuses that offset or size. Not sscanf(): its "%u"
+ * takes "-8" too, and it would add ~6 KiB of libc to the binary.
  */
 static unsigned format_number(char **s, const char *key)
 {
 	char *p = *s ? is_prefixed_with(skip_whitespace(*s), key) : NULL;
-	char *end = p;
-	unsigned long n = p ? strtoul(p, &end, 10) : 0;
+	unsigned n = p ? bb_strtou(p, s, 10) : 0;
 
-	*s = p && isdigit(*p) && *end == ';' && n <= 2048 ? end + 1 : NULL;
+	*s = p && **s == ';' ? *s + 1 : NULL;
 	return n;
 }
 
@@ -428,8 +429,10 @@ static unsigned format_number(char **s, const char *key)
  *	field:unsigned int exit_reason;	offset:8;	size:4;	signed:0;
  * The kernel writes "TYPE NAME;", so " NAME;" is the field's own
  * declaration (not "common_NAME;" or "REC->NAME" in the print format).
- * Returns 0 if found where a program can read it: 1, 2, 4 or 8 bytes,
- * aligned, past the 8 bytes the kernel hides, within PERF_MAX_TRACE_SIZE.
+ * Returns 0 if found where a program can read it as the programs do, a
+ * u32 (as every reason field is: x86 exit_reason, arm64 esr_ec,
+ * kvm_userspace_exit's reason): 4 bytes, aligned, past the 8 bytes the
+ * kernel hides, within PERF_MAX_TRACE_SIZE.
  */
 int event_field(const char *event, const char *field,
 		unsigned *offset, unsigned *size)
@@ -447,9 +450,8 @@ int event_field(const char *event, const char *field,
 	free(path);
 	free(text);
 	free(name);
-	return s && *size <= 8 && *size && !(*size & (*size - 1))
-		&& *offset % *size == 0 && *offset >= 8
-		&& *offset + *size <= 2048 ? 0 : -1;
+	return s && *size == 4 && *offset % 4 == 0 && *offset >= 8
+		&& *offset <= 2048 - 4 ? 0 : -1;
 }
 #endif
 
@@ -459,9 +461,10 @@ int event_field(const char *event, const char *field,
  * place. Returns whether to attach it raw, the cheapest way (no perf
  * record is built per hit).
  * kvm_userspace_exit's reason is its raw argument 0: TP_PROTO(__u32 reason,
- * int errno) since the tracepoint came (Linux 2.6.35); the format must
- * agree (a 4-byte "reason"). kvm_exit's reason is no argument (the vcpu
- * holds it): its program reads the record, where the format file says.
+ * int errno) since the tracepoint came (Linux 2.6.35); the format agrees
+ * (event_field takes only a 4-byte field). kvm_exit's reason is no
+ * argument (the vcpu holds it): its program reads the record, where the
+ * format file says.
  */
 static int reason_spec(const char *name, struct bpf_count_spec *spec)
 {
@@ -473,7 +476,7 @@ static int reason_spec(const char *name, struct bpf_count_spec *spec)
 		spec->nreasons = 0;	/* no children, or no such field */
 		return 1;
 	}
-	if (table == EXITS_USER && spec->reason_size == 4) {
+	if (table == EXITS_USER) {
 		spec->reason_offset = 0;	/* args[0] */
 		return 1;
 	}
@@ -603,8 +606,9 @@ static void bpf_reset_vcpus(struct tracepoint_state *tps)
 #endif
 
 /*
- * Counting by BPF: a map, then one program per tracepoint. Returns 0,
- * or -1 with nothing left open (the perf path takes over).
+ * Counting by BPF: a map, then one program per tracepoint. Returns 0, or
+ * -1 (tracepoint_close_fast() then closes what is open, the perf path
+ * takes over).
  */
 static int bpf_setup(struct tracepoint_state *tps)
 {
@@ -612,33 +616,30 @@ static int bpf_setup(struct tracepoint_state *tps)
 	unsigned nslots = place_counters(tps);
 	int fd;
 
+	/* the maps, the counters' first (-v's next), then a link or perf
+	 * event per event of its own */
+	tps->fds = xrealloc(tps->fds, (tps->nev + 2) * sizeof(int));
+	tps->nfds = 0;
 	tps->ncpus = bpf_possible_cpus();
 	tps->map_fd = tps->ncpus ? bpf_count_map_create(nslots) : -1;
 	if (tps->map_fd < 0) {
 		debug_bpf("can't create a map of", utoa(nslots), errno, NULL);
 		return -1;
 	}
+	tps->fds[tps->nfds++] = tps->map_fd;
 	/* values past the possible CPUs' stay 0: the kernel never writes
 	 * more values than it has possible CPUs */
 	if (!tps->values)
 		tps->values = xzalloc(BPF_CPUS_MAX * sizeof(tps->values[0]));
-	/* a link or perf event per event of its own, and the maps: the
-	 * counters' at the end, -v's first */
-	tps->fds = xrealloc(tps->fds, (tps->nev + 2) * sizeof(int));
-	tps->nfds = 0;
 	IF_FEATURE_KVM_STAT_VCPU(tps->thread_map = -1;)
-	if (want_vcpus() && bpf_vcpu_setup(tps) != 0) {
-		tracepoint_close_fast();
+	if (want_vcpus() && bpf_vcpu_setup(tps) != 0)
 		return -1;
-	}
 	for (e = tps->ev; e < tps->ev + tps->nev; e++) {
 		if (e->code >= 0)
 			continue;
 		fd = attach_program(tps, e);
-		if (fd < 0) {
-			tracepoint_close_fast();
+		if (fd < 0)
 			return -1;
-		}
 		tps->fds[tps->nfds++] = fd;
 	}
 	return 0;
@@ -689,8 +690,11 @@ void tracepoint_setup(void)
 	tps->retired = xzalloc(tps->nev * sizeof(tps->retired[0]));
 	if (tps->nev == 0)
 		return;	/* -f selects no tracepoint */
-	if (want_bpf() && bpf_setup(tps) == 0)
-		return;
+	if (want_bpf()) {
+		if (bpf_setup(tps) == 0)
+			return;
+		tracepoint_close_fast();	/* what bpf_setup() opened */
+	}
 	if (G.pid)
 		add_new_threads();
 	else
@@ -789,14 +793,14 @@ void tracepoint_refilter(void)
 static const char *bpf_path_note(void)
 {
 	struct bpf_count_spec spec;
-	int map, prog = -1;
+	int map, prog;
 
 	if (!want_bpf())
 		return "perf counters (--no-bpf)";
 	memset(&spec, 0, sizeof(spec));
 	map = bpf_count_map_create(1);
-	if (map >= 0 && bpf_possible_cpus())
-		prog = bpf_count_prog_load(map, &spec, 1, NULL, 0);
+	/* no map (-1): the verifier refuses the program */
+	prog = bpf_count_prog_load(map, &spec, 1, NULL, 0);
 	close(prog);
 	close(map);
 	return prog >= 0 ? "BPF programs" : "perf counters (no BPF here)";
@@ -829,7 +833,6 @@ void tracepoint_close_fast(void)
 		return;
 	n = tps->ngroups * tps->nev;	/* the BPF path has no groups */
 	if (ENABLE_FEATURE_KVM_STAT_BPF && tps->map_fd >= 0) {
-		tps->fds[tps->nfds++] = tps->map_fd;
 		n = tps->nfds;	/* bpf_setup() starts them from 0 */
 		tps->map_fd = -1;
 	}
