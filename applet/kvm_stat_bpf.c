@@ -540,11 +540,11 @@ int bpf_thread_op(int cmd, int map_fd, const struct bpf_thread_key *key,
 #define BPF_JGE	0x30
 #define BPF_ALU64_REG(OP, DST, SRC)	BPF_RAW_INSN(BPF_ALU64 | (OP) | BPF_X, DST, SRC, 0, 0)
 #define BPF_JMP_REG(OP, DST, SRC, OFF)	BPF_RAW_INSN(BPF_JMP | (OP) | BPF_X, DST, SRC, OFF, 0)
-/* One halving of fls(r1) into r2: if (r1 >= 1 << BITS) { r1 >>= BITS;
+/* One halving of fls(r6) into r2: if (r6 >= 1 << BITS) { r6 >>= BITS;
  * r2 += BITS; } (three instructions: the jump skips two) */
 #define FLS_STEP(BITS) \
-	BPF_JMP_IMM(BPF_JLT, R1, 1 << (BITS), 2), \
-	BPF_ALU64_IMM(BPF_RSH, R1, BITS), \
+	BPF_JMP_IMM(BPF_JLT, R6, 1 << (BITS), 2), \
+	BPF_ALU64_IMM(BPF_RSH, R6, BITS), \
 	BPF_ALU64_IMM(BPF_ADD, R2, BITS)
 
 static int load_prog(const struct bpf_insn *insn, unsigned n, int raw)
@@ -602,7 +602,10 @@ static const struct bpf_insn exit_prog[] = {
  *	d = now - t->time; r = min(t->reason, nreasons); t->time = 0;
  *	v = array[r]: count++, sum += d, min, max, hist[fls(d / 1000)]++
  */
-enum { N_HASH = 4, N_CMP = 15, N_OVERFLOW = 16, N_ARRAY = 20 };
+enum {
+	N_HASH = 4, N_NO_EXIT = 7, N_USED = 9, N_CMP = 15, N_OVERFLOW = 16,
+	N_ARRAY = 20, N_NO_SLOT = 23, N_OUT = 62
+};
 static const struct bpf_insn entry_prog[] = {
 	BPF_EMIT_CALL(BPF_FUNC_get_current_pid_tgid),
 	BPF_STX_MEM(BPF_W, R10, R0, -4),
@@ -610,9 +613,9 @@ static const struct bpf_insn entry_prog[] = {
 	BPF_ALU64_IMM(BPF_ADD, R2, -4),
 	BPF_LD_MAP_FD(R1, 0),	/* N_HASH */
 	BPF_EMIT_CALL(BPF_FUNC_map_lookup_elem),
-	BPF_JMP_IMM(BPF_JEQ, R0, 0, 55),	/* to out */
+	BPF_JMP_IMM(BPF_JEQ, R0, 0, N_OUT - N_NO_EXIT - 1),	/* N_NO_EXIT */
 	BPF_LDX_MEM(BPF_DW, R6, R0, 0),
-	BPF_JMP_IMM(BPF_JEQ, R6, 0, 53),	/* used: to out */
+	BPF_JMP_IMM(BPF_JEQ, R6, 0, N_OUT - N_USED - 1),	/* N_USED */
 	BPF_LDX_MEM(BPF_DW, R7, R0, 8),
 	BPF_ST_MEM(BPF_DW, R0, 0, 0),
 	BPF_EMIT_CALL(BPF_FUNC_ktime_get_ns),
@@ -626,7 +629,7 @@ static const struct bpf_insn entry_prog[] = {
 	BPF_ALU64_IMM(BPF_ADD, R2, -8),
 	BPF_LD_MAP_FD(R1, 0),	/* N_ARRAY */
 	BPF_EMIT_CALL(BPF_FUNC_map_lookup_elem),
-	BPF_JMP_IMM(BPF_JEQ, R0, 0, 39),	/* to out */
+	BPF_JMP_IMM(BPF_JEQ, R0, 0, N_OUT - N_NO_SLOT - 1),	/* N_NO_SLOT */
 	/* this CPU's copy: plain adds, as in count_prog */
 	BPF_LDX_MEM(BPF_DW, R1, R0, 16),
 	BPF_ALU64_IMM(BPF_ADD, R1, 1),
@@ -642,17 +645,16 @@ static const struct bpf_insn entry_prog[] = {
 	BPF_LDX_MEM(BPF_DW, R1, R0, 8),
 	BPF_JMP_REG(BPF_JGE, R1, R6, 1),
 	BPF_STX_MEM(BPF_DW, R0, R6, 8),
-	/* r2 = fls(d in microseconds), by halves: bucket 0 is < 1 us,
-	 * bucket b >= 1 is [2^(b-1), 2^b) us */
-	BPF_MOV64_REG(R1, R6),
-	BPF_ALU64_IMM(BPF_DIV, R1, 1000),
+	/* r2 = fls(d in microseconds), by halves, in r6 (d is not needed
+	 * after): bucket 0 is < 1 us, bucket b >= 1 is [2^(b-1), 2^b) us */
+	BPF_ALU64_IMM(BPF_DIV, R6, 1000),
 	BPF_MOV64_IMM(R2, 0),
 	FLS_STEP(16),
 	FLS_STEP(8),
 	FLS_STEP(4),
 	FLS_STEP(2),
 	FLS_STEP(1),
-	BPF_ALU64_REG(BPF_ADD, R2, R1),
+	BPF_ALU64_REG(BPF_ADD, R2, R6),
 	/* the verifier wants the index bounded: the last bucket takes
 	 * all longer (> 17 minutes) */
 	BPF_JMP_IMM(BPF_JLT, R2, EXIT_BUCKETS, 1),
@@ -662,7 +664,7 @@ static const struct bpf_insn entry_prog[] = {
 	BPF_LDX_MEM(BPF_DW, R1, R0, 32),
 	BPF_ALU64_IMM(BPF_ADD, R1, 1),
 	BPF_STX_MEM(BPF_DW, R0, R1, 32),
-	/* out: */
+	/* N_OUT: */
 	BPF_MOV64_IMM(R0, 0),
 	BPF_EXIT_INSN(),
 };
@@ -681,7 +683,8 @@ int bpf_exit_load(unsigned nthreads, const struct bpf_count_spec *s,
 		sizeof(struct bpf_exit_time), s->nreasons + 1, 0, "kvm_stat_exit");
 	if (hash < 0 || *array < 0)
 		return -1;
-	BUILD_BUG_ON(X_OUT != ARRAY_SIZE(exit_prog) - 2);
+	BUILD_BUG_ON(X_OUT != ARRAY_SIZE(exit_prog) - 2
+		|| N_OUT != ARRAY_SIZE(entry_prog) - 2);
 	memcpy(x, exit_prog, sizeof(x));
 	memcpy(n, entry_prog, sizeof(n));
 	x[X_TGID_CMP].imm = s->tgid;
