@@ -735,21 +735,22 @@ void tracepoint_read(void)
 		 * and go by the thousand) go.
 		 */
 		tid = want_vcpus() ? tps->target[g] : 0;	/* -v: the vCPU */
-		ended = G.pid && !thread_alive(tps->target[g]);
+		ended = G.pid && !tid && !thread_alive(tps->target[g]);
 		n = read(tps->fds[g * tps->nev], buf, sizeof(buf))
 			== (ssize_t)sizeof(buf) ? tps->nev : 0;
 		counted = 0;
 		for (i = 0; i < n; i++) {
 			stats_add(idx[i], buf[i + 1]);
 			counted |= buf[i + 1];
-			if (ended && !tid)
+			if (ended)
 				tps->retired[i] += buf[i + 1];
 			/* -v: a group per thread, its counts are the vCPU's */
 			if (tid)
 				stats_add(stats_find_vcpu(tps->ev[i].key, tid),
 					buf[i + 1]);
 		}
-		if (ended && (!tid || !counted))
+		/* -v: a thread that counted is not even looked up */
+		if (ended || (tid && !counted && !thread_alive(tid)))
 			retire_group(tps, g);
 		else
 			g++;
