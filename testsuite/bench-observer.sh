@@ -51,10 +51,10 @@ trap 'tmux -L $sock kill-server 2>/dev/null; rm -rf "$tmp"' EXIT
 # The guest's wall time for N (LOOPS) loops, in microseconds
 guest_us() {
 	local t0 t1
-	t0=$(date +%s%N)
+	now_us t0
 	taskset -c "$CPU" "$VMM" -l "${1:-$LOOPS}" -q > /dev/null || return 1
-	t1=$(date +%s%N)
-	echo $(((t1 - t0) / 1000))
+	now_us t1
+	echo $((t1 - t0))
 }
 
 # Starts the screen (OPTIONS) in a detached tmux window and waits for its

@@ -11,16 +11,6 @@ if [ -z "$tracefs" ] || [ ! -d "$tracefs/events/kvm" ]; then
 	echo "tracepoint benchmarks skipped: no tracefs or no kvm events" >&2
 	exit 0
 fi
-# Times in µs from bash's own clock, $EPOCHREALTIME (bash 5): a date(1)
-# to read the clock is a fork and an exec, 1-5 ms here, which made most
-# of the quit latency measured. (Its decimal point follows the locale.)
-now_us() {
-	if [ -n "${EPOCHREALTIME:-}" ]; then
-		printf -v "$1" %s "${EPOCHREALTIME//[!0-9]/}"
-	else
-		printf -v "$1" %s "$(($(date +%s%N) / 1000))"
-	fi
-}
 ms() { echo $(( ($2 - $1) / 1000 )); }
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
