@@ -31,7 +31,9 @@
  * With -s USEC each vCPU sleeps USEC microseconds after the loop's last
  * exit (x86: the HLT; arm64: the second MMIO write), before it enters the
  * guest again: a known handling time for kvm_stat -e. The time the sleeps
- * took, as measured (a loaded host wakes late), is printed as slept_us.
+ * took, as measured (a loaded host wakes late), is printed as slept_us,
+ * and the wall time from each vCPU's first KVM_RUN to its last return, as
+ * ran_us (summed over vCPUs): every exit kvm_stat -e times lies inside it.
  *
  * With -w the process outlives its run: vCPU threads gone, VM and vCPU fds
  * still open, so the kernel keeps the VM's debugfs directory and its
@@ -231,6 +233,7 @@ struct vcpu {
 	unsigned long long hlt_exits;	/* x86 hlt, arm64 hvc: one a loop */
 	unsigned long long exits;	/* every return from KVM_RUN */
 	double slept;	/* -s: the seconds its sleeps took, as measured */
+	double ran;	/* -s: seconds from its first KVM_RUN to its last return */
 	char error[96];	/* why this vCPU stopped early, "" if it did not */
 };
 
@@ -689,6 +692,7 @@ static void *vcpu_thread(void *arg)
 		if (G.rate && done != loops)
 			pace(start, done);
 	}
+	v->ran = now_seconds() - start;
 	if (__atomic_sub_fetch(&G.running, 1, __ATOMIC_ACQ_REL) == 0)
 		pthread_kill(G.main_thread, SIGUSR2);
 	/* -k: the thread stays, as a vCPU that halts does: a tool can read
@@ -801,7 +805,7 @@ static void stop_vcpus(void)
 static int report(void)
 {
 	unsigned long long io = 0, hlt = 0, exits = 0;
-	double slept = 0;
+	double slept = 0, ran = 0;
 	const char *error = NULL;
 	int i;
 
@@ -810,6 +814,7 @@ static int report(void)
 		hlt += G.vcpus[i].hlt_exits;
 		exits += G.vcpus[i].exits;
 		slept += G.vcpus[i].slept;
+		ran += G.vcpus[i].ran;
 		if (!error && G.vcpus[i].error[0])
 			error = G.vcpus[i].error;
 	}
@@ -817,7 +822,7 @@ static int report(void)
 		printf(PAIR_NAME " %llu\n" ONCE_NAME " %llu\nexits %llu\n",
 				io, hlt, exits);
 	if (!G.quiet && G.hlt_sleep_us)	/* -s */
-		printf("slept_us %.0f\n", slept * 1e6);
+		printf("slept_us %.0f\nran_us %.0f\n", slept * 1e6, ran * 1e6);
 	fflush(stdout);
 	if (error)
 		fprintf(stderr, "tiny_vmm: %s\n", error);
