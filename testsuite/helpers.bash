@@ -105,6 +105,15 @@ wait_lines() {
 	wait_for 10 has_lines "$1" "$2"
 }
 
+# log_sums FILE NAME...: the sums of a plain -l log's columns NAME..., on
+# one line (a record is date, time, then the first header's names in order)
+log_sums() {
+	awk -v names="${*:2}" 'NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i + 2; next }
+		/^[0-9]/ { for (k in col) sum[k] += $(col[k]) }
+		END { n = split(names, w, " "); for (i = 1; i <= n; i++)
+			printf "%s%s", sum[w[i]] + 0, i < n ? " " : "\n" }' "$1"
+}
+
 # PID sleeps in poll/ppoll: kvm_stat between two samples (its only wait)
 in_poll() {
 	[[ $(cat "/proc/$1/wchan" 2>/dev/null) == *poll* ]]

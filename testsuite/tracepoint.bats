@@ -15,7 +15,7 @@ setup() {
 
 teardown() {
 	local p
-	for p in ${VMS:-} ${BG:-}; do
+	for p in ${VMS:-} ${BG:-} ${BG2:-}; do
 		kill "$p" 2>/dev/null
 	done
 	wait 2>/dev/null || true
@@ -149,7 +149,7 @@ ncpus_online() {
 	wait_for 20 logged_at_least $(vm_count exact hlt_exits)
 	kill $BG; wait $BG || true
 	cat "$T/out"
-	run log_sums
+	run exit_sums
 	tsc=$(log_col kvm_write_tsc_offset)
 	# without -p every VM of the host counts (tests of others run here
 	# too): exact only when ours ran alone. Others running at the start,
@@ -169,18 +169,14 @@ log_col() {
 }
 
 # The sums of -l's columns kvm_pio, kvm_userspace_exit(IO) and (HLT)
-log_sums() {
-	# columns: date time, then the header's names in order
-	awk 'NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i + 2; next }
-		/^[0-9]/ { for (k in col) sum[k] += $(col[k]) }
-		END { print sum["kvm_pio"] + 0, sum["kvm_userspace_exit(IO)"] + 0,
-			sum["kvm_userspace_exit(HLT)"] + 0 }' "$T/out"
+exit_sums() {
+	log_sums "$T/out" kvm_pio 'kvm_userspace_exit(IO)' 'kvm_userspace_exit(HLT)'
 }
 
 # The log counted at least N HLT exits
 logged_at_least() {
 	local s
-	s=$(log_sums)
+	s=$(exit_sums)
 	[ "${s##* }" -ge "$1" ]
 }
 
@@ -212,18 +208,28 @@ vms_now() {
 
 @test "-p and -g count one VM, not the other running beside it" {
 	need_kvm
-	start_vm fast -r 6000 -t 6
+	require_feature log
+	local f='kvm_userspace_exit\(HLT'
+	# two paced VMs side by side for 0.5 s, their vCPU threads held (-G)
+	# until both loggers are set up: each log sums its own VM's loops
+	start_vm fast -G -r 6000 -l 3000
 	local fast=$VM
-	start_vm slow -r 1000 -t 6
-	kvm_stat -1 -t -p $fast -f 'kvm_userspace_exit\(HLT' > "$T/p"
-	kvm_stat -1 -t -g slow -f 'kvm_userspace_exit\(HLT' > "$T/g"
-	local p g
-	p=$(delta_of 'kvm_userspace_exit(HLT)' "$T/p")
-	g=$(delta_of 'kvm_userspace_exit(HLT)' "$T/g")
-	echo "fast $p slow $g"
-	# alone they do 6000 and 1000 a second; together 7000
-	[ "$p" -ge 5400 ] && [ "$p" -le 6600 ]
-	[ "$g" -ge 900 ] && [ "$g" -le 1100 ]
+	start_vm slow -G -r 2000 -l 1000
+	local slow=$VM
+	$KVM_STAT -l -s 0.3 -t -p $fast -f "$f" > "$T/p" 2>&1 3>&- & BG=$!
+	$KVM_STAT -l -s 0.3 -t -g slow -f "$f" > "$T/g" 2>&1 3>&- & BG2=$!
+	wait_lines "$T/p" 1
+	wait_lines "$T/g" 1
+	kill -HUP $fast $slow
+	wait $fast $slow
+	# the loggers' next records hold the last loops: two more each
+	wait_lines "$T/p" $(($(wc -l < "$T/p") + 2))
+	wait_lines "$T/g" $(($(wc -l < "$T/g") + 2))
+	kill $BG $BG2; wait $BG $BG2 || true
+	cat "$T/p" "$T/g"
+	[ "$(vm_count fast hlt_exits) $(vm_count slow hlt_exits)" = "3000 1000" ]
+	[ "$(log_sums "$T/p" 'kvm_userspace_exit(HLT)')" = 3000 ]
+	[ "$(log_sums "$T/g" 'kvm_userspace_exit(HLT)')" = 1000 ]
 }
 
 @test "-p: vCPU threads are groups of their own" {
