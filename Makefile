@@ -106,7 +106,7 @@ deps:
 MIN_BUILD := $(BUILD)/min
 EXITS_DUMP := $(BUILD)/exits_dump
 test: deps $(EXITS_DUMP)
-	@$(MAKE) --no-print-directory kvm_stat vmm
+	@$(MAKE) --no-print-directory kvm_stat vmm exit-selftest
 	@$(MAKE) --no-print-directory CONFIG=configs/minconfig BUILD=$(MIN_BUILD) \
 		BIN=$(MIN_BUILD)/kvm_stat $(MIN_BUILD)/kvm_stat
 	KVM_STAT="$(KVM_STAT)" MIN_KVM_STAT="$(MIN_BUILD)/kvm_stat" \
@@ -127,7 +127,7 @@ soak: deps
 	KVM_STAT="$(KVM_STAT)" BUILD="$(BUILD)" testsuite/soak.sh
 
 bench: deps
-	@$(MAKE) --no-print-directory kvm_stat vmm
+	@$(MAKE) --no-print-directory kvm_stat vmm exit-selftest
 	BUILD="$(BUILD)" testsuite/bench.sh
 
 .PHONY: bench-tracepoint bench-tui

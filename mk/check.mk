@@ -77,7 +77,7 @@ ASAN_MAKE = $(MAKE) --no-print-directory CC=gcc \
 	LDFLAGS="$(ASAN_FLAGS) -lm"
 
 # exits_dump and the VMM as the suite expects them: $(BUILD)'s
-test-asan: deps vmm $(BUILD)/exits_dump
+test-asan: deps vmm exit-selftest $(BUILD)/exits_dump
 	@$(ASAN_MAKE) BUILD=$(ASAN_DIR) BIN=$(ASAN_DIR)/kvm_stat $(ASAN_DIR)/kvm_stat
 	@$(ASAN_MAKE) CONFIG=configs/minconfig BUILD=$(ASAN_DIR)/min \
 		BIN=$(ASAN_DIR)/min/kvm_stat $(ASAN_DIR)/min/kvm_stat
