@@ -620,7 +620,9 @@ static int bpf_setup(struct tracepoint_state *tps)
 	 * event per event of its own */
 	tps->fds = xrealloc(tps->fds, (tps->nev + 2) * sizeof(int));
 	tps->nfds = 0;
-	tps->ncpus = bpf_possible_cpus();
+	/* possible CPUs do not change while we run: asked once */
+	if (!tps->ncpus)
+		tps->ncpus = bpf_possible_cpus();
 	tps->map_fd = tps->ncpus ? bpf_count_map_create(nslots) : -1;
 	if (tps->map_fd < 0) {
 		debug_bpf("can't create a map of", utoa(nslots), errno, NULL);
