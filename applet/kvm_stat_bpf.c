@@ -599,12 +599,15 @@ static const struct bpf_insn exit_prog[] = {
 /*
  * On kvm_entry (raw: its arguments are not read):
  *	t = hash[tid]; if (!t || !t->time) return 0;	(an exit we did not see)
- *	d = now - t->time; r = min(t->reason, nreasons); t->time = 0;
+ *	d = now - t->time; t->time = 0;
+ *	r = t->reason, past the table's gap moved down, in it: nreasons;
+ *	r = min(r, nreasons);
  *	v = array[r]: count++, sum += d, min, max, hist[fls(d / 1000)]++
  */
 enum {
-	N_HASH = 4, N_NO_EXIT = 7, N_USED = 9, N_CMP = 15, N_OVERFLOW = 16,
-	N_ARRAY = 20, N_NO_SLOT = 23, N_OUT = 62
+	N_HASH = 4, N_NO_EXIT = 7, N_USED = 9, N_GAP_AT = 15, N_GAP_END = 16,
+	N_GAP_SHIFT = 17, N_CMP = 18, N_OVERFLOW = 19, N_ARRAY = 23,
+	N_NO_SLOT = 26, N_OUT = 65
 };
 static const struct bpf_insn entry_prog[] = {
 	BPF_EMIT_CALL(BPF_FUNC_get_current_pid_tgid),
@@ -621,6 +624,11 @@ static const struct bpf_insn entry_prog[] = {
 	BPF_EMIT_CALL(BPF_FUNC_ktime_get_ns),
 	BPF_ALU64_REG(BPF_SUB, R0, R6),
 	BPF_MOV64_REG(R6, R0),	/* r6 = the handling time, ns */
+	/* N_GAP_AT: codes before the table's gap keep their slot, codes in
+	 * it go to the overflow slot, codes after it move down */
+	BPF_JMP_IMM(BPF_JLT, R7, 0, N_CMP - N_GAP_AT - 1),
+	BPF_JMP_IMM(BPF_JLT, R7, 0, N_OVERFLOW - N_GAP_END - 1),	/* N_GAP_END */
+	BPF_ALU64_IMM(BPF_ADD, R7, 0),	/* N_GAP_SHIFT: gap_at - gap_end */
 	/* N_CMP: codes past the table share the overflow slot */
 	BPF_JMP_IMM(BPF_JLT, R7, 0, 1),
 	BPF_MOV64_IMM(R7, 0),	/* N_OVERFLOW */
@@ -694,6 +702,9 @@ int bpf_exit_load(unsigned nthreads, const struct bpf_count_spec *s,
 	x[X_HASH1].imm = x[X_HASH2].imm = n[N_HASH].imm = hash;
 	n[N_ARRAY].imm = *array;
 	n[N_CMP].imm = n[N_OVERFLOW].imm = s->nreasons;
+	n[N_GAP_AT].imm = s->gap_at;
+	n[N_GAP_END].imm = s->gap_end;
+	n[N_GAP_SHIFT].imm = s->gap_at - s->gap_end;
 	*entry = load_prog(n, ARRAY_SIZE(n), 1);
 	if (*entry < 0)
 		return -1;

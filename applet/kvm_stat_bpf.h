@@ -32,6 +32,9 @@ struct bpf_count_spec {
 	smallint per_thread;	/* -v: the reason's slot (else slot) += 1
 			 * in THREAD_MAP too, under the hit's thread id */
 	int thread_map;
+	unsigned gap_at, gap_end;	/* exit times: reasons in [gap_at,
+			 * gap_end) count in the overflow slot, those from
+			 * gap_end on in slot reason - (gap_end - gap_at) */
 };
 
 /* BPF_MAP_TYPE_PERCPU_ARRAY of u64, key u32; fd, or -1 with errno */
@@ -101,8 +104,8 @@ struct bpf_exit_time {
 };
 /*
  * The maps: a hash map of NTHREADS, the array of S->nreasons + 1 slots
- * into *ARRAY; the programs, for S: tgid, nreasons (a reason >= it goes
- * to slot nreasons), the offset of the reason, a u32 (reason_size 4), in
+ * into *ARRAY; the programs, for S: tgid, nreasons (a reason whose slot
+ * would be >= it goes to slot nreasons), gap_at and gap_end, the offset of the reason, a u32 (reason_size 4), in
  * kvm_exit's record. The kvm_exit program returned, kvm_entry's (raw) in
  * *ENTRY; -1 with errno
  */

@@ -301,7 +301,14 @@ enum {
 /* The I-th reason of TABLE: its name into NAME[EXIT_NAME_MAX], its code
  * returned; -1 past the end, or if there is no such table */
 int exit_reason(int table, unsigned i, char *name);
-unsigned exit_reason_span(int table);	/* the highest code + 1 (exit times) */
+/*
+ * Exit times: the codes of TABLE as the slots of an array; 0 if there is
+ * no such table. The codes run up from 0 with at most one wide gap (SVM:
+ * 0..0xa6, then 0x400..0x403), from *GAP_AT to *GAP_END (its first code
+ * after): code c >= *GAP_END has slot c - (*GAP_END - *GAP_AT), codes in
+ * the gap have none. No gap: both are the slots returned.
+ */
+unsigned exit_reason_slots(int table, unsigned *gap_at, unsigned *gap_end);
 
 /* kvm_stat_perf.c: the perf_event_open ABI, and the background closer */
 /* FILTER: NULL, or e.g. "exit_reason==12". PID -1 and a CPU: every

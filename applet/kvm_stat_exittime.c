@@ -31,6 +31,7 @@ struct exit_row {
 struct exittime_state {
 	int array;
 	unsigned nslots;	/* the table's codes, then "other" */
+	unsigned gap_at, gap_len;	/* slot s >= gap_at: code s + gap_len */
 	unsigned ncpus;
 	unsigned nrows;
 	unsigned long long total, time;	/* over the rows, since base */
@@ -71,12 +72,14 @@ static const char *setup(void)
 		return "exit times need the tracepoints kvm:kvm_exit (with its "
 			"reason) and kvm:kvm_entry";
 	/* a table's codes by name; another architecture's by number */
-	spec.nreasons = exit_reason_span(G.arch);
+	spec.nreasons = exit_reason_slots(G.arch, &spec.gap_at, &spec.gap_end);
 	if (!spec.nreasons)
-		spec.nreasons = 256;
+		spec.nreasons = spec.gap_at = spec.gap_end = 256;
 	/* the state, then its row and order arrays */
 	x = G.ext = xzalloc(sizeof(*x) + 2 * (spec.nreasons + 1) * sizeof(x->row[0]));
 	x->nslots = spec.nreasons + 1;
+	x->gap_at = spec.gap_at;
+	x->gap_len = spec.gap_end - spec.gap_at;
 	x->order = x->row + x->nslots;
 	x->values = xmalloc(BPF_CPUS_MAX * sizeof(x->values[0]));
 	x->ncpus = bpf_possible_cpus();
@@ -92,18 +95,19 @@ static const char *setup(void)
 	return NULL;
 }
 
-/* The row of SLOT, named by the table, else by its number; the last
- * slot, past the table, is "other" */
+/* The row of SLOT, named by the table, else by its code; the last slot,
+ * past the table, is "other" */
 static struct exit_row *new_row(unsigned slot)
 {
+	struct exittime_state *x = G.ext;
 	struct exit_row *r = xzalloc(sizeof(*r));
-	unsigned i;
+	unsigned i, want = slot < x->gap_at ? slot : slot + x->gap_len;
 	int code;
 
 	for (i = 0; (code = exit_reason(G.arch, i, r->name)) >= 0; i++)
-		if ((unsigned)code == slot)
+		if ((unsigned)code == want)
 			return r;
-	sprintf(r->name, slot < G.ext->nslots - 1 ? "%u" : "other", slot);
+	sprintf(r->name, slot < x->nslots - 1 ? "%u" : "other", want);
 	return r;
 }
 

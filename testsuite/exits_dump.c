@@ -3,6 +3,8 @@
  * Test helper for applet/kvm_stat_exits.c, linked with it alone:
  *   exits_dump TABLE         every "NAME CODE" of user|vmx|svm|arm64
  *   exits_dump TABLE NAME    the code of NAME, -1 if absent
+ *   exits_dump TABLE -slots  exit times' "SLOTS GAP_AT GAP_END" of TABLE
+ *                            (exit_reason_slots(); a build with them)
  */
 #include "libbb.h"
 #include "kvm_stat_common.h"
@@ -24,6 +26,14 @@ int main(int argc, char **argv)
 		fputs("usage: exits_dump user|vmx|svm|arm64 [NAME]\n", stderr);
 		return 2;
 	}
+#if ENABLE_FEATURE_KVM_STAT_EXIT_TIMES
+	if (argc > 2 && strcmp(argv[2], "-slots") == 0) {
+		unsigned at, end, n = exit_reason_slots(ids[t], &at, &end);
+
+		printf("%u %u %u\n", n, at, end);
+		return 0;
+	}
+#endif
 	for (i = 0; (code = exit_reason(ids[t], i, name)) >= 0; i++) {
 		if (argc <= 2)
 			printf("%s %d\n", name, code);

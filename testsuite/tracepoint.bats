@@ -100,9 +100,27 @@ ncpus_online() {
 	[ "$("$DUMP" vmx EXIT_REASON_HLT)" = -1 ]
 	[ "$("$DUMP" svm ERR)" = -1 ]
 	[ "$("$DUMP" user IO_IN)" = -1 ]
-	# sorted by code, no duplicate names
-	"$DUMP" svm | awk '{ print $2 }' | sort -n -c
-	[ -z "$("$DUMP" svm | awk '{ print $1 }' | sort | uniq -d)" ]
+	# sorted by code (exit_reason_slots() needs it), no duplicate names
+	local t
+	for t in user vmx svm arm64; do
+		"$DUMP" $t | awk '{ print $2 }' | sort -n -u -c
+		[ -z "$("$DUMP" $t | awk '{ print $1 }' | sort | uniq -d)" ]
+	done
+}
+
+@test "tables: exit times' slots skip SVM's gap, and only it" {
+	[ -x "$DUMP" ] || skip "$DUMP not built"
+	grep -q 'EXIT_TIMES 1' "$BUILD/autoconf.h" 2>/dev/null ||
+		skip "$BUILD is configured without exit times"
+	# SVM: codes 0..0xa6 (IDLE_HLT) keep their slots, 0x400..0x403 follow
+	# them: 0xa7 + 4 slots, the gap from 0xa7 to 0x400
+	[ "$("$DUMP" svm -slots)" = "$((0xa7 + 4)) $((0xa7)) $((0x400))" ]
+	# the others: no gap, a slot per code up to the highest
+	local t last
+	for t in vmx arm64; do
+		last=$("$DUMP" $t | awk 'END { print $2 + 1 }')
+		[ "$("$DUMP" $t -slots)" = "$last $last $last" ]
+	done
 }
 
 # --- real tracepoints -------------------------------------------------------
