@@ -304,9 +304,9 @@ int exit_reason(int table, unsigned i, char *name);
 /*
  * Exit times: the codes of TABLE as the slots of an array; 0 if there is
  * no such table. The codes run up from 0 with at most one wide gap (SVM:
- * 0..0xa6, then 0x400..0x403), from *GAP_AT to *GAP_END (its first code
- * after): code c >= *GAP_END has slot c - (*GAP_END - *GAP_AT), codes in
- * the gap have none. No gap: both are the slots returned.
+ * 0..0xa6, then 0x400..0x403), slotless from *GAP_AT (0xc0: room for new
+ * codes) to *GAP_END (the first code after it): code c >= *GAP_END has
+ * slot c - (*GAP_END - *GAP_AT). No gap: both are the slots returned.
  */
 unsigned exit_reason_slots(int table, unsigned *gap_at, unsigned *gap_end);
 

@@ -466,8 +466,9 @@ int exit_reason(int table, unsigned i, char *name)
 }
 
 #if ENABLE_FEATURE_KVM_STAT_EXIT_TIMES
-/* Missing codes that still get slots of their own; a wider gap gets none:
- * SVM's codes are 0..0xa6 and 0x400..0x403, so 172 slots instead of
+/* Missing codes that still get slots of their own; a wider gap gets none
+ * past its first multiple of this (room for codes newer than the table):
+ * SVM's codes are 0..0xa6 and 0x400..0x403, so 197 slots instead of
  * 1029, each read at every refresh with a value per possible CPU */
 #define EXIT_GAP_MIN	64
 
@@ -480,7 +481,7 @@ unsigned exit_reason_slots(int table, unsigned *gap_at, unsigned *gap_end)
 	/* a table's codes ascend (tracepoint.bats checks it) */
 	for (i = 0; (code = exit_reason(table, i, name)) >= 0; i++) {
 		if ((unsigned)code >= n + EXIT_GAP_MIN) {
-			at = n;
+			at = (n + EXIT_GAP_MIN - 1) & ~(EXIT_GAP_MIN - 1);
 			end = code;
 		}
 		n = code + 1;
