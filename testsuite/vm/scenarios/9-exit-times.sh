@@ -70,10 +70,8 @@ csv_time() {
 	awk -F, -v r="$2" 'NR > 1 && $2 != "exit_reason" && (r == "" || $2 == r) {
 		t += $3 * $8 } END { printf "%d\n", t }' "$1"
 }
-# Bounds that hold however loaded the host is: a sleep lies inside its
-# exit's handling, and every handling inside the vCPU's run. (Fixed
-# margins above the sleep failed: under TCG on a busy host single exits
-# took 16-22 ms, and an arm64 DABT_LOW averaged 3.1 ms against 2.5 allowed.)
+# The sleeps the VMM measured (a loaded host wakes it late) and its run:
+# a sleep lies inside its exit's handling, every handling inside the run
 ran=$(vmm_count known ran_us)
 slept=$(vmm_count known slept_us)
 say "the VMM ran $ran us, its sleeps took $slept us"
@@ -81,11 +79,19 @@ say "the VMM ran $ran us, its sleeps took $slept us"
 expect_range "$SLEPT time (us): the 199 timed sleeps of >= 2 ms, within the run" \
 	$((199 * 2000)) "$ran" "$(csv_time /tmp/et.csv "$SLEPT")"
 expect_range "all exits' time (us) within the run" 0 "$ran" "$(csv_time /tmp/et.csv '')"
-# The sleeps are the slept reason's, not the other's: its average is far
-# below (x86: 2 IO a loop against 1 HLT; arm64: 1 HVC against 2 DABT_LOW)
 avg() {
 	awk -F, -v r="$2" '$2 == r { n += $3; t += $3 * $8 } END { printf "%d\n", n ? t / n : 0 }' "$1"
 }
+# The average of the slept reason (x86: a HLT a loop, each slept; arm64:
+# 2 DABT_LOW a loop, one slept): the 199 timed sleeps over its samples,
+# and at most 2 ms more for the rest of each exit (issue 16's "at least 2
+# ms and under 4 ms", with the sleeps as long as they took: a fixed 4 ms
+# failed under TCG on a busy host, where sleeps overran by 2 ms)
+n=$(csv_sum /tmp/et.csv "$SLEPT" 3)
+expect_range "$SLEPT average (us): the sleeps' share, under 2 ms more" \
+	$((199 * 2000 / n)) $((slept / 200 * 199 / n + 2000)) "$(avg /tmp/et.csv "$SLEPT")"
+# The sleeps are the slept reason's, not the other's: its average is far
+# below (x86: 2 IO a loop against 1 HLT; arm64: 1 HVC against 2 DABT_LOW)
 a_slept=$(avg /tmp/et.csv "$SLEPT") a_other=$(avg /tmp/et.csv "$OTHER")
 expect_true "$OTHER average ($a_other us) below half of $SLEPT's ($a_slept us)" \
 	[ $((a_other * 2)) -lt "$a_slept" ]
