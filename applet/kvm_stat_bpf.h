@@ -105,9 +105,9 @@ struct bpf_exit_time {
 /*
  * The maps: a hash map of NTHREADS, the array of S->nreasons + 1 slots
  * into *ARRAY; the programs, for S: tgid, nreasons (a reason whose slot
- * would be >= it goes to slot nreasons), gap_at and gap_end, the offset of the reason, a u32 (reason_size 4), in
- * kvm_exit's record. The kvm_exit program returned, kvm_entry's (raw) in
- * *ENTRY; -1 with errno
+ * would be >= it goes to slot nreasons), gap_at and gap_end, the offset
+ * of the reason, a u32 (reason_size 4), in kvm_exit's record. The
+ * kvm_exit program returned, kvm_entry's (raw) in *ENTRY; -1 with errno
  */
 int bpf_exit_load(unsigned nthreads, const struct bpf_count_spec *s,
 		int *array, int *entry);

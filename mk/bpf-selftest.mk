@@ -23,7 +23,6 @@ $(BPF_SELFTEST): testsuite/bpf_selftest.c applet/kvm_stat_bpf.c \
 bpf-selftest: $(BPF_SELFTEST) $(TINY_VMM)
 	$(BPF_SELFTEST) $(TINY_VMM) $(BPF_LOOPS)
 
-
 # exit_selftest: the exit-time programs on tracepoints that fire here
 # (testsuite/exit_selftest.c; exittime.bats and bench-exittime.sh run it).
 # Only a config with FEATURE_KVM_STAT_EXIT_TIMES has the programs, so
@@ -31,7 +30,6 @@ bpf-selftest: $(BPF_SELFTEST) $(TINY_VMM)
 # make test, test-asan and bench ask for it, and its users skip without it.
 EXIT_SELFTEST := $(BUILD)/exit_selftest
 
-.PHONY: exit-selftest
 $(EXIT_SELFTEST): testsuite/exit_selftest.c applet/kvm_stat_bpf.c \
 		applet/kvm_stat_perf.c applet/kvm_stat_bpf.h compat/libbb.c \
 		compat/libbb.h compat/ptr_to_globals.c $(BUILD)/autoconf.h \
@@ -40,6 +38,7 @@ $(EXIT_SELFTEST): testsuite/exit_selftest.c applet/kvm_stat_bpf.c \
 		applet/kvm_stat_bpf.c applet/kvm_stat_perf.c compat/libbb.c \
 		compat/ptr_to_globals.c
 
+.PHONY: exit-selftest
 exit-selftest: $(BUILD)/autoconf.h
 	@if grep -q 'EXIT_TIMES 1' $(BUILD)/autoconf.h; then \
 		$(MAKE) --no-print-directory $(EXIT_SELFTEST); fi

@@ -233,7 +233,8 @@ struct vcpu {
 	unsigned long long hlt_exits;	/* x86 hlt, arm64 hvc: one a loop */
 	unsigned long long exits;	/* every return from KVM_RUN */
 	double slept;	/* -s: the seconds its sleeps took, as measured */
-	double ran;	/* -s: seconds from its first KVM_RUN to its last return */
+	double ran;	/* seconds from its first KVM_RUN to its last return
+			 * (printed with -s) */
 	char error[96];	/* why this vCPU stopped early, "" if it did not */
 };
 
