@@ -32,7 +32,6 @@ need_bpf() {
 	[ -x "$VMM" ] || skip "$VMM not built (make vmm)"
 }
 
-
 @test "bpf: the default path here, and -f help says so" {
 	need_bpf
 	run --separate-stderr kvm_stat -t -f help
