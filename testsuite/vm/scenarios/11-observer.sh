@@ -10,9 +10,9 @@
 # s, minutes apart). So each watched window is compared with the mean of
 # the unwatched windows just before and after it, the two watchers take
 # turns, and each figure is the median of ROUNDS such ratios. Nothing is
-# pinned (taskset): that did not steady the figures. The x86 guest runs
-# on the HPET clock: on the TSC (tsc=reliable) it hung in this scenario
-# now and then (testsuite/vm/run.sh).
+# pinned (taskset). The x86 guest runs on the HPET clock: on the TSC
+# (tsc=reliable) it hung in this scenario now and then, pinned or not
+# (testsuite/vm/run.sh).
 . /vm/lib.sh
 need_tools
 ROUNDS=5
