@@ -88,11 +88,11 @@ avg() {
 # ms and under 4 ms", with the sleeps as long as they took: a fixed 4 ms
 # failed under TCG on a busy host, where sleeps overran by 2 ms)
 n=$(csv_sum /tmp/et.csv "$SLEPT" 3)
+a_slept=$(avg /tmp/et.csv "$SLEPT") a_other=$(avg /tmp/et.csv "$OTHER")
 expect_range "$SLEPT average (us): the sleeps' share, under 2 ms more" \
-	$((199 * 2000 / n)) $((slept / 200 * 199 / n + 2000)) "$(avg /tmp/et.csv "$SLEPT")"
+	$((199 * 2000 / n)) $((slept / 200 * 199 / n + 2000)) "$a_slept"
 # The sleeps are the slept reason's, not the other's: its average is far
 # below (x86: 2 IO a loop against 1 HLT; arm64: 1 HVC against 2 DABT_LOW)
-a_slept=$(avg /tmp/et.csv "$SLEPT") a_other=$(avg /tmp/et.csv "$OTHER")
 expect_true "$OTHER average ($a_other us) below half of $SLEPT's ($a_slept us)" \
 	[ $((a_other * 2)) -lt "$a_slept" ]
 expect_true "$SLEPT p99 >= 2 ms" awk -F, -v r="$SLEPT" \
