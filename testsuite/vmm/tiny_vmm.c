@@ -236,6 +236,7 @@ struct vcpu {
 	double ran;	/* seconds from its first KVM_RUN to its last return
 			 * (printed with -s) */
 	char error[96];	/* why this vCPU stopped early, "" if it did not */
+	int named;	/* set by start_vcpu(): the thread may run */
 };
 
 struct globals {
@@ -429,8 +430,10 @@ static void note_signal(int sig)
 
 /*
  * INT and TERM end the run, HUP starts the vCPU held by -H, USR2 says a
- * vCPU thread finished, USR1 wakes a vCPU thread from its pacing sleep. All stay blocked (threads inherit the
- * mask) and are taken synchronously: main by sigtimedwait, vCPUs by ppoll.
+ * vCPU thread finished, USR1 wakes a vCPU thread from its pacing sleep
+ * or from waiting for its name, -G or -k. All stay blocked (threads
+ * inherit the mask) and are taken synchronously: main by sigtimedwait,
+ * vCPUs by ppoll.
  * Real handlers, not SIG_IGN, because a shell starts background jobs with
  * SIGINT ignored.
  */
@@ -636,20 +639,24 @@ static int run_loop(struct vcpu *v)
 /*
  * Sleep until loop number 'done' is due, by an absolute schedule so that
  * the rate does not drift. SIGUSR1 is unblocked only inside ppoll, so a
- * stop request cannot slip in between the check and the sleep.
+ * stop request cannot slip in between the check and the sleep. A wake-up
+ * that is not a stop (start_vcpu()'s SIGUSR1, still pending when the
+ * thread did not need it) sleeps again: a loop never runs ahead of its
+ * schedule.
  */
 static void pace(double start, unsigned long long done)
 {
 	sigset_t wake;
 	struct timespec ts;
-	double wait = start + (double)done / G.rate - now_seconds();
+	double wait;
 
-	if (wait <= 0 || stop_requested())
-		return;
 	pthread_sigmask(SIG_SETMASK, NULL, &wake);
 	sigdelset(&wake, SIGUSR1);
-	ts = to_timespec(wait);
-	ppoll(NULL, 0, &ts, &wake);
+	while ((wait = start + (double)done / G.rate - now_seconds()) > 0
+	    && !stop_requested()) {
+		ts = to_timespec(wait);
+		ppoll(NULL, 0, &ts, &wake);
+	}
 }
 
 /* Until *FLAG is set or stop_vcpus(): the SIGUSR1 that follows either,
@@ -668,8 +675,12 @@ static void *vcpu_thread(void *arg)
 {
 	struct vcpu *v = arg;
 	unsigned long long done = 0, loops = v->loops ? v->loops : G.loops;
-	double start = now_seconds();
+	double start;
 
+	/* Not before start_vcpu() named us: a thread that ran its few
+	 * loops and ended first could not be named (ESRCH), and a tool
+	 * would see it counting under the process's name */
+	wait_for_flag(&v->named);
 	/* -G: the thread is there (a tool can find it) before it runs */
 	if (G.gate)
 		wait_for_flag(&G.go);
@@ -718,6 +729,8 @@ static void start_vcpu(int i)
 	err = pthread_setname_np(G.vcpus[i].thread, name);
 	if (err)
 		die("pthread_setname_np", strerror(err));
+	__atomic_store_n(&G.vcpus[i].named, 1, __ATOMIC_RELEASE);
+	pthread_kill(G.vcpus[i].thread, SIGUSR1);
 }
 
 /* -H: vCPU threads that come late, as hot-added vCPUs' do; SIGHUP (or
