@@ -146,9 +146,17 @@ ncpus_online() {
 	echo "HLT $hlt; at most $((4000 * (t1 - t0) / 1000000 + 1))"
 	[ "$hlt" -ge 3600 ]
 	[ "$hlt" -le $((4000 * (t1 - t0) / 1000000 + 1)) ]
-	# Each loop is 2 outs + 1 hlt: exact ratios up to the loop in flight
-	[ $((io - 2 * hlt)) -ge -2 ] && [ $((io - 2 * hlt)) -le 2 ]
-	[ "$pio" -ge $((io - 2)) ] && [ "$pio" -le $((io + 2)) ]
+	# Each loop is 2 outs + 1 hlt. A sample reads its fields one after
+	# another while the VM runs (on the BPF path a syscall each): a field
+	# read later sees the loops made meanwhile, and two samples' reads
+	# need not take as long. So the ratios hold up to the loop in flight
+	# plus that skew: 1 % is 10 ms of it at this rate (seen: 4 exits, in
+	# a fresh Debian chroot). "-l -t: the counts are exact" checks the
+	# exact ratios on a VM that stops.
+	local skew=$((2 + io / 100))
+	echo "skew allowed: $skew"
+	[ $((io - 2 * hlt)) -ge -$skew ] && [ $((io - 2 * hlt)) -le $skew ]
+	[ "$pio" -ge $((io - skew)) ] && [ "$pio" -le $((io + skew)) ]
 }
 
 @test "-l -t: the counts are exact against the VMM's own" {
