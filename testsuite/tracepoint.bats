@@ -411,9 +411,16 @@ find_closer() {
 		return 0
 	fi
 	[ -n "$closer" ]
-	# no terminal, stdio on /dev/null; it ends once the counters are gone
-	[ "$(readlink /proc/$closer/fd/1)" = /dev/null ] || [ ! -e /proc/$closer ]
-	[ "$(ps -o tty= $closer | tr -d ' ')" = "?" ] || [ ! -e /proc/$closer ]
+	# no terminal, stdio on /dev/null; it ends once the counters are gone.
+	# It gets there itself, after the fork: on a loaded machine kvm_stat
+	# may return before the closer first ran (seen with both CPUs busy)
+	closer_detached() {
+		[ ! -e /proc/$closer ] || {
+			[ "$(readlink /proc/$closer/fd/1)" = /dev/null ] &&
+			[ "$(ps -o tty= $closer | tr -d ' ')" = "?" ]
+		}
+	}
+	wait_for 10 closer_detached
 	closer_gone() {
 		[ ! -e /proc/$closer ] ||
 			[ "$(awk '{ print $3 }' /proc/$closer/stat 2>/dev/null)" = Z ] ||

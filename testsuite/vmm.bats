@@ -204,17 +204,22 @@ $(expected_totals 1000 1)" ]
 
 # Pacing follows an absolute schedule, loop k at k/RATE seconds, so a run of
 # T seconds does RATE*T loops, +1 for the loop at time 0; allow 10% for a
-# busy machine.
+# busy machine. Never more than the schedule allows in the time the VMM
+# ran: on a loaded machine its stop at -t comes late, and the loops go on
+# until then (seen: 403 with both CPUs busy).
 @test "vmm: -r paces the loops per vCPU" {
 	need_kvm
+	local t0=${EPOCHREALTIME//[!0-9]/} us
 	run --separate-stderr "$VMM" -r 200 -t 1 -c 2
+	us=$((${EPOCHREALTIME//[!0-9]/} - t0))
 	[ "$status" -eq 0 ]
 	printf '%s\n' "$output" >"$OUT"
 	assert_whole_loops
 	local hlt
 	hlt=$(field hlt_exits)
+	echo "hlt $hlt in $us us"
 	[ "$hlt" -ge 360 ]
-	[ "$hlt" -le 402 ]
+	[ "$hlt" -le $((2 * (200 * us / 1000000 + 1))) ]
 }
 
 @test "vmm: -r with -l runs exactly LOOPS loops, taking LOOPS/RATE seconds" {
