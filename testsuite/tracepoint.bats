@@ -30,6 +30,8 @@ need_kvm() {
 	[ -c /dev/kvm ] || skip "/dev/kvm absent: no KVM on this host"
 	TRACEFS=$(tracefs)
 	[ -n "$TRACEFS" ] || skip "tracefs not mounted (run as root: run-tests.sh mounts it)"
+	[ -r "$TRACEFS/events" ] ||
+		skip "$TRACEFS is not readable by $(id -un) (tracefs is root's: run as root)"
 	[ -d "$TRACEFS/events/kvm" ] || skip "no kvm tracepoints: kvm module not loaded"
 	[ -x "$VMM" ] || skip "$VMM not built (make vmm)"
 }

@@ -64,8 +64,11 @@ start_tui() {
 		"stty -g > '$D/stty.after'" \
 		"exec sleep 600" > "$D/run.sh"
 	chmod +x "$D/run.sh"
+	# exec: the pane's process is run.sh, kvm_stat its child (tui_pid),
+	# whatever the user's shell (bash runs a lone command in place, dash
+	# forks it)
 	tm -f /dev/null new-session -d -x "${size%x*}" -y "${size#*x}" -s tui \
-		"TUI_TERM=${TUI_TERM:-screen} $D/run.sh"
+		"exec env TUI_TERM=${TUI_TERM:-screen} $D/run.sh"
 }
 
 # The screen, trailing blank lines dropped (capture-pane drops blanks at
