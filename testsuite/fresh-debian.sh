@@ -3,8 +3,9 @@
 # machine: a Debian made by debootstrap into $(BUILD)/fresh-debian, with
 # what a new machine of this project's kind has (build-essential, git),
 # nothing else. Into it goes a clone of this tree's HEAD (what lands, not
-# the work tree); in it run `make && ./kvm_stat -1` and `make test`, which
-# must install what they miss themselves (musl-tools, bats, tmux, bpftool).
+# the work tree); in it run `make && ./kvm_stat -1`, `make ARCH=arm64` and
+# `make test`, which must install what they miss themselves (musl-tools;
+# the arm64 cross compiler and musl; bats, tmux, bpftool).
 # Ends with make test's "N passed, N failed, N skipped" line.
 #
 # The chroot gets the host's /dev (/dev/kvm), /sys (tracefs, debugfs) and
@@ -53,7 +54,10 @@ unshare -m --propagation private sh -c '
 	exec chroot "$d" sh -c "cd /root/kvm_stat &&
 		make > /tmp/make.log 2>&1 || { tail -n 20 /tmp/make.log; exit 1; }
 		./kvm_stat -1 -f kvm_pio > /dev/null &&
-		echo \"check-fresh: make && ./kvm_stat -1: ok\" &&
+		echo \"check-fresh: make && ./kvm_stat -1: ok\" || exit 1
+		make ARCH=arm64 > /tmp/arm64.log 2>&1 ||
+			{ tail -n 20 /tmp/arm64.log; exit 1; }
+		echo \"check-fresh: make ARCH=arm64: ok\"
 		make test"' fresh "$dir"
 rc=$?
 rm -rf "$dir" "$dir.debootstrap.log"
