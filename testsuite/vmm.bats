@@ -28,6 +28,13 @@ teardown() {
 	wait 2>/dev/null || true
 }
 
+# run_vmm ARGS: bats' run of the VMM, stderr apart; says what it got, which
+# bats shows when the test fails (a status alone does not say why)
+run_vmm() {
+	run --separate-stderr "$VMM" "$@"
+	echo "tiny_vmm $*: status $status, stderr: ${stderr:-(none)}"
+}
+
 need_kvm() {
 	[ -c /dev/kvm ] || skip "/dev/kvm absent: no KVM on this host"
 	[ -r /dev/kvm ] && [ -w /dev/kvm ] ||
@@ -81,7 +88,7 @@ $(expected_totals 1000 1)" ]
 
 @test "vmm: default is 1000 loops" {
 	need_kvm
-	run --separate-stderr "$VMM"
+	run_vmm
 	[ "$status" -eq 0 ]
 	[ "${lines[0]%% *}" = pid ]
 	[ "${output#*$'\n'}" = "$(expected_totals 1000 1)" ]
@@ -91,24 +98,24 @@ $(expected_totals 1000 1)" ]
 @test "vmm: exact counts for an odd loop count" {
 	need_kvm
 	local loops=$((RANDOM % 500 + 1))
-	run --separate-stderr "$VMM" -l $loops
+	run_vmm -l $loops
 	[ "$status" -eq 0 ]
 	[ "${output#*$'\n'}" = "$(expected_totals $loops 1)" ]
 }
 
 @test "vmm: -c 2 doubles the counts, -c 3 triples them" {
 	need_kvm
-	run --separate-stderr "$VMM" -l 500 -c 2
+	run_vmm -l 500 -c 2
 	[ "$status" -eq 0 ]
 	[ "${output#*$'\n'}" = "$(expected_totals 500 2)" ]
-	run --separate-stderr "$VMM" -l 333 -c 3
+	run_vmm -l 333 -c 3
 	[ "$status" -eq 0 ]
 	[ "${output#*$'\n'}" = "$(expected_totals 333 3)" ]
 }
 
 @test "vmm: -q prints nothing" {
 	need_kvm
-	run --separate-stderr "$VMM" -q -l 10
+	run_vmm -q -l 10
 	[ "$status" -eq 0 ]
 	[ -z "$output" ]
 	[ -z "$stderr" ]
@@ -143,7 +150,7 @@ $(expected_totals 1000 1)" ]
 
 @test "vmm: plain -name NAME with -l" {
 	need_kvm
-	run --separate-stderr "$VMM" -name plain -l 5
+	run_vmm -name plain -l 5
 	[ "$status" -eq 0 ]
 	[ "${output#*$'\n'}" = "$(expected_totals 5 1)" ]
 }
@@ -169,8 +176,8 @@ $(expected_totals 1000 1)" ]
 	# runs, each checked whole. (Not $i: bats' run sets its own.)
 	local round
 	for round in $(seq 50); do
-		run --separate-stderr "$VMM" -c 8 -l 1
-		echo "run $round: status $status, stderr: $stderr"
+		echo "run $round"
+		run_vmm -c 8 -l 1
 		[ "$status" -eq 0 ]
 		[ -z "$stderr" ]
 		[ "${output#*$'\n'}" = "$(expected_totals 1 8)" ]
@@ -181,7 +188,7 @@ $(expected_totals 1000 1)" ]
 	need_kvm
 	local start end
 	start=$(date +%s%N)
-	run --separate-stderr "$VMM" -t 0.5
+	run_vmm -t 0.5
 	end=$(date +%s%N)
 	[ "$status" -eq 0 ]
 	printf '%s\n' "$output" >"$OUT"
@@ -195,7 +202,7 @@ $(expected_totals 1000 1)" ]
 	need_kvm
 	local start end
 	start=$(date +%s%N)
-	run --separate-stderr "$VMM" -l 20 -t 30
+	run_vmm -l 20 -t 30
 	end=$(date +%s%N)
 	[ "$status" -eq 0 ]
 	[ "${output#*$'\n'}" = "$(expected_totals 20 1)" ]
@@ -210,7 +217,7 @@ $(expected_totals 1000 1)" ]
 @test "vmm: -r paces the loops per vCPU" {
 	need_kvm
 	local t0=${EPOCHREALTIME//[!0-9]/} us
-	run --separate-stderr "$VMM" -r 200 -t 1 -c 2
+	run_vmm -r 200 -t 1 -c 2
 	us=$((${EPOCHREALTIME//[!0-9]/} - t0))
 	[ "$status" -eq 0 ]
 	printf '%s\n' "$output" >"$OUT"
@@ -226,7 +233,7 @@ $(expected_totals 1000 1)" ]
 	need_kvm
 	local start end
 	start=$(date +%s%N)
-	run --separate-stderr "$VMM" -r 50 -l 25
+	run_vmm -r 50 -l 25
 	end=$(date +%s%N)
 	[ "$status" -eq 0 ]
 	[ "${output#*$'\n'}" = "$(expected_totals 25 1)" ]
@@ -343,7 +350,7 @@ $(expected_totals 50 1)" ]
 	need_kvm
 	local start took
 	start=$(date +%s%N)
-	run --separate-stderr "$VMM" -l 7 -w 0.6
+	run_vmm -l 7 -w 0.6
 	took=$(ms_since $start)
 	[ "$status" -eq 0 ]
 	[ "${output#*$'\n'}" = "$(expected_totals 7 1)" ]
@@ -356,7 +363,7 @@ $(expected_totals 50 1)" ]
 	need_kvm
 	local start
 	start=$(date +%s%N)
-	run --separate-stderr "$VMM" -l 7 -w 0
+	run_vmm -l 7 -w 0
 	[ "$status" -eq 0 ]
 	[ "${output#*$'\n'}" = "$(expected_totals 7 1)" ]
 	[ "$(ms_since $start)" -lt 500 ]
@@ -366,7 +373,7 @@ $(expected_totals 50 1)" ]
 	need_kvm
 	local start took
 	start=$(date +%s%N)
-	run --separate-stderr "$VMM" -t 0.3 -w 0.5
+	run_vmm -t 0.3 -w 0.5
 	took=$(ms_since $start)
 	[ "$status" -eq 0 ]
 	printf '%s\n' "$output" >"$OUT"
@@ -391,7 +398,7 @@ $(expected_totals 50 1)" ]
 }
 
 @test "vmm: missing device gives one clear error line, no output, exit 1" {
-	TINY_VMM_DEV=/nonexistent/kvm run --separate-stderr "$VMM" -l 1
+	TINY_VMM_DEV=/nonexistent/kvm run_vmm -l 1
 	[ "$status" -eq 1 ]
 	[ -z "$output" ]
 	[ "$stderr" = "tiny_vmm: /nonexistent/kvm: No such file or directory" ]
@@ -399,10 +406,10 @@ $(expected_totals 50 1)" ]
 
 @test "vmm: -L gives each vCPU its loops: exact totals, one vCPU each" {
 	need_kvm
-	run --separate-stderr "$VMM" -L 100,200,300
+	run_vmm -L 100,200,300
 	[ "$status" -eq 0 ]
 	[ "${output#*$'\n'}" = "$(expected_totals 600 1)" ]
-	run --separate-stderr "$VMM" -L 7 -c 1
+	run_vmm -L 7 -c 1
 	[ "$status" -eq 0 ]
 	[ "${output#*$'\n'}" = "$(expected_totals 7 1)" ]
 }
@@ -454,7 +461,7 @@ vcpu_sleeps() {
 }
 
 @test "vmm: a device that is not KVM is refused" {
-	TINY_VMM_DEV=/dev/null run --separate-stderr "$VMM" -l 1
+	TINY_VMM_DEV=/dev/null run_vmm -l 1
 	[ "$status" -eq 1 ]
 	[ -z "$output" ]
 	[ "$stderr" = "tiny_vmm: /dev/null: not a KVM device with API version 12" ]
@@ -466,7 +473,7 @@ vcpu_sleeps() {
 		"-t -1" "-t x" "-c 0" "-c 65" "-w" "-w -1" "-w x" "-w 1s" \
 		"-name" "-L" "-L 1,,2" "-L 1,x" "-L 1,2 -c 3" "-c 1 -L 1,2" \
 		"-H" "-H 0" "-H 2 -c 1"; do
-		run --separate-stderr "$VMM" $args
+		run_vmm $args
 		echo "args: $args -> $status: $stderr"
 		[ "$status" -eq 2 ]
 		[ -z "$output" ]
@@ -476,7 +483,7 @@ vcpu_sleeps() {
 }
 
 @test "vmm: -h prints the usage on stdout" {
-	run --separate-stderr "$VMM" -h
+	run_vmm -h
 	[ "$status" -eq 0 ]
 	[ "$output" = "usage: tiny_vmm [-l LOOPS] [-L LOOPS,LOOPS...] [-r LOOPS_PER_SEC] [-t SECONDS] [-c VCPUS] [-G] [-H N] [-k] [-w SECONDS] [-s USEC] [-name NAME] [-q]" ]
 }
