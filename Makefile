@@ -121,9 +121,9 @@ $(EXITS_DUMP): testsuite/exits_dump.c applet/kvm_stat_exits.c $(BUILD)/autoconf.
 	$(HOSTCC) -Os -Wall -I$(BUILD) -Icompat -Iapplet -static -o $@ \
 		testsuite/exits_dump.c applet/kvm_stat_exits.c
 
-# The README's two commands in a fresh Debian (debootstrap), as root, on
-# this tree's HEAD: ~7 minutes and Debian's mirror (not in CI, whose
-# machine has the tools already)
+# The README's two commands and its arm64 build in a fresh Debian
+# (debootstrap), as root, on this tree's HEAD: ~7 minutes and Debian's
+# mirror (not in CI, whose machine has the tools already)
 check-fresh:
 	BUILD="$(BUILD)" testsuite/fresh-debian.sh
 

@@ -1,7 +1,7 @@
 #!/bin/sh
 # Installs what the build and the tests need, when missing: with apt-get
 # when run as root (saying so), else printing the command to run.
-# Usage: ensure-deps.sh build|test|fuzz
+# Usage: ensure-deps.sh build|test|fuzz|fresh
 #        ensure-deps.sh arm64 DIR    the arm64 cross toolchain in DIR (below)
 need=""
 command -v musl-gcc >/dev/null 2>&1 || need="$need musl-tools"
@@ -20,6 +20,11 @@ if [ "$1" = fuzz ]; then
 	echo 'int LLVMFuzzerTestOneInput(const char *d, long n) { return d[0] + n; }' |
 		clang -x c -fsanitize=fuzzer,address,undefined -o /dev/null - \
 		>/dev/null 2>&1 || need="$need libclang-rt-dev"
+fi
+# make check-fresh: a Debian to run the README's commands in
+if [ "$1" = fresh ]; then
+	command -v debootstrap >/dev/null 2>&1 || need="$need debootstrap"
+	command -v unshare >/dev/null 2>&1 || need="$need util-linux"
 fi
 if [ "$1" = arm64 ]; then
 	command -v aarch64-linux-gnu-gcc >/dev/null 2>&1 ||

@@ -14,7 +14,8 @@
 # bind mount of /dev. Its / is a mount point, as on a machine (util-linux's
 # unshare, which hardening.bats uses, needs that).
 #
-# Needs root, debootstrap (installed when missing) and Debian's mirror
+# Needs root, debootstrap and unshare (installed when missing, by
+# ensure-deps.sh fresh) and Debian's mirror
 # (FRESH_MIRROR): ~100 MB of packages, ~7 minutes. Not part of .ci/run,
 # which runs on a machine that has its tools already; run it when the
 # set-up (testsuite/ensure-deps.sh, the Makefile's deps) changes.
@@ -26,11 +27,7 @@ mirror=${FRESH_MIRROR:-http://deb.debian.org/debian}
 
 die() { echo "check-fresh: $*" >&2; exit 1; }
 [ "$(id -u)" = 0 ] || die "needs root (debootstrap, chroot, mounts)"
-command -v unshare >/dev/null || die "needs unshare (util-linux)"
-if ! command -v debootstrap >/dev/null; then
-	echo "installing missing packages with apt-get: debootstrap"
-	apt-get install -y -qq debootstrap >/dev/null || die "cannot install debootstrap"
-fi
+testsuite/ensure-deps.sh fresh || exit 1
 git rev-parse --verify -q HEAD >/dev/null || die "not a git checkout"
 
 # A new one each time: a fresh machine has nothing of a former run
