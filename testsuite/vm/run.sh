@@ -54,7 +54,9 @@ case $VM_ARCH in
 x86_64)
 	PACKAGES="qemu-system-x86 busybox-static musl-tools"
 	KERNEL_META=linux-image-amd64
-	MODULES="irqbypass ccp kvm kvm-amd"
+	# and what it needs, found by module_order (6.1: irqbypass ccp kvm;
+	# 5.10's ccp needs rng-core too)
+	MODULES=kvm-amd
 	CONSOLE=ttyS0
 	QEMU="qemu-system-x86_64 -machine q35,accel=tcg -cpu EPYC,+svm,+npt"
 	# This kernel under TCG registers no TSC clock source and reads the
@@ -170,18 +172,47 @@ fetch_busybox() {
 
 # --- initramfs -----------------------------------------------------------------
 
-# Copies module NAME (kvm.ko, possibly shipped .ko.xz or .ko.zst) to DEST
-# uncompressed: busybox insmod in the guest need not know about compression.
-copy_module() {
-	name=$1 dest=$2
-	src=$(find "$MODDIR" -name "$name" -o -name "$name.xz" -o -name "$name.zst" |
-		head -n 1)
-	[ -n "$src" ] || die "module $name not found under $MODDIR"
+# module_path NAME: the file of module NAME ("rng-core"; a module named
+# "kvm_amd" is in kvm-amd.ko), possibly compressed; empty if none
+module_path() {
+	find "$MODDIR" \( -name "$1.ko*" -o -name "$(echo "$1" | tr _ -).ko*" \) |
+		head -n 1
+}
+
+# module_cat NAME: module NAME uncompressed on stdout (busybox insmod in
+# the guest need not know about compression)
+module_cat() {
+	src=$(module_path "$1")
+	[ -n "$src" ] || die "module $1 not found under ${MODDIR:-$KDIR}"
 	case $src in
-	*.xz)	xz -dc "$src" >"$dest/$name" ;;
-	*.zst)	zstd -qdc "$src" >"$dest/$name" ;;
-	*)	cp "$src" "$dest/$name" ;;
+	*.xz)	xz -dc "$src" ;;
+	*.zst)	zstd -qdc "$src" ;;
+	*)	cat "$src" ;;
 	esac
+}
+
+# module_order NAME...: the modules to load, each after those it needs.
+# busybox insmod resolves nothing and a Debian kernel package has no
+# modules.dep (depmod writes it at install), so each module's own
+# "depends=" (its .modinfo section) is read: kernels differ in what
+# kvm-amd needs.
+module_order() {
+	for m in "$@"; do
+		module_add "$m"
+	done
+}
+
+# module_add NAME: NAME after what it needs, onto ORDER (NAME is $1: kept
+# across the recursion, which sh has no locals for). Checked here: in
+# $(...), module_cat's die would end only the subshell.
+module_add() {
+	case " $ORDER " in *" $1 "*) return ;; esac
+	[ -n "$(module_path "$1")" ] ||
+		die "module $1 not found under ${MODDIR:-$KDIR}"
+	deps=$(module_cat "$1" | tr '\0' '\n' | sed -n 's/^depends=//p')
+	# shellcheck disable=SC2046
+	module_order $(echo "$deps" | tr , ' ')
+	ORDER="$ORDER $1"
 }
 
 # Layout: /init, /bin/{busybox,kvm_stat,tiny_vmm}, /modules/*.ko,
@@ -206,7 +237,7 @@ build_initramfs() {
 		cp "$bin" "$ROOT/bin/"
 	done
 	for mod in $MODULES; do
-		copy_module "$mod.ko" "$ROOT/modules"
+		module_cat "$mod" >"$ROOT/modules/$mod.ko"
 	done
 	cp "$HERE/init" "$ROOT/init"
 	cp "$HERE/lib.sh" "$ROOT/vm/lib.sh"
@@ -349,6 +380,9 @@ main() {
 	mkdir -p "$VM_BUILD"
 	ensure_packages
 	fetch_kernel
+	ORDER=
+	module_order $MODULES
+	MODULES=${ORDER# }
 	fetch_busybox
 	build_initramfs
 	start=$(date +%s)
