@@ -5,6 +5,7 @@
 #   make ARCH=arm64   build build/arm64/kvm_stat (see mk/arm64.mk)
 #   make test         build and run the bats suite
 #   make check-vm     run kvm_stat inside a real KVM host under QEMU
+#   make check-vm-kernels  the same on Debian 11's and 13's kernels (5.10, 6.12)
 #   make busybox-check  build it inside BusyBox 1.35 and 1.37, run the suite
 #   make bench        performance figures, "name: value unit"
 #   make bench-tracepoint  -1 wall time, quit latency, CPU, RSS

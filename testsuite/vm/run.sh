@@ -16,6 +16,9 @@
 #   VM_STEP_TIMEOUT seconds for one scenario inside the guest (120)
 #   VM_KERNEL_PKG   Debian kernel package (default: what linux-image-amd64,
 #                   or linux-image-arm64, depends on)
+#   VM_SUITE        boot another Debian release's newest kernel instead
+#                   (bullseye: 5.10, trixie: 6.12), fetched with curl from
+#                   Debian's mirror; VM_BUILD should then differ per suite
 #   VM_VERBOSE=1    copy the serial console to stdout as it arrives
 #   VM_EXTRA_BIN    more static binaries for /bin (debugging a scenario)
 #   VM_APPEND       more kernel command line (e.g. initcall_debug)
@@ -54,6 +57,7 @@ case $VM_ARCH in
 x86_64)
 	PACKAGES="qemu-system-x86 busybox-static musl-tools"
 	KERNEL_META=linux-image-amd64
+	DEB_ARCH=amd64
 	# and what it needs, found by module_order (6.1: irqbypass ccp kvm;
 	# 5.10's ccp needs rng-core too)
 	MODULES=kvm-amd
@@ -72,6 +76,7 @@ arm64)
 	# host busybox: cpio for the initramfs
 	PACKAGES="qemu-system-arm busybox-static"
 	KERNEL_META=linux-image-arm64
+	DEB_ARCH=arm64
 	MODULES=
 	ARCH_APPEND=
 	CONSOLE=ttyAMA0
@@ -104,7 +109,29 @@ ensure_packages() {
 
 # --- kernel --------------------------------------------------------------------
 
+# suite_kernel: "PACKAGE URL" of the newest plain kernel image (not -rt,
+# not -cloud, not a newer series backported as "-0.debNN") of release
+# VM_SUITE, its security updates included, from the Packages indexes of
+# Debian's mirrors: apt here knows only this machine's release
+suite_kernel() {
+	for repo in "http://deb.debian.org/debian $VM_SUITE" \
+			"http://security.debian.org/debian-security $VM_SUITE-security"; do
+		set -- $repo
+		curl -fsS --max-time 60 "$1/dists/$2/main/binary-$DEB_ARCH/Packages.xz" |
+			xz -dc | awk -v url="$1" \
+				-v re="^linux-image-[0-9]+[.][0-9]+[.][0-9]+[-+].*-$DEB_ARCH\$" '
+				/^Package: / { p = $2 }
+				/^Version: / { v = $2 }
+				/^Filename: / && p ~ re && p !~ /-(rt|cloud|0\.deb[0-9]+.*)-/ {
+					print v, p, url "/" $2 }'
+	done | sort -V | tail -n 1 | cut -d' ' -f2-
+}
+
 kernel_package() {
+	if [ -n "${VM_SUITE:-}" ]; then
+		suite_kernel | cut -d' ' -f1
+		return
+	fi
 	if [ -n "${VM_KERNEL_PKG:-}" ]; then
 		echo "$VM_KERNEL_PKG"
 		return
@@ -120,7 +147,10 @@ kernel_package() {
 
 # apt_download PKG: its .deb into $CACHE
 apt_download() {
-	if [ "$VM_ARCH" = arm64 ]; then
+	if [ -n "${VM_SUITE:-}" ]; then
+		url=$(suite_kernel | cut -d' ' -f2)
+		curl -fsS --max-time 600 -o "$CACHE/${url##*/}" "$url"
+	elif [ "$VM_ARCH" = arm64 ]; then
 		deb=$($APT_ARM64 download "$1") && mv "$deb" "$CACHE/"
 	else
 		(cd "$CACHE" && apt-get download "$1" >&2)
@@ -151,7 +181,9 @@ fetch_kernel() {
 		touch "$KDIR/.unpacked"
 	fi
 	VMLINUZ=$(ls "$KDIR"/boot/vmlinuz-* | head -n 1)
-	MODDIR=$(ls -d "$KDIR"/lib/modules/*/kernel | head -n 1)
+	# Debian 13's packages put modules under /usr/lib (merged /usr)
+	MODDIR=$(ls -d "$KDIR"/lib/modules/*/kernel \
+		"$KDIR"/usr/lib/modules/*/kernel 2>/dev/null | head -n 1)
 }
 
 # Sets BUSYBOX: a static busybox for the guest. x86_64: this machine's; arm64:
