@@ -90,7 +90,8 @@ static const char *setup(void)
 	 || bpf_raw_tracepoint_open("kvm_entry", entry) < 0
 	 || (fd = perf_open_tracepoint(id, NULL, -1, 0, -1)) < 0
 	 || perf_attach_bpf(fd, prog) != 0)
-		return "exit times: the kernel refused the BPF programs";
+		return xasprintf("exit times: the kernel refused the BPF "
+			"programs: %s", strerror(errno));
 	/* the perf event and the link hold the programs and the maps */
 	return NULL;
 }
