@@ -10,8 +10,8 @@
 # s, minutes apart). So each watched window is compared with the mean of
 # the unwatched windows just before and after it, the two watchers take
 # turns, and each figure is the median of ROUNDS such ratios. Nothing is
-# pinned (taskset). The x86 guest runs on the HPET clock: on the TSC
-# (tsc=reliable) it hung in this scenario now and then, pinned or not
+# pinned (taskset). Its 21 VMs made and destroyed are what hung the x86
+# guest under multi-threaded TCG; it now runs on one host thread
 # (testsuite/vm/run.sh).
 . /vm/lib.sh
 need_tools
