@@ -122,7 +122,9 @@ ensure_packages() {
 # suite_kernel: "PACKAGE URL" of the newest plain kernel image (not -rt,
 # not -cloud, not a newer series backported as "-0.debNN") of release
 # VM_SUITE, its security updates included, from the Packages indexes of
-# Debian's mirrors: apt here knows only this machine's release
+# Debian's mirrors: apt here knows only this machine's release. The
+# newest whose file is there: bullseye-security's index lists an arm64
+# 5.10.0-46 that the mirror answers 404 for (2026-12-07).
 suite_kernel() {
 	for repo in "http://deb.debian.org/debian $VM_SUITE" \
 			"http://security.debian.org/debian-security $VM_SUITE-security"; do
@@ -134,7 +136,12 @@ suite_kernel() {
 				/^Version: / { v = $2 }
 				/^Filename: / && p ~ re && p !~ /-(rt|cloud|0\.deb[0-9]+.*)-/ {
 					print v, p, url "/" $2 }'
-	done | sort -V | tail -n 1 | cut -d' ' -f2-
+	done | sort -rV | cut -d' ' -f2- | while read -r pkg url; do
+		if curl -fsI --max-time 60 "$url" >/dev/null; then
+			echo "$pkg $url"
+			break
+		fi
+	done
 }
 
 kernel_package() {
