@@ -68,7 +68,7 @@ x86_64)
 	# while no other VM exists flips KVM's preempt-notifier static key,
 	# and the kernel patches __schedule with int3 while the other vCPU
 	# runs it; under multi-threaded TCG a vCPU can still run the int3
-	# once the patch is done. Scenario 11 makes 21 VMs: 3 boots of 7
+	# once the patch is done. Scenario 11 makes 21 VMs: 4 full boots of 9
 	# hung on 2026-12-07, twice in a row once (a check-vm failure).
 	# It is the emulator: on hardware the kernel's sync_core() IPI
 	# makes this safe. A single thread runs the scenarios as fast.
@@ -146,7 +146,7 @@ suite_kernel() {
 
 kernel_package() {
 	if [ -n "${VM_SUITE:-}" ]; then
-		suite_kernel | cut -d' ' -f1
+		echo "${SUITE_KERNEL%% *}"
 		return
 	fi
 	if [ -n "${VM_KERNEL_PKG:-}" ]; then
@@ -165,7 +165,7 @@ kernel_package() {
 # apt_download PKG: its .deb into $CACHE
 apt_download() {
 	if [ -n "${VM_SUITE:-}" ]; then
-		url=$(suite_kernel | cut -d' ' -f2)
+		url=${SUITE_KERNEL#* }
 		curl -fsS --max-time 600 -o "$CACHE/${url##*/}" "$url"
 	elif [ "$VM_ARCH" = arm64 ]; then
 		deb=$($APT_ARM64 download "$1") && mv "$deb" "$CACHE/"
@@ -178,6 +178,10 @@ apt_download() {
 # sets KDIR (unpacked tree), VMLINUZ and MODDIR.
 fetch_kernel() {
 	mkdir -p "$CACHE"
+	# asked of the mirrors once, for kernel_package and apt_download (empty
+	# when they can't be reached: the cache below)
+	SUITE_KERNEL=
+	[ -z "${VM_SUITE:-}" ] || SUITE_KERNEL=$(suite_kernel)
 	pkg=$(kernel_package)
 	if [ -z "$pkg" ]; then
 		# Offline: fall back to whatever was cached before
@@ -228,15 +232,13 @@ module_path() {
 		head -n 1
 }
 
-# module_cat NAME: module NAME uncompressed on stdout (busybox insmod in
-# the guest need not know about compression)
+# module_cat FILE: the module in FILE (from module_path) uncompressed on
+# stdout (busybox insmod in the guest need not know about compression)
 module_cat() {
-	src=$(module_path "$1")
-	[ -n "$src" ] || die "module $1 not found under ${MODDIR:-$KDIR}"
-	case $src in
-	*.xz)	xz -dc "$src" ;;
-	*.zst)	zstd -qdc "$src" ;;
-	*)	cat "$src" ;;
+	case $1 in
+	*.xz)	xz -dc "$1" ;;
+	*.zst)	zstd -qdc "$1" ;;
+	*)	cat "$1" ;;
 	esac
 }
 
@@ -252,13 +254,13 @@ module_order() {
 }
 
 # module_add NAME: NAME after what it needs, onto ORDER (NAME is $1: kept
-# across the recursion, which sh has no locals for). Checked here: in
-# $(...), module_cat's die would end only the subshell.
+# across the recursion, which sh has no locals for). Every module of ORDER
+# has a file: build_initramfs copies them unchecked.
 module_add() {
 	case " $ORDER " in *" $1 "*) return ;; esac
-	[ -n "$(module_path "$1")" ] ||
-		die "module $1 not found under ${MODDIR:-$KDIR}"
-	deps=$(module_cat "$1" | tr '\0' '\n' | sed -n 's/^depends=//p')
+	src=$(module_path "$1")
+	[ -n "$src" ] || die "module $1 not found under ${MODDIR:-$KDIR}"
+	deps=$(module_cat "$src" | tr '\0' '\n' | sed -n 's/^depends=//p')
 	# shellcheck disable=SC2046
 	module_order $(echo "$deps" | tr , ' ')
 	ORDER="$ORDER $1"
@@ -286,7 +288,7 @@ build_initramfs() {
 		cp "$bin" "$ROOT/bin/"
 	done
 	for mod in $MODULES; do
-		module_cat "$mod" >"$ROOT/modules/$mod.ko"
+		module_cat "$(module_path "$mod")" >"$ROOT/modules/$mod.ko"
 	done
 	cp "$HERE/init" "$ROOT/init"
 	cp "$HERE/lib.sh" "$ROOT/vm/lib.sh"
