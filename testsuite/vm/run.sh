@@ -162,7 +162,8 @@ kernel_package() {
 		sed -n 's/^ *Depends: *\(linux-image-[0-9][^ ]*\).*/\1/p' | head -n 1
 }
 
-# apt_download PKG: its .deb into $CACHE
+# apt_download PKG: its .deb into $CACHE (VM_SUITE: from the mirror's URL
+# that suite_kernel found; it prints its own reason on failure)
 apt_download() {
 	if [ -n "${VM_SUITE:-}" ]; then
 		url=${SUITE_KERNEL#* }
@@ -191,8 +192,8 @@ fetch_kernel() {
 	fi
 	deb=$(ls "$CACHE/${pkg}"_*.deb 2>/dev/null | tail -n 1 || true)
 	if [ -z "$deb" ]; then
-		say "check-vm: apt-get download $pkg"
-		apt_download "$pkg" || die "apt-get download $pkg failed"
+		say "check-vm: downloading $pkg"
+		apt_download "$pkg" || die "can't download $pkg${VM_SUITE:+ (${SUITE_KERNEL#* })}"
 		deb=$(ls "$CACHE/${pkg}"_*.deb | tail -n 1)
 	fi
 	KDIR=$CACHE/$pkg
