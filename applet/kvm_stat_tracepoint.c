@@ -215,8 +215,10 @@ static void NORETURN die_perf_open(const char *key)
 }
 
 /*
- * Open the group of TARGET after the others. A thread that ended
- * meanwhile (ESRCH) is skipped.
+ * Open the group of TARGET after the others. A target gone meanwhile is
+ * skipped: a thread that ended before its leader opened (ESRCH), or after
+ * it, which fails the members with ENODEV (as does a CPU gone offline).
+ * QEMU's worker threads end at any time; -p must not die of one.
  */
 static NOINLINE void open_group(struct tracepoint_state *tps, int target)
 {
@@ -229,7 +231,7 @@ static NOINLINE void open_group(struct tracepoint_state *tps, int target)
 	for (i = 0, e = tps->ev; i < tps->nev; i++, e++) {
 		fds[i] = perf_open_tracepoint(e->id, e->filter, pid, cpu, leader);
 		if (fds[i] < 0) {
-			if (errno != ESRCH)
+			if (errno != ESRCH && errno != ENODEV)
 				die_perf_open(e->key);
 			while (i)
 				close(fds[--i]);

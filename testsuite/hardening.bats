@@ -260,6 +260,26 @@ start_blocked_logger() {
 	[ "$n" -le 20 ]
 }
 
+@test "-p on the perf path: a thread that ends while its group opens is skipped" {
+	require_feature tracepoints TRACEPOINTS
+	require_feature log
+	is_root || skip "perf counters of another process need root"
+	grep -qw tracefs /proc/mounts || skip "tracefs not mounted"
+	[ -x "$BUILD/thread_churn" ] || skip "$BUILD/thread_churn not built (make vmm)"
+	# a thread every 2 ms that lives 3 ms, and a group of every event (a
+	# counter each): many threads end after their leader opened, and the
+	# kernel fails the members with ENODEV. That killed kvm_stat ("can't
+	# open perf event ...: No such device") within 70 records, in each of
+	# 10 runs.
+	"$BUILD/thread_churn" 30 2 3 > "$T/churn.out" & HOLD=$!
+	wait_for 10 grep -q '^pid ' "$T/churn.out"
+	KVM_STAT="$KVM_STAT --no-bpf" start_bg -l -s 0.1 -p $HOLD
+	wait_for 30 has_lines "$T/out" 80
+	kill -0 $BG
+	cat "$T/err"
+	[ ! -s "$T/err" ]
+}
+
 @test "-d after the kvm module was reloaded: the new kvm/ is read" {
 	require_feature log
 	fixture
