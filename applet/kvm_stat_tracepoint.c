@@ -748,11 +748,12 @@ void tracepoint_read(void)
 			counted |= buf[i + 1];
 			if (ended)
 				tps->retired[i] += buf[i + 1];
-			/* -v: a group per thread, its counts are the vCPU's */
-			if (tid)
-				stats_add(stats_find_vcpu(tps->ev[i].key, tid),
-					buf[i + 1]);
 		}
+		/* -v: a group per thread, its counts are the vCPU's. Rows
+		 * only once it counted: a row stays for good, and a worker's
+		 * would be zeros shown nowhere, a few more each second. */
+		for (i = 0; tid && counted && i < n; i++)
+			stats_add(stats_find_vcpu(tps->ev[i].key, tid), buf[i + 1]);
 		/* -v: a thread that counted is not even looked up */
 		if (ended || (tid && !counted && !thread_alive(tid)))
 			retire_group(tps, g);
