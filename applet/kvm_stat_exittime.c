@@ -88,7 +88,7 @@ static const char *setup(void)
 	if (!x->ncpus
 	 || (prog = bpf_exit_load(host_threads(), &spec, &x->array, &entry)) < 0
 	 || bpf_raw_tracepoint_open("kvm_entry", entry) < 0
-	 || (fd = perf_open_tracepoint(id, NULL, -1, 0, -1)) < 0
+	 || (fd = perf_open_tracepoint(id, NULL, -1, -1, -1)) < 0
 	 || perf_attach_bpf(fd, prog) != 0)
 		return xasprintf("exit times: the kernel refused the BPF "
 			"programs: %s", strerror(errno));

@@ -17,6 +17,7 @@
 #include "libbb.h"
 #include "kvm_stat_common.h"
 #include <sys/syscall.h>	/* SYS_perf_event_open: not in libbb.h */
+#include <sched.h>	/* sched_getcpu */
 
 /* include/uapi/linux/perf_event.h, first published size (VER0, 64 bytes) */
 struct perf_attr {
@@ -58,7 +59,9 @@ struct perf_attr {
  * their leader. PERF_FORMAT_GROUP: one read returns every member's count.
  * FILTER, e.g. "exit_reason==12": count only the events whose field matches.
  * PID -1 and a CPU: every thread on that cpu; a thread PID and CPU -1: that
- * thread on every cpu.
+ * thread on every cpu. Both -1: the cpu we run on, for the perf event that
+ * holds a BPF program (which runs for the hits on every cpu): it must be
+ * online, and CPU 0 need not be (arm64 can take it offline).
  */
 int perf_open_tracepoint(unsigned id, const char *filter, int pid, int cpu,
 		int group_fd)
@@ -72,6 +75,11 @@ int perf_open_tracepoint(unsigned id, const char *filter, int pid, int cpu,
 	};
 	int fd;
 
+	if (pid < 0 && cpu < 0) {
+		cpu = sched_getcpu();
+		if (cpu < 0)
+			cpu = 0;	/* no getcpu(2): an older kernel's guess */
+	}
 	fd = syscall(SYS_perf_event_open, &attr, pid, cpu, group_fd, 0UL);
 	if (fd >= 0 && filter && ioctl(fd, PERF_IOC_SET_FILTER, filter) != 0) {
 		close(fd);	/* keeps errno: it succeeds */

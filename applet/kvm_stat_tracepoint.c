@@ -544,10 +544,10 @@ static int attach_program(struct tracepoint_state *tps, struct tp_event *e)
 	if (e->raw) {
 		fd = bpf_raw_tracepoint_open(name, prog);
 	} else {
-		/* one perf event of the tracepoint, on any CPU, runs the
-		 * program for the hits on every CPU; close() leaves errno as
-		 * it is */
-		fd = perf_open_tracepoint(e->id, NULL, -1, 0, -1);
+		/* one perf event of the tracepoint, on one online CPU, runs
+		 * the program for the hits on every CPU; close() leaves errno
+		 * as it is */
+		fd = perf_open_tracepoint(e->id, NULL, -1, -1, -1);
 		if (fd >= 0 && perf_attach_bpf(fd, prog) != 0) {
 			close(fd);
 			fd = -1;
