@@ -192,9 +192,21 @@ void host_detect_arch(void)
 		G.arch = exit_arch(u.machine);
 }
 
+/*
+ * PID is a running process. /proc/TID is there for each thread too (only
+ * readdir hides it), so its status must say Tgid: PID: a vCPU's thread id
+ * is no guest. The perf path would count its whole process (/proc/TID/task
+ * lists every thread), the BPF path, which compares processes, nothing.
+ */
 int host_pid_exists(int pid)
 {
-	return S_ISDIR(mode_of_and_free(host_path("/proc/%d", pid)));
+	char buf[256] = "";	/* Name, Umask, State, then Tgid */
+	char *tgid, *path = host_path("/proc/%d/status", pid);
+
+	open_read_close(path, buf, sizeof(buf) - 1);
+	free(path);
+	tgid = strstr(buf, "\nTgid:");
+	return tgid && atoi(tgid + 6) == pid;
 }
 
 /*

@@ -39,6 +39,9 @@ write_proc() {
 	pid=$1
 	shift
 	mkdir -p "$root/proc/$pid/task/$pid"
+	# as the kernel's, to Tgid: what tells a process from a thread
+	printf 'Name:\t%s\nUmask:\t0022\nState:\tS (sleeping)\nTgid:\t%s\n' \
+		"${1##*/}" "$pid" > "$root/proc/$pid/status"
 	for arg; do
 		printf '%s\0' "$arg"
 	done > "$root/proc/$pid/cmdline.tmp"

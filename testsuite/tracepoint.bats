@@ -272,6 +272,20 @@ vms_now() {
 	[ "$n" -ge 900 ]
 }
 
+@test "-p with a vCPU's thread id: no such process, on either path" {
+	need_kvm
+	start_vm tid -c 2 -r 1000 -t 5 -G
+	local tid
+	tid=$(ls /proc/$VM/task | grep -vx "$VM" | head -n 1)
+	[ -n "$tid" ] && [ -d /proc/$tid ]
+	# /proc/TID is there: before, the perf path counted the whole guest
+	# and the BPF path (which compares processes) counted nothing
+	run -1 $KVM_STAT -1 -t -p $tid
+	[ "$output" = "kvm_stat: pid $tid does not exist (a thread id instead of a process id?)" ]
+	run $KVM_STAT -1 -t -p $VM -f 'kvm_userspace_exit$'
+	[ "$status" = 0 ]
+}
+
 @test "-f opens only the counters it needs" {
 	need_kvm
 	require_feature log
