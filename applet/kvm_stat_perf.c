@@ -16,8 +16,7 @@
  */
 #include "libbb.h"
 #include "kvm_stat_common.h"
-#include <sys/syscall.h>	/* SYS_perf_event_open: not in libbb.h */
-#include <sched.h>	/* sched_getcpu */
+#include <sys/syscall.h>	/* SYS_perf_event_open, SYS_getcpu */
 
 /* include/uapi/linux/perf_event.h, first published size (VER0, 64 bytes) */
 struct perf_attr {
@@ -75,11 +74,10 @@ int perf_open_tracepoint(unsigned id, const char *filter, int pid, int cpu,
 	};
 	int fd;
 
-	if (pid < 0 && cpu < 0) {
-		cpu = sched_getcpu();
-		if (cpu < 0)
-			cpu = 0;	/* no getcpu(2): an older kernel's guess */
-	}
+	/* getcpu(2) itself: musl's sched_getcpu() brings its vDSO lookup,
+	 * ~300 bytes of the static binary, for a call made once a program */
+	if (pid < 0 && cpu < 0 && syscall(SYS_getcpu, &cpu, NULL, NULL) != 0)
+		cpu = 0;
 	fd = syscall(SYS_perf_event_open, &attr, pid, cpu, group_fd, 0UL);
 	if (fd >= 0 && filter && ioctl(fd, PERF_IOC_SET_FILTER, filter) != 0) {
 		close(fd);	/* keeps errno: it succeeds */
