@@ -291,8 +291,8 @@ start_blocked_logger() {
 	# a thread every 2 ms that lives 3 ms, and a group of every event (a
 	# counter each): many threads end after their leader opened, and the
 	# kernel fails the members with ENODEV. That killed kvm_stat ("can't
-	# open perf event ...: No such device") within 70 records, in each of
-	# 10 runs.
+	# open perf event ...: No such device") before its 66th line, in each
+	# of 8 runs.
 	"$BUILD/thread_churn" 30 2 3 > "$T/churn.out" & HOLD=$!
 	wait_for 10 grep -q '^pid ' "$T/churn.out"
 	KVM_STAT="$KVM_STAT --no-bpf" start_bg -l -s 0.1 -p $HOLD
