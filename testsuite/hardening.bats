@@ -218,15 +218,27 @@ start_blocked_logger() {
 }
 
 
-@test "-p on the perf path: the groups of ended threads are released" {
+# The perf path's -p tests against a process whose threads come and go:
+# root, tracefs, testsuite/vmm/thread_churn
+need_churn() {
 	require_feature tracepoints TRACEPOINTS
 	require_feature log
 	is_root || skip "perf counters of another process need root"
 	grep -qw tracefs /proc/mounts || skip "tracefs not mounted"
 	[ -x "$BUILD/thread_churn" ] || skip "$BUILD/thread_churn not built (make vmm)"
-	# ~5 threads alive at a time, 50 born a second
-	"$BUILD/thread_churn" 8 > "$T/churn.out" & HOLD=$!
+}
+
+# start_churn SECONDS [EVERY_MS LIFE_MS]: thread_churn in the background,
+# its pid in HOLD once it runs
+start_churn() {
+	"$BUILD/thread_churn" "$@" > "$T/churn.out" & HOLD=$!
 	wait_for 10 grep -q '^pid ' "$T/churn.out"
+}
+
+@test "-p on the perf path: the groups of ended threads are released" {
+	need_churn
+	# ~5 threads alive at a time, 50 born a second
+	start_churn 8
 	KVM_STAT="$KVM_STAT --no-bpf" start_bg -l -s 0.1 -p $HOLD -f '^kvm_pio$'
 	wait_lines "$T/out" 20	# 2 s: ~100 threads came and went
 	local n
@@ -242,16 +254,11 @@ start_blocked_logger() {
 }
 
 @test "-p -v on the perf path: the groups of ended threads that never counted are released" {
-	require_feature tracepoints TRACEPOINTS
-	require_feature log
+	need_churn
 	[[ $($KVM_STAT --help 2>&1) == *"	-v	"* ]] || skip "this build has no per-vCPU rows"
-	is_root || skip "perf counters of another process need root"
-	grep -qw tracefs /proc/mounts || skip "tracefs not mounted"
-	[ -x "$BUILD/thread_churn" ] || skip "$BUILD/thread_churn not built (make vmm)"
 	# -v keeps an ended vCPU's group for its row; threads that never hit
 	# a tracepoint (these, QEMU's workers) have no row to keep
-	"$BUILD/thread_churn" 8 > "$T/churn.out" & HOLD=$!
-	wait_for 10 grep -q '^pid ' "$T/churn.out"
+	start_churn 8
 	KVM_STAT="$KVM_STAT --no-bpf" start_bg -l -v -s 0.1 -p $HOLD -f '^kvm_pio$'
 	wait_lines "$T/out" 20	# 2 s: ~100 threads came and went
 	local n
@@ -261,17 +268,12 @@ start_blocked_logger() {
 }
 
 @test "-p -v on the perf path: threads that never counted leave no rows behind" {
-	require_feature tracepoints TRACEPOINTS
-	require_feature log
+	need_churn
 	[[ $($KVM_STAT --help 2>&1) == *"	-v	"* ]] || skip "this build has no per-vCPU rows"
 	! is_asan_build || skip "AddressSanitizer's quarantine holds freed memory: RSS says nothing"
-	is_root || skip "perf counters of another process need root"
-	grep -qw tracefs /proc/mounts || skip "tracefs not mounted"
-	[ -x "$BUILD/thread_churn" ] || skip "$BUILD/thread_churn not built (make vmm)"
 	# every event: a row per event for each of ~10 threads a second
 	# made ~130 KiB a second that stayed (~3 MiB after 25 s)
-	"$BUILD/thread_churn" 30 2 3 > "$T/churn.out" & HOLD=$!
-	wait_for 10 grep -q '^pid ' "$T/churn.out"
+	start_churn 30 2 3
 	KVM_STAT="$KVM_STAT --no-bpf" start_bg -l -v -s 0.1 -p $HOLD
 	local before after
 	wait_for 30 has_lines "$T/out" 20
@@ -283,18 +285,13 @@ start_blocked_logger() {
 }
 
 @test "-p on the perf path: a thread that ends while its group opens is skipped" {
-	require_feature tracepoints TRACEPOINTS
-	require_feature log
-	is_root || skip "perf counters of another process need root"
-	grep -qw tracefs /proc/mounts || skip "tracefs not mounted"
-	[ -x "$BUILD/thread_churn" ] || skip "$BUILD/thread_churn not built (make vmm)"
+	need_churn
 	# a thread every 2 ms that lives 3 ms, and a group of every event (a
 	# counter each): many threads end after their leader opened, and the
 	# kernel fails the members with ENODEV. That killed kvm_stat ("can't
 	# open perf event ...: No such device") before its 66th line, in each
 	# of 8 runs.
-	"$BUILD/thread_churn" 30 2 3 > "$T/churn.out" & HOLD=$!
-	wait_for 10 grep -q '^pid ' "$T/churn.out"
+	start_churn 30 2 3
 	KVM_STAT="$KVM_STAT --no-bpf" start_bg -l -s 0.1 -p $HOLD
 	wait_for 30 has_lines "$T/out" 80
 	kill -0 $BG
