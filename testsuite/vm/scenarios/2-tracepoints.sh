@@ -34,32 +34,7 @@ expect_true "kvm_exit total >= its $EXIT_PAIR + $EXIT_ONCE children" \
 expect_false "no other architecture's names" grep -Eq "$FOREIGN_EXITS" /tmp/tp
 vmm_wait steady 15
 
-# Exact: a log whose records cover the VM's whole life. The banner appears
-# after kvm_stat's first read, the VM starts after it and ends before the
-# last record, so the records' deltas add up to every exit of the VM.
-# PATH: "bpf" (the default, which must not fall back: KVM_STAT_DEBUG says
-# so on stderr) or "perf" (--no-bpf).
-exact_log() {
-	path=$1
-	shift
-	export KVM_STAT_DEBUG=1
-	ks_bg /tmp/tplog -t -l -s 1 -f "$FILTER" "$@"
-	unset KVM_STAT_DEBUG
-	wait_lines /tmp/tplog 2 20 || not_ok "$path: no banner and first record in 20 s"
-	vmm_start once -l 700 -name guest=once
-	vmm_wait once 30
-	n=$(log_records /tmp/tplog)
-	wait_lines /tmp/tplog $((n + 3)) 10 || not_ok "$path: log stopped"
-	ks_stop
-	show /tmp/tplog
-	expect_eq "$path: stderr" "" "$(cat /tmp/tplog.err)"
-	expect_eq "$path: $EXIT_PAIR summed over the log" "$(vmm_count once $VMM_PAIR)" \
-		"$(log_column_sum /tmp/tplog "$EXIT_PAIR")"
-	expect_eq "$path: $EXIT_ONCE summed over the log" "$(vmm_count once $VMM_ONCE)" \
-		"$(log_column_sum /tmp/tplog "$EXIT_ONCE")"
-	expect_eq "$path: $USER_PAIR summed" 1400 \
-		"$(log_column_sum /tmp/tplog "$USER_PAIR")"
-}
+# Exact, on each path (lib.sh)
 exact_log bpf
 exact_log perf --no-bpf
 
