@@ -109,6 +109,7 @@ MIN_BUILD := $(BUILD)/min
 EXITS_DUMP := $(BUILD)/exits_dump
 test: deps $(EXITS_DUMP)
 	@$(MAKE) --no-print-directory kvm_stat vmm exit-selftest
+	@testsuite/node-exporter.sh $(BUILD)/node_exporter || true
 	@$(MAKE) --no-print-directory CONFIG=configs/minconfig BUILD=$(MIN_BUILD) \
 		BIN=$(MIN_BUILD)/kvm_stat $(MIN_BUILD)/kvm_stat
 	KVM_STAT="$(KVM_STAT)" MIN_KVM_STAT="$(MIN_BUILD)/kvm_stat" \

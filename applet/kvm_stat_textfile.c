@@ -54,7 +54,7 @@ static const char *const fam_help[NFAM] = {
 
 struct textfile {
 	struct outbuf out[NFAM];	/* each family's, written in the end */
-	char *guest;	/* the name of PID, escaped */
+	char *guest;	/* the name of PID, as a label value */
 	int pid;
 };
 
@@ -71,23 +71,59 @@ static struct outbuf *family(struct textfile *tf, int fam)
 	return o;
 }
 
-/* A label value as the format wants it: \\, \" and \n escaped */
-static char *escape(const char *s)
+/*
+ * The length of the UTF-8 character at S, or 0 if none starts there.
+ * Unicode's table 3-7 (well-formed UTF-8) by the first two bytes, which
+ * rules out the overlong forms, the surrogates and what is past U+10FFFF:
+ *	C2..DF 80..BF					2 bytes
+ *	E0 A0..BF, E1..EC 80..BF, ED 80..9F, EE..EF 80..BF	3 bytes
+ *	F0 90..BF, F1..F3 80..BF, F4 80..8F		4 bytes
+ * and every byte after the first in 80..BF.
+ */
+static int utf8_char_len(const unsigned char *s)
 {
-	char *e = xmalloc(strlen(s) * 2 + 1), *d = e;
+	unsigned two = s[0] << 8 | s[1], len, i;
 
-	for (;; s++) {
-		char c = *s;
+	if (two < 0x8000)
+		return 1;
+	len = two < 0xc280 ? 0 : two < 0xe000 ? 2 : two < 0xe0a0 ? 0
+		: two - 0xeda0 < 0x20 ? 0 : two < 0xf000 ? 3
+		: two < 0xf090 ? 0 : two < 0xf490 ? 4 : 0;
+	for (i = 1; i < len; i++)
+		if ((s[i] & 0xc0) != 0x80)	/* the NUL too */
+			return 0;
+	return len;
+}
 
-		if (c == '\\' || c == '"' || c == '\n') {
+/*
+ * LEN bytes of S as a label value: \\, \" and \n escaped, and each byte
+ * that is no part of a UTF-8 character written as U+FFFD. The collector
+ * refuses a whole file for one label value that is not UTF-8
+ * ("invalid label value"): one guest named in Latin-1 would take every
+ * series of the host with it.
+ */
+static char *label_value(const char *s, int len)
+{
+	char *e = xmalloc(len * 3 + 1), *d = e;
+	const char *end = s + len;
+	int n;
+
+	while (s < end) {
+		n = utf8_char_len((const unsigned char *)s);
+		if (n == 0 || n > end - s) {	/* one byte, replaced */
+			d = stpcpy(d, "\xef\xbf\xbd");
+			n = 1;
+		} else if (*s == '\\' || *s == '"' || *s == '\n') {
 			*d++ = '\\';
-			if (c == '\n')
-				c = 'n';
+			*d++ = *s == '\n' ? 'n' : *s;
+		} else {
+			memcpy(d, s, n);
+			d += n;
 		}
-		*d++ = c;
-		if (!c)
-			return e;
+		s += n;
 	}
+	*d = '\0';
+	return e;
 }
 
 static void put_guest_row(void *ctx, int pid, const char *field,
@@ -96,16 +132,19 @@ static void put_guest_row(void *ctx, int pid, const char *field,
 	struct textfile *tf = ctx;
 	int fam = FAM_DEBUGFS + gauge;
 
+	char *label = label_value(field, strlen(field));
+
 	if (pid != tf->pid) {	/* a VM's rows come together */
 		char *name = host_guest_name(pid);
 
 		free(tf->guest);
-		tf->guest = escape(name);
+		tf->guest = label_value(name, strlen(name));
 		free(name);
 		tf->pid = pid;
 	}
 	outbuf_printf(family(tf, fam), "%s{field=\"%s\",guest=\"%s\",pid=\"%d\"} %llu\n",
-		fam_name[fam], field, tf->guest, pid, value);
+		fam_name[fam], label, tf->guest, pid, value);
+	free(label);
 }
 
 /* "kvm_exit", and its child "kvm_exit(HLT) kvm_exit" (PARENT points at
@@ -118,17 +157,19 @@ static void put_tracepoints(struct textfile *tf)
 
 	for (e = G.stats; e < G.stats + G.nstats; e++) {
 		struct outbuf *o = family(tf, FAM_TRACEPOINT);
-		int plen;
+		int plen = e->parent ? (int)strlen(e->parent) : e->name_len;
+		char *event = label_value(e->parent ? e->parent : e->key, plen);
 
-		if (!e->parent) {
-			outbuf_printf(o, "%s{event=\"%.*s\"} %llu\n",
-				fam, e->name_len, e->key, e->value);
-			continue;
+		outbuf_printf(o, "%s{event=\"%s\"", fam, event);
+		free(event);
+		if (e->parent) {	/* inside the child's parentheses */
+			char *reason = label_value(e->key + plen + 1,
+				e->name_len - plen - 2);
+
+			outbuf_printf(o, ",reason=\"%s\"", reason);
+			free(reason);
 		}
-		plen = strlen(e->parent);
-		outbuf_printf(o, "%s{event=\"%s\",reason=\"%.*s\"} %llu\n",
-			fam, e->parent, e->name_len - plen - 2, e->key + plen + 1,
-			e->value);
+		outbuf_printf(o, "} %llu\n", e->value);
 	}
 }
 

@@ -12,6 +12,8 @@ if [ "$1" = test ]; then
 	command -v setpriv >/dev/null 2>&1 || need="$need util-linux"
 	# bpf.bats: that nothing of ours stays loaded after SIGKILL
 	command -v bpftool >/dev/null 2>&1 || need="$need bpftool"
+	# textfile.bats: node_exporter's page (node-exporter.sh fetches it)
+	command -v curl >/dev/null 2>&1 || need="$need curl"
 fi
 # make fuzz: clang and its libFuzzer and sanitizer runtimes (the runtimes
 # are a package of their own: a link of an empty fuzzer tells)

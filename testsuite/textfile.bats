@@ -28,6 +28,13 @@ exposition_ok() {
 		echo "$1: no newline at the end" >&2
 		return 1
 	fi
+	# label values must be UTF-8: the collector refuses the whole file
+	# for one that is not (iconv also takes what is past U+10FFFF: the
+	# test of names below checks those bytes exactly)
+	if ! iconv -f UTF-8 -t UTF-8 "$1" >/dev/null 2>&1; then
+		echo "$1: not UTF-8" >&2
+		return 1
+	fi
 	awk '
 	function bad(why) { printf "line %d: %s: %s\n", NR, why, $0 > "/dev/stderr"; err = 1; exit 1 }
 	BEGIN {
@@ -176,6 +183,70 @@ two_guests() {
 	want=${want//\"/\\\"}
 	want=${want//$'\n'/\\n}
 	[ "$(value "$T/e.prom" "kvm_stat_debugfs_total{field=\"exits\",guest=\"$want\",pid=\"4242\"}")" = 1 ]
+}
+
+@test "a name that is not UTF-8 gets U+FFFD for each byte of it; quotes in a field name are escaped" {
+	require_feature debugfs DEBUGFS
+	# a hostile tree's field: the kernel's names are plain
+	FIELDS='exits q"\' fixture
+	fx vm 4242 11 exits=1 'q"\=2'
+	# Unicode's table 3-7 at its edges: what is well-formed stays, each
+	# byte of what is not (overlong, surrogate, past U+10FFFF, cut
+	# short, a lone continuation byte) becomes U+FFFD (EF BF BD)
+	local ok bad r
+	ok=$(printf 'a\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\xf4\x8f\xbf\xbf\xed\x9f\xbf\xee\x80\x80\xe0\xa0\x80\xf0\x90\x80\x80z')
+	bad=$(printf '\xc0\xaf|\xc1\xbf|\xe0\x9f\xbf|\xed\xa0\x80|\xf0\x8f\xbf\xbf|\xf4\x90\x80\x80|\xf5\x80|\xff|\x80|\xe2\x82x|\xc3')
+	r=$(printf '\xef\xbf\xbd')
+	fx proc 4242 qemu -name "$ok$bad"
+	kvm_stat -d -1 -O "$T/u.prom"
+	cat "$T/u.prom"
+	exposition_ok "$T/u.prom"
+	local want="$ok$r$r|$r$r|$r$r$r|$r$r$r|$r$r$r$r|$r$r$r$r|$r$r|$r|$r|$r${r}x|$r"
+	[ "$(value "$T/u.prom" "kvm_stat_debugfs_total{field=\"exits\",guest=\"$want\",pid=\"4242\"}")" = 1 ]
+	[ "$(value "$T/u.prom" "kvm_stat_debugfs_total{field=\"q\\\"\\\\\",guest=\"$want\",pid=\"4242\"}")" = 2 ]
+}
+
+# node_exporter BIN DIR: started on a free port of 127.0.0.1 with only its
+# textfile collector, on DIR; $NE_URL is its /metrics, $BG its pid
+start_node_exporter() {
+	local try port
+	for try in 1 2 3 4 5; do
+		port=$((20000 + RANDOM % 30000))
+		"$1" --collector.disable-defaults --collector.textfile \
+			--collector.textfile.directory="$2" \
+			--web.listen-address="127.0.0.1:$port" >"$T/ne.log" 2>&1 &
+		BG=$!
+		NE_URL=http://127.0.0.1:$port/metrics
+		# up, or gone (the port was taken)
+		wait_for 20 eval 'curl -sf "$NE_URL" >/dev/null || ! kill -0 $BG 2>/dev/null'
+		kill -0 $BG 2>/dev/null && return 0
+	done
+	cat "$T/ne.log" >&2
+	return 1
+}
+
+@test "node_exporter's textfile collector takes the file whole, names that are not UTF-8 included" {
+	local ne=$BUILD/node_exporter/usr/bin/prometheus-node-exporter
+	[ -x "$ne" ] || skip "no node_exporter: make test fetches it (testsuite/node-exporter.sh)"
+	require_feature debugfs DEBUGFS
+	FIELDS='exits blocking q"\' fixture
+	fx vm 4242 11 exits=7 blocking=1 'q"\=2'
+	chmod 444 "$FX/sys/kernel/debug/kvm/blocking"
+	fx proc 4242 qemu -name "$(printf 'w\xffeb \xc3\xa9 "\\')"
+	mkdir "$T/tf"
+	kvm_stat -d -1 -O "$T/tf/kvm.prom"
+	start_node_exporter "$ne" "$T/tf"
+	curl -sf "$NE_URL" >"$T/scraped"
+	grep -E '^(node_textfile|kvm_stat)' "$T/scraped"
+	grep -qx 'node_textfile_scrape_error 0' "$T/scraped"
+	# every sample as written: the same lines (its writer escapes as we
+	# do, and sorts labels by name, as we write them)
+	diff <(grep '^kvm_stat' "$T/tf/kvm.prom" | sort) \
+		<(grep '^kvm_stat' "$T/scraped" | sort)
+	# and as their families' types
+	grep -qx '# TYPE kvm_stat_debugfs gauge' "$T/scraped"
+	grep -qx '# TYPE kvm_stat_debugfs_total counter' "$T/scraped"
+	[ "$(grep -c '^kvm_stat' "$T/scraped")" = 3 ]
 }
 
 @test "without -1: rewritten every -s seconds with the new values" {
