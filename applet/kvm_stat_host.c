@@ -294,15 +294,21 @@ int host_find_guests(const char *want, int **pids)
 }
 
 #if ENABLE_FEATURE_KVM_STAT_VCPU
-/* /proc/PID/task/TID/comm, "CPU 3/KVM\n", into BUF[16]; "" if unreadable */
+/*
+ * /proc/PID/task/TID/comm, "CPU 3/KVM\n", into BUF[16]; "" if unreadable.
+ * A VMM may name its threads anything, and the name is a column of CSV
+ * (-l -c -v): a ',' or a '"' is read as a '?'.
+ */
 static void read_comm(char *buf, int pid, int tid)
 {
 	char *path = host_path("/proc/%d/task/%d/comm", pid, tid);
-	ssize_t len = open_read_close(path, buf, 15);	/* TASK_COMM_LEN - 1 */
+	int i, len = open_read_close(path, buf, 15);	/* TASK_COMM_LEN - 1 */
 
 	free(path);
-	buf[len > 0 ? len : 0] = '\0';
-	*strchrnul(buf, '\n') = '\0';
+	for (i = 0; i < len && buf[i] != '\n'; i++)	/* len -1: none */
+		if (buf[i] == '"' || buf[i] == ',')
+			buf[i] = '?';
+	buf[i] = '\0';
 }
 
 /*

@@ -163,6 +163,25 @@ sums_are() {	# sums_are WANT FN FILE FIELD
 	done
 }
 
+@test "vcpu: a vCPU named with ',' and '\"' keeps CSV's columns: those are '?'" {
+	need_kvm
+	require_feature log
+	local path=default	# the default counting path
+	# a VMM names its threads as it likes
+	start_gated_vm vn -L $LOOPS -T 'C,P"U '
+	$KVM_STAT -l -c -v -s 0.2 -p $VM -f 'kvm_pio' > "$T/csv" 2> "$T/err" 3>&- &
+	BG=$!
+	wait_lines "$T/csv" 1
+	kill -HUP $VM
+	local want
+	want=$(want_sums 2 | sed 's|^CPU \([0-9]\)/KVM:|C?P?U \1:|' | sort)
+	wait_for 20 sums_are "$want" csv_vcpu_sums "$T/csv" kvm_pio ||
+		{ csv_vcpu_sums "$T/csv" kvm_pio; false; }
+	# three columns on every line
+	awk -F, 'NF != 3 { print "line " NR ": " $0; bad = 1 } END { exit bad }' "$T/csv"
+	[ ! -s "$T/err" ]
+}
+
 @test "vcpu: -1 -v, field/vCPU rows after each field, exact per vCPU" {
 	need_kvm
 	local path

@@ -485,7 +485,7 @@ vcpu_sleeps() {
 @test "vmm: -h prints the usage on stdout" {
 	run_vmm -h
 	[ "$status" -eq 0 ]
-	[ "$output" = "usage: tiny_vmm [-l LOOPS] [-L LOOPS,LOOPS...] [-r LOOPS_PER_SEC] [-t SECONDS] [-c VCPUS] [-G] [-H N] [-k] [-w SECONDS] [-s USEC] [-name NAME] [-q]" ]
+	[ "$output" = "usage: tiny_vmm [-l LOOPS] [-L LOOPS,LOOPS...] [-r LOOPS_PER_SEC] [-t SECONDS] [-c VCPUS] [-G] [-H N] [-k] [-w SECONDS] [-s USEC] [-T PREFIX] [-name NAME] [-q]" ]
 }
 
 @test "vmm: the binary is static (it goes into the QEMU initramfs)" {

@@ -26,7 +26,8 @@
  * ("CPU 1/KVM"); -G makes them wait for SIGHUP before their loops (they
  * exist, a tool can find them first), -H N creates the last N threads only
  * at SIGHUP (hot-added vCPUs), -k keeps threads after their loops until
- * SIGINT/SIGTERM (a halted vCPU).
+ * SIGINT/SIGTERM (a halted vCPU). -T PREFIX names them PREFIX0, PREFIX1...
+ * instead (a VMM may name its threads anything).
  *
  * With -s USEC each vCPU sleeps USEC microseconds after the loop's last
  * exit (x86: the HLT; arm64: the second MMIO write), before it enters the
@@ -221,7 +222,7 @@ static const uint8_t guest_code[] = {
 /* ---- state ---- */
 
 #define MAX_VCPUS	64
-#define USAGE	"usage: tiny_vmm [-l LOOPS] [-L LOOPS,LOOPS...] [-r LOOPS_PER_SEC] [-t SECONDS] [-c VCPUS] [-G] [-H N] [-k] [-w SECONDS] [-s USEC] [-name NAME] [-q]"
+#define USAGE	"usage: tiny_vmm [-l LOOPS] [-L LOOPS,LOOPS...] [-r LOOPS_PER_SEC] [-t SECONDS] [-c VCPUS] [-G] [-H N] [-k] [-w SECONDS] [-s USEC] [-T PREFIX] [-name NAME] [-q]"
 
 struct vcpu {
 	pthread_t thread;
@@ -251,6 +252,7 @@ struct globals {
 	int hold;	/* -H: the last HOLD vCPUs' threads start at SIGHUP */
 	int keep;	/* -k: vCPU threads stay until SIGINT/SIGTERM */
 	int gate;	/* -G: vCPU threads wait for SIGHUP to run */
+	const char *thread_prefix;	/* -T: vCPU threads named PREFIX<n> */
 	int go;	/* SIGHUP came */
 	int vm_fd;
 	int run_size;
@@ -401,7 +403,11 @@ static void parse_args(char **argv)
 			*(opt[1] == 'k' ? &G.keep : &G.gate) = 1;
 			continue;
 		}
-		else if (strcmp(opt, "-name") == 0) {
+		else if (strcmp(opt, "-T") == 0) {
+			if (!arg)
+				die_usage("option %s needs a value", opt);
+			G.thread_prefix = arg;
+		} else if (strcmp(opt, "-name") == 0) {
 			if (!arg)
 				die_usage("option %s needs a value", opt);
 		} else
@@ -725,7 +731,10 @@ static void start_vcpu(int i)
 
 	if (err)
 		die("pthread_create", strerror(err));
-	snprintf(name, sizeof(name), "CPU %d/KVM", i);
+	if (G.thread_prefix)
+		snprintf(name, sizeof(name), "%s%d", G.thread_prefix, i);
+	else
+		snprintf(name, sizeof(name), "CPU %d/KVM", i);
 	err = pthread_setname_np(G.vcpus[i].thread, name);
 	if (err)
 		die("pthread_setname_np", strerror(err));
