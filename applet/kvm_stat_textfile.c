@@ -16,8 +16,9 @@
  * them. A family's samples follow its HELP and TYPE, families are not
  * interleaved, no timestamps (the collector refuses them).
  *
- * The file is replaced whole: FILE.tmp in the same directory, written,
- * fsync'ed, renamed over FILE, so that a reader never sees half of it.
+ * The file is replaced whole: FILE.tmp in the same directory, made anew
+ * (O_EXCL: never through a link that is there), written, fsync'ed,
+ * renamed over FILE, so that a reader never sees half of it.
  * A failed write (disk full) removes FILE.tmp, leaves FILE as it was,
  * and ends us with status 1.
  *
@@ -131,7 +132,6 @@ static void put_guest_row(void *ctx, int pid, const char *field,
 {
 	struct textfile *tf = ctx;
 	int fam = FAM_DEBUGFS + gauge;
-
 	char *label = label_value(field, strlen(field));
 
 	if (pid != tf->pid) {	/* a VM's rows come together */
@@ -183,7 +183,10 @@ static void put_file(const struct outbuf *o)
 		return;
 	}
 	tmp = xasprintf("%s.tmp", G.textfile);
-	fd = xopen(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC);
+	/* a new file, not one that is there: a FILE.tmp planted as a
+	 * symlink would have us write where it points, as root */
+	unlink(tmp);
+	fd = xopen(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC);
 	if (full_write(fd, o->buf, o->len) != (ssize_t)o->len
 	 || fsync(fd) != 0 || close(fd) != 0 || rename(tmp, G.textfile) != 0
 	) {

@@ -324,6 +324,23 @@ start_node_exporter() {
 	[ "${lines[*]:1}" = "filler kvm.prom" ]
 }
 
+@test "a FILE.tmp that is there (a planted symlink, a left-over file) is replaced, never written through" {
+	require_feature debugfs DEBUGFS
+	two_guests
+	echo precious > "$T/victim"
+	ln -s "$T/victim" "$T/kvm.prom.tmp"
+	kvm_stat -d -1 -O "$T/kvm.prom" -f exits
+	[ "$(cat "$T/victim")" = precious ]
+	[ ! -L "$T/kvm.prom" ] && [ ! -e "$T/kvm.prom.tmp" ]
+	exposition_ok "$T/kvm.prom"
+	[ "$(value "$T/kvm.prom" 'kvm_stat_debugfs_total{field="exits",guest="web01",pid="4242"}')" = 100 ]
+	# a file left by a run killed mid-write
+	echo 'half a fi' > "$T/kvm.prom.tmp"
+	kvm_stat -d -1 -O "$T/kvm.prom" -f exits
+	[ ! -e "$T/kvm.prom.tmp" ]
+	exposition_ok "$T/kvm.prom"
+}
+
 @test "bad use: -O with -l, an unwritable place: one line, status 1" {
 	require_feature debugfs DEBUGFS
 	two_guests
