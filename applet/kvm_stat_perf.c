@@ -33,6 +33,7 @@ struct perf_attr {
 	uint64_t bp_len;
 };
 #define PERF_TYPE_TRACEPOINT	2
+#define PERF_FORMAT_TOTAL_TIME_ENABLED	(1 << 0)
 #define PERF_FORMAT_GROUP	(1 << 3)
 #define PERF_ATTR_DISABLED	1
 #define PERF_IOC_FLAG_GROUP	1
@@ -55,7 +56,9 @@ struct perf_attr {
 /*
  * A counter on one tracepoint. The group leader starts disabled so that the
  * whole group starts counting at once when it is enabled; members follow
- * their leader. PERF_FORMAT_GROUP: one read returns every member's count.
+ * their leader. PERF_FORMAT_GROUP: one read returns every member's count,
+ * after the number of members and the time the group was enabled (it
+ * stands still once the group's CPU went offline: tracepoint_read).
  * FILTER, e.g. "exit_reason==12": count only the events whose field matches.
  * PID -1 and a CPU: every thread on that cpu; a thread PID and CPU -1: that
  * thread on every cpu. Both -1: the cpu we run on, for the perf event that
@@ -69,7 +72,7 @@ int perf_open_tracepoint(unsigned id, const char *filter, int pid, int cpu,
 		.type = PERF_TYPE_TRACEPOINT,
 		.size = sizeof(attr),
 		.config = id,
-		.read_format = PERF_FORMAT_GROUP,
+		.read_format = PERF_FORMAT_GROUP | PERF_FORMAT_TOTAL_TIME_ENABLED,
 		.flags = group_fd < 0 ? PERF_ATTR_DISABLED : 0,
 	};
 	int fd;

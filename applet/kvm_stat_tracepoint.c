@@ -56,7 +56,11 @@ struct tracepoint_state {
 	int *fds;	/* ngroups * nev, leader first in each group */
 	unsigned ngroups;
 	unsigned nqueued;	/* groups at target[ngroups...], not opened yet */
-	unsigned long long *retired;	/* -p: the counts of ended threads */
+	unsigned long long *retired;	/* the counts of ended groups */
+	/* per group, the time it was enabled as of the last read (all
+	 * guests: one that stands still is a CPU's that went offline) */
+	unsigned long long *time_enabled;
+	char *online;	/* all guests: the online CPUs, as last read */
 	/* BPF path: fds[] holds the maps and each program's raw tracepoint
 	 * link or perf event, nfds of them */
 	int map_fd;	/* -1: the perf path */
@@ -240,6 +244,7 @@ static NOINLINE void open_group(struct tracepoint_state *tps, int target)
 		leader = fds[0];
 	}
 	perf_enable(fds[0]);
+	tps->time_enabled[tps->ngroups] = 0;
 	tps->target[tps->ngroups++] = target;
 }
 
@@ -265,6 +270,8 @@ static void open_groups(void)
 	raise_nofile(tps->nqueued);
 	tps->nqueued = 0;
 	tps->fds = xrealloc(tps->fds, end * tps->nev * sizeof(int));
+	tps->time_enabled = xrealloc(tps->time_enabled,
+		end * sizeof(tps->time_enabled[0]));
 	for (i = tps->ngroups; i < end; i++)
 		open_group(tps, tps->target[i]);
 }
@@ -307,6 +314,7 @@ static void retire_group(struct tracepoint_state *tps, unsigned g)
 		b[i] = fd;
 	}
 	tps->target[g] = tps->target[last];
+	tps->time_enabled[g] = tps->time_enabled[last];
 }
 
 static void add_new_threads(void)
@@ -329,8 +337,9 @@ static void add_new_threads(void)
 	open_groups();
 }
 
-/* "0-3,6,8-9\n": queues 0 1 2 3 6 8 9; returns 0 if malformed. Ascending
- * without repeats, as the kernel writes it: 65536 groups at most. */
+/* "0-3,6,8-9\n": queues 0 1 2 3 6 8 9, but those that have a group;
+ * returns 0 if malformed. Ascending without repeats, as the kernel writes
+ * it: 65536 groups at most. */
 static int queue_cpu_list(const char *s)
 {
 	unsigned long first, last, next = 0;
@@ -344,17 +353,24 @@ static int queue_cpu_list(const char *s)
 		}
 		if (end == s || first < next || last < first || last > 65535)
 			return 0;
-		while (first <= last)
-			queue_group(first++);
+		for (; first <= last; first++)
+			if (!have_group(first))
+				queue_group(first);
 		next = first;
 		s = end + 1;
 	} while (*end == ',');
 	return *end == '\n' || *end == '\0';
 }
 
-/* One group per online CPU: counts of every guest on it */
-static void add_online_cpus(void)
+/*
+ * One group per online CPU: counts of every guest on it. Asked again at
+ * every read: a CPU that came online, or came back (its old group ended:
+ * tracepoint_read), gets a group; the list is parsed only when it is not
+ * the one of the last time, or when a group ENDED.
+ */
+static void add_online_cpus(int ended)
 {
+	struct tracepoint_state *tps = G.tps;
 	char buf[4096];
 	char *path = host_path("/sys/devices/system/cpu/online");
 	ssize_t len = open_read_close(path, buf, sizeof(buf) - 1);
@@ -362,10 +378,14 @@ static void add_online_cpus(void)
 	if (len < 0)
 		bb_perror_msg_and_die("can't read '%s'", path);
 	buf[len] = '\0';
-	if (!queue_cpu_list(buf))
-		bb_error_msg_and_die("can't parse '%s'", path);
+	if (ended || !tps->online || strcmp(buf, tps->online) != 0) {
+		if (!queue_cpu_list(buf))
+			bb_error_msg_and_die("can't parse '%s'", path);
+		free(tps->online);
+		tps->online = xstrdup(buf);
+		open_groups();
+	}
 	free(path);
-	open_groups();
 }
 
 /* ---- the BPF path ---- */
@@ -702,14 +722,15 @@ void tracepoint_setup(void)
 	if (G.pid)
 		add_new_threads();
 	else
-		add_online_cpus();
+		add_online_cpus(1);
 }
 
 /* Each event summed over the groups: one read per group, leader's fd */
 void tracepoint_read(void)
 {
 	struct tracepoint_state *tps = G.tps;
-	unsigned long long buf[tps->nev + 1];	/* nr, then the counts */
+	/* nr, the time enabled, then the counts */
+	unsigned long long buf[tps->nev + 2];
 	int idx[tps->nev + 1];	/* each event's stats entry */
 	unsigned long long counted;
 	unsigned g, i, n, ended, ngroups;
@@ -725,7 +746,7 @@ void tracepoint_read(void)
 	ngroups = tps->ngroups;	/* the ended ones gather past tps->ngroups */
 	for (i = 0; i < tps->nev; i++) {
 		idx[i] = stats_find(tps->ev[i].key);
-		/* a row even with no group; the ended threads' counts */
+		/* a row even with no group; the ended groups' counts */
 		stats_add(idx[i], tps->retired[i]);
 	}
 	for (g = 0; g < tps->ngroups; ) {
@@ -739,21 +760,31 @@ void tracepoint_read(void)
 		 * and go by the thousand) go.
 		 */
 		tid = want_vcpus() ? tps->target[g] : 0;	/* -v: the vCPU */
-		ended = G.pid && !tid && !thread_alive(tps->target[g]);
 		n = read(tps->fds[g * tps->nev], buf, sizeof(buf))
 			== (ssize_t)sizeof(buf) ? tps->nev : 0;
+		/*
+		 * All guests: the group of a CPU that went offline counts no
+		 * more, not even once the CPU is back (the kernel takes its
+		 * events off the CPU for good): its time enabled stands still
+		 * from then on, while a live group's moves with the clock. It
+		 * ends as an ended thread's, and the CPU gets a new group
+		 * when it is online (add_online_cpus).
+		 */
+		ended = G.pid ? !tid && !thread_alive(tps->target[g])
+			: !n || buf[1] == tps->time_enabled[g];
+		tps->time_enabled[g] = buf[1];
 		counted = 0;
 		for (i = 0; i < n; i++) {
-			stats_add(idx[i], buf[i + 1]);
-			counted |= buf[i + 1];
+			stats_add(idx[i], buf[i + 2]);
+			counted |= buf[i + 2];
 			if (ended)
-				tps->retired[i] += buf[i + 1];
+				tps->retired[i] += buf[i + 2];
 		}
 		/* -v: a group per thread, its counts are the vCPU's. Rows
 		 * only once it counted: a row stays for good, and a worker's
 		 * would be zeros shown nowhere, a few more each second. */
 		for (i = 0; tid && counted && i < n; i++)
-			stats_add(stats_find_vcpu(tps->ev[i].key, tid), buf[i + 1]);
+			stats_add(stats_find_vcpu(tps->ev[i].key, tid), buf[i + 2]);
 		/* -v: a thread that counted is not even looked up */
 		if (ended || (tid && !counted && !thread_alive(tid)))
 			retire_group(tps, g);
@@ -762,6 +793,8 @@ void tracepoint_read(void)
 	}
 	perf_hand_off(tps->fds + tps->ngroups * tps->nev,
 		(ngroups - tps->ngroups) * tps->nev);
+	if (!G.pid && tps->nev)
+		add_online_cpus(ngroups != tps->ngroups);
 	stats_commit();
 }
 
