@@ -60,7 +60,6 @@ struct tracepoint_state {
 	/* per group, the time it was enabled as of the last read (all
 	 * guests: one that stands still is a CPU's that went offline) */
 	unsigned long long *time_enabled;
-	char *online;	/* all guests: the online CPUs, as last read */
 	/* BPF path: fds[] holds the maps and each program's raw tracepoint
 	 * link or perf event, nfds of them */
 	int map_fd;	/* -1: the perf path */
@@ -365,12 +364,12 @@ static int queue_cpu_list(const char *s)
 /*
  * One group per online CPU: counts of every guest on it. Asked again at
  * every read: a CPU that came online, or came back (its old group ended:
- * tracepoint_read), gets a group; the list is parsed only when it is not
- * the one of the last time, or when a group ENDED.
+ * tracepoint_read), gets a group. A CPU's group is looked up among all
+ * (have_group): CPUs x groups compares, ~65000 a read on 256 CPUs, where
+ * the perf path already holds 256 x events descriptors.
  */
-static void add_online_cpus(int ended)
+static void add_online_cpus(void)
 {
-	struct tracepoint_state *tps = G.tps;
 	char buf[4096];
 	char *path = host_path("/sys/devices/system/cpu/online");
 	ssize_t len = open_read_close(path, buf, sizeof(buf) - 1);
@@ -378,14 +377,10 @@ static void add_online_cpus(int ended)
 	if (len < 0)
 		bb_perror_msg_and_die("can't read '%s'", path);
 	buf[len] = '\0';
-	if (ended || !tps->online || strcmp(buf, tps->online) != 0) {
-		if (!queue_cpu_list(buf))
-			bb_error_msg_and_die("can't parse '%s'", path);
-		free(tps->online);
-		tps->online = xstrdup(buf);
-		open_groups();
-	}
+	if (!queue_cpu_list(buf))
+		bb_error_msg_and_die("can't parse '%s'", path);
 	free(path);
+	open_groups();
 }
 
 /* ---- the BPF path ---- */
@@ -722,7 +717,7 @@ void tracepoint_setup(void)
 	if (G.pid)
 		add_new_threads();
 	else
-		add_online_cpus(1);
+		add_online_cpus();
 }
 
 /* Each event summed over the groups: one read per group, leader's fd */
@@ -794,7 +789,7 @@ void tracepoint_read(void)
 	perf_hand_off(tps->fds + tps->ngroups * tps->nev,
 		(ngroups - tps->ngroups) * tps->nev);
 	if (!G.pid && tps->nev)
-		add_online_cpus(ngroups != tps->ngroups);
+		add_online_cpus();
 	stats_commit();
 }
 
