@@ -767,6 +767,8 @@ void tracepoint_read(void)
 		 */
 		ended = G.pid ? !tid && !thread_alive(tps->target[g])
 			: !n || buf[1] == tps->time_enabled[g];
+		/* after a failed read, a value never compared: the group
+		 * ends now, or is a thread's (whose time is not used) */
 		tps->time_enabled[g] = buf[1];
 		counted = 0;
 		for (i = 0; i < n; i++) {
